@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package cxbridge needs to build, test and benchmark.
+# Idempotent: does nothing when all packages are present. Needs root (CI and dev machines run as root).
+set -euo pipefail
+pkgs=(
+  g++ cmake make pkg-config ninja-build
+  libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev
+  libsimdjson-dev librocksdb-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
+  prometheus-cpp-dev libnats-dev nats-server zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 curl
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
