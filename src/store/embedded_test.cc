@@ -1,0 +1,101 @@
+#include "store/embedded.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace cxbridge::store {
+namespace {
+
+class EmbeddedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cxb-embedded-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto db = Db::Open(dir_, clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Db> db_;
+};
+
+TEST_F(EmbeddedTest, ResourcesPutGetListDelete) {
+  EmbeddedResourceStore rs(*db_);
+  ASSERT_TRUE(rs.Put("rule", "b", "{\"n\":2}").ok());
+  ASSERT_TRUE(rs.Put("rule", "a", "{\"n\":1}").ok());
+  ASSERT_TRUE(rs.Put("bus", "x", "{}").ok());
+  auto list = rs.List("rule");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].first, "a");
+  EXPECT_EQ(*rs.Get("rule", "b"), "{\"n\":2}");
+  ASSERT_TRUE(rs.Delete("rule", "a").ok());
+  EXPECT_EQ(rs.Get("rule", "a").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(EmbeddedTest, ArchiveScanWindowInTimeOrder) {
+  EmbeddedArchiveStore as(*db_);
+  ASSERT_TRUE(as.Append("a1", 3000, "{\"t\":3}").ok());
+  ASSERT_TRUE(as.Append("a1", 1000, "{\"t\":1}").ok());
+  ASSERT_TRUE(as.Append("a1", 2000, "{\"t\":2}").ok());
+  ASSERT_TRUE(as.Append("a10", 2000, "{\"other\":1}").ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(as.Scan("a1", 1000, 3000, [&](int64_t, std::string_view j) {
+                  seen.emplace_back(j);
+                  return true;
+                }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"{\"t\":1}", "{\"t\":2}"}));
+  EXPECT_EQ(*as.Count("a1"), 3u);
+  ASSERT_TRUE(as.DeleteBefore("a1", 2500).ok());
+  EXPECT_EQ(*as.Count("a1"), 1u);
+  EXPECT_EQ(*as.Count("a10"), 1u);
+}
+
+TEST_F(EmbeddedTest, DeadLetterMovesDeliveryToDlq) {
+  DeliveryStore ds(*db_);
+  std::string tk = MakeTargetKey("default", "r", "t");
+  ASSERT_TRUE(ds.Reschedule(tk, 7, DeliveryRecord{2, 1, 2, "x"}).ok());
+  ASSERT_TRUE(ds.DeadLetter(tk, 7, DlqEntry{DlqId(5, 7), "{\"a\":1}"}).ok());
+  int pending = 0;
+  ASSERT_TRUE(ds.ForEachPending([&](auto, auto, auto&) { ++pending; }).ok());
+  EXPECT_EQ(pending, 0);
+  auto list = ds.ListDlq("", 10);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].id, DlqId(5, 7));
+  EXPECT_TRUE(ds.GetDlq(DlqId(5, 7)).ok());
+  EXPECT_EQ(ds.ListDlq(DlqId(5, 7), 10)->size(), 0u);
+}
+
+TEST_F(EmbeddedTest, TrimEventsStopsAtPendingAndCutoff) {
+  rocksdb::WriteBatch wb;
+  for (uint64_t s = 1; s <= 5; ++s) {
+    wb.Put(db_->events(), SeqKey(s), EncodeEventRecord({int64_t(s * 1000), "default", "{}"}));
+  }
+  ASSERT_TRUE(db_->Write(&wb).ok());
+  DeliveryStore ds(*db_);
+  EXPECT_EQ(*ds.TrimEvents(4, 2500), 2u);  // seq 1,2 are older than the cutoff
+  EXPECT_FALSE(ds.GetEvent(2).ok());
+  EXPECT_TRUE(ds.GetEvent(3).ok());
+}
+
+TEST_F(EmbeddedTest, TargetKeyRoundTrip) {
+  std::string bus, rule, target;
+  ASSERT_TRUE(SplitTargetKey(MakeTargetKey("b", "r", "t"), &bus, &rule, &target));
+  EXPECT_EQ(bus + rule + target, "brt");
+  std::string_view tk;
+  uint64_t seq;
+  ASSERT_TRUE(ParseDeliveryKey(DeliveryKey("b\x1fr\x1ft", 42), &tk, &seq));
+  EXPECT_EQ(seq, 42u);
+}
+
+}  // namespace
+}  // namespace cxbridge::store

@@ -1,0 +1,243 @@
+#include "store/event_log.h"
+
+#include <unordered_set>
+
+#include "store/format.h"
+
+namespace cxbridge::store {
+namespace {
+constexpr char kNextSeqKey[] = "next_seq";
+}
+
+EventLog::EventLog(Db& db, Clock& clock, Options options)
+    : db_(db), clock_(clock), options_(options) {}
+
+EventLog::~EventLog() { Stop(); }
+
+Status EventLog::Start() {
+  std::string v;
+  rocksdb::Status s = db_.raw()->Get(rocksdb::ReadOptions(), db_.meta(), kNextSeqKey, &v);
+  if (s.ok() && v.size() == 8) {
+    next_seq_ = GetFixed64BE(v.data());
+  } else if (!s.IsNotFound() && !s.ok()) {
+    return FromRocks(s, "read next_seq");
+  }
+  // Belt and braces: never reuse a sequence number that the events family already holds.
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.events()));
+  it->SeekToLast();
+  if (it->Valid() && it->key().size() == 8) {
+    uint64_t last = GetFixed64BE(it->key().data());
+    if (last >= next_seq_) next_seq_ = last + 1;
+  }
+  std::unique_ptr<rocksdb::Iterator> dit(
+      db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.deliveries()));
+  for (dit->SeekToFirst(); dit->Valid(); dit->Next()) {
+    std::string_view tk;
+    uint64_t seq;
+    if (ParseDeliveryKey(std::string_view(dit->key().data(), dit->key().size()), &tk, &seq) &&
+        seq >= next_seq_) {
+      next_seq_ = seq + 1;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = false;
+  started_ = true;
+  thread_ = std::thread([this] { Loop(); });
+  return Status::Ok();
+}
+
+void EventLog::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) return;
+    stopping_ = true;
+    started_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventLog::Append(std::vector<AppendItem> items, AppendDone done) {
+  size_t bytes = 0;
+  for (const auto& i : items) bytes += i.event_json.size() + 64;
+  auto fail_all = [&](const std::string& why) {
+    std::vector<AppendOutcome> out(items.size());
+    for (auto& o : out) o.error = why;
+    failures_ += items.size();
+    done(std::move(out));
+  };
+  if (failed_.load()) return fail_all("storage is failing; not accepting until it recovers");
+  if (pending_bytes_.load() + bytes > options_.max_pending_bytes) {
+    return fail_all("overloaded: too many events waiting to be stored");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) {
+      // Unlock before calling out: done may re-enter.
+    } else {
+      pending_bytes_ += bytes;
+      queue_.push_back(Pending{std::move(items), std::move(done), {}, bytes});
+      cv_.notify_one();
+      return;
+    }
+  }
+  fail_all("shutting down");
+}
+
+void EventLog::Run(CommitJob job) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_) {
+      queue_.push_back(Pending{{}, {}, std::move(job), 0});
+      cv_.notify_one();
+      return;
+    }
+  }
+  job.done(Status::Unavailable("event log is not running"));
+}
+
+EventLogStats EventLog::stats() const {
+  EventLogStats s;
+  s.batches = batches_.load();
+  s.events_stored = stored_.load();
+  s.duplicates = duplicates_.load();
+  s.failures = failures_.load();
+  return s;
+}
+
+void EventLog::Loop() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(2), [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        if (stopping_) return;
+        if (failed_.load()) {
+          lock.unlock();
+          CommitBatch(batch);  // empty batch: only tries to resume
+        }
+        continue;
+      }
+      // Everything that arrived while the previous fsync ran goes into this one.
+      while (!queue_.empty()) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void EventLog::CommitBatch(std::vector<Pending>& batch) {
+  if (failed_.load()) {
+    int64_t now = clock_.SteadyMs();
+    if (now - last_resume_try_ms_ >= 2000) {
+      last_resume_try_ms_ = now;
+      if (db_.raw()->Resume().ok()) failed_ = false;
+    }
+  }
+  if (batch.empty()) return;
+
+  const int64_t now_ms = clock_.NowMs();
+  rocksdb::WriteBatch wb;
+  std::vector<std::vector<AppendOutcome>> outcomes(batch.size());
+  std::vector<Status> job_status(batch.size());
+  std::unordered_set<std::string_view> keys_in_batch;
+  uint64_t seq = next_seq_;
+  Status st = failed_.load() ? Status::Unavailable("storage is failing; not accepting until it recovers")
+                             : Status::Ok();
+  size_t stored = 0, dups = 0;
+
+  for (size_t p = 0; st.ok() && p < batch.size(); ++p) {
+    Pending& pend = batch[p];
+    if (pend.job.build) {
+      // A job's failure affects only that job; its partial writes are rolled back.
+      wb.SetSavePoint();
+      uint64_t before = seq;
+      job_status[p] = pend.job.build(&wb, &seq);
+      if (!job_status[p].ok()) {
+        (void)wb.RollbackToSavePoint();
+        seq = before;
+      }
+      continue;
+    }
+    auto& out = outcomes[p];
+    out.resize(pend.items.size());
+    for (size_t i = 0; i < pend.items.size(); ++i) {
+      AppendItem& item = pend.items[i];
+      if (!item.idempotency_key.empty()) {
+        bool dup = keys_in_batch.count(item.idempotency_key) > 0;
+        if (!dup) {
+          std::string v;
+          rocksdb::Status gs =
+              db_.raw()->Get(rocksdb::ReadOptions(), db_.dedup(), item.idempotency_key, &v);
+          if (gs.ok()) {
+            dup = v.size() == 8 && static_cast<int64_t>(GetFixed64BE(v.data())) >= now_ms;
+          } else if (!gs.IsNotFound()) {
+            st = FromRocks(gs, "dedup lookup");
+            break;
+          }
+        }
+        if (dup) {
+          out[i].kind = AppendOutcome::kDuplicate;
+          ++dups;
+          continue;
+        }
+        keys_in_batch.insert(item.idempotency_key);
+        std::string expiry;
+        PutFixed64BE(&expiry, static_cast<uint64_t>(now_ms + item.dedup_ttl_ms));
+        wb.Put(db_.dedup(), item.idempotency_key, expiry);
+      }
+      const uint64_t s = seq++;
+      EventRecord rec{item.ingest_ms ? item.ingest_ms : now_ms, item.bus, std::move(item.event_json)};
+      wb.Put(db_.events(), SeqKey(s), EncodeEventRecord(rec));
+      DeliveryRecord d;
+      d.first_ms = rec.ingest_ms;
+      d.next_due_ms = rec.ingest_ms;
+      const std::string dval = EncodeDeliveryRecord(d);
+      for (const auto& tk : item.target_keys) wb.Put(db_.deliveries(), DeliveryKey(tk, s), dval);
+      out[i].kind = AppendOutcome::kStored;
+      out[i].seq = s;
+      ++stored;
+    }
+  }
+
+  if (st.ok() && wb.Count() > 0) {
+    std::string ns;
+    PutFixed64BE(&ns, seq);
+    wb.Put(db_.meta(), kNextSeqKey, ns);
+    st = db_.WriteSynced(&wb);
+    ++batches_;
+    if (!st.ok()) {
+      // The synced write failed: whether any of it reached the disk is unknowable. Fail safe:
+      // answer 503 for all of it and stop acknowledging until the database resumes.
+      failed_ = true;
+      last_resume_try_ms_ = clock_.SteadyMs();
+    }
+  }
+  if (st.ok()) {
+    next_seq_ = seq;
+    stored_ += stored;
+    duplicates_ += dups;
+  }
+
+  for (size_t p = 0; p < batch.size(); ++p) {
+    Pending& pend = batch[p];
+    if (pend.job.done) {
+      pend.job.done(st.ok() ? job_status[p] : st);
+      continue;
+    }
+    auto& out = outcomes[p];
+    out.resize(pend.items.size());
+    if (!st.ok()) {
+      for (auto& o : out) o = AppendOutcome{AppendOutcome::kFailed, 0, st.message()};
+      failures_ += out.size();
+    }
+    pending_bytes_ -= pend.bytes;
+    if (pend.done) pend.done(std::move(out));
+  }
+}
+
+}  // namespace cxbridge::store

@@ -1,0 +1,63 @@
+// On-disk formats of the embedded store: column families, key layouts and record encodings.
+// One header of shared constants (STYLE.md); prose spec in docs/storage.md.
+//
+// Column families:
+//   events      key = seq (8 bytes, big endian)          value = EventRecord
+//   dedup       key = idempotency key (source-scoped)    value = expiry ms (8 bytes BE)
+//   deliveries  key = target key '\0' seq (8 BE)         value = DeliveryRecord
+//   dlq         key = DLQ id ("%013d-%010d" ms, seq)      value = DLQ record (JSON)
+//   resources   key = kind '\0' name                     value = JSON text
+//   archive     key = archive '\0' time ms (8 BE) seq    value = event JSON
+//   default     "next_seq" and other metadata
+// A target key is "bus\x1frule\x1ftarget-id"; none of its parts may contain '\0' or '\x1f'.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cxbridge::store {
+
+inline constexpr char kCfEvents[] = "events";
+inline constexpr char kCfDedup[] = "dedup";
+inline constexpr char kCfDeliveries[] = "deliveries";
+inline constexpr char kCfDlq[] = "dlq";
+inline constexpr char kCfResources[] = "resources";
+inline constexpr char kCfArchive[] = "archive";
+inline constexpr char kTargetKeySep = '\x1f';
+
+void PutFixed64BE(std::string* out, uint64_t v);
+uint64_t GetFixed64BE(const char* p);
+void PutVarString(std::string* out, std::string_view s);            // u32 length + bytes
+bool GetVarString(std::string_view* in, std::string_view* out);     // advances `in`
+
+std::string SeqKey(uint64_t seq);
+std::string DeliveryKey(std::string_view target_key, uint64_t seq);
+// Splits a deliveries key; false if malformed.
+bool ParseDeliveryKey(std::string_view key, std::string_view* target_key, uint64_t* seq);
+std::string MakeTargetKey(std::string_view bus, std::string_view rule, std::string_view target_id);
+bool SplitTargetKey(std::string_view key, std::string* bus, std::string* rule, std::string* target);
+
+// An event as the log keeps it.
+struct EventRecord {
+  int64_t ingest_ms = 0;
+  std::string bus;
+  std::string event_json;
+};
+std::string EncodeEventRecord(const EventRecord& r);
+std::optional<EventRecord> DecodeEventRecord(std::string_view v);
+
+// The state of one pending delivery (event × target).
+struct DeliveryRecord {
+  uint32_t attempts = 0;      // attempts made so far
+  int64_t first_ms = 0;       // when the delivery was created (event age starts here)
+  int64_t next_due_ms = 0;    // wall-clock time of the next attempt
+  std::string last_error;     // "CODE: message" of the last failed attempt
+};
+std::string EncodeDeliveryRecord(const DeliveryRecord& r);
+std::optional<DeliveryRecord> DecodeDeliveryRecord(std::string_view v);
+
+std::string DlqId(int64_t ms, uint64_t seq);
+
+}  // namespace cxbridge::store
