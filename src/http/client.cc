@@ -1,0 +1,196 @@
+#include "http/client.h"
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <cstdio>
+
+namespace cxbridge::http {
+
+const std::string* ClientResponse::Header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers)
+    if (k == lower_name) return &v;
+  return nullptr;
+}
+
+namespace {
+struct Transfer {
+  ClientRequest req;
+  std::function<void(ClientResponse)> done;
+  ClientResponse resp;
+  curl_slist* header_list = nullptr;
+  CURL* easy = nullptr;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+};
+
+size_t OnBody(char* ptr, size_t size, size_t n, void* ud) {
+  static_cast<Transfer*>(ud)->resp.body.append(ptr, size * n);
+  return size * n;
+}
+
+size_t OnHeader(char* ptr, size_t size, size_t n, void* ud) {
+  std::string_view line(ptr, size * n);
+  auto* t = static_cast<Transfer*>(ud);
+  if (line.starts_with("HTTP/")) t->resp.headers.clear();  // a new response (e.g. after 100)
+  size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    t->resp.headers.emplace_back(std::move(name), std::string(value));
+  }
+  return size * n;
+}
+
+struct CurlGlobal {
+  CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+};
+}  // namespace
+
+struct HttpClient::Impl {
+  CURLM* multi = nullptr;
+  std::mutex mu;
+  std::deque<std::unique_ptr<Transfer>> incoming;  // guarded by mu
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> active{0};
+  std::thread thread;
+  std::unordered_set<Transfer*> running;  // client thread only (and the destructor after join)
+
+  void Start(std::unique_ptr<Transfer> t) {
+    CURL* e = curl_easy_init();
+    t->easy = e;
+    curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->req.method.c_str());
+    if (t->req.method != "GET" && t->req.method != "HEAD") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->req.body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->req.body.size()));
+    }
+    if (t->req.method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    bool has_expect = false;
+    for (const auto& [k, v] : t->req.headers) {
+      std::string line = k + ": " + v;
+      t->header_list = curl_slist_append(t->header_list, line.c_str());
+      if (k == "Expect") has_expect = true;
+    }
+    // No "Expect: 100-continue" round trip for bodies over 1 KiB.
+    if (!has_expect) t->header_list = curl_slist_append(t->header_list, "Expect:");
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->header_list);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t->req.timeout_ms));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<int64_t>(t->req.timeout_ms, 10000)));
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_multi_add_handle(multi, e);
+    running.insert(t.get());
+    t.release();  // owned by the easy handle's PRIVATE pointer until completion
+  }
+
+  void Finish(Transfer* t, CURLcode code) {
+    std::unique_ptr<Transfer> owner(t);
+    running.erase(t);
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+      t->resp.status = static_cast<int>(status);
+    } else {
+      t->resp.status = 0;
+      t->resp.timed_out = code == CURLE_OPERATION_TIMEDOUT;
+      t->resp.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
+    }
+    curl_multi_remove_handle(multi, t->easy);
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->header_list);
+    active--;
+    t->done(std::move(t->resp));
+  }
+
+  void Loop() {
+    while (!stop.load()) {
+      std::deque<std::unique_ptr<Transfer>> batch;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        batch.swap(incoming);
+      }
+      for (auto& t : batch) Start(std::move(t));
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+        if (m->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+        Finish(t, m->data.result);
+      }
+      int numfds = 0;
+      curl_multi_poll(multi, nullptr, 0, 100, &numfds);
+    }
+    // Complete whatever is left so no caller waits forever.
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& t : incoming) {
+        t->resp.error = "client stopped";
+        active--;
+        t->done(std::move(t->resp));
+      }
+      incoming.clear();
+    }
+  }
+};
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
+  static CurlGlobal global;
+  impl_->multi = curl_multi_init();
+  curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+  impl_->thread = std::thread([this] { impl_->Loop(); });
+}
+
+HttpClient::~HttpClient() {
+  impl_->stop = true;
+  curl_multi_wakeup(impl_->multi);
+  impl_->thread.join();
+  // Abort transfers still running.
+  std::vector<Transfer*> left(impl_->running.begin(), impl_->running.end());
+  for (Transfer* t : left) {
+    std::snprintf(t->errbuf, sizeof t->errbuf, "client stopped");
+    impl_->Finish(t, CURLE_ABORTED_BY_CALLBACK);
+  }
+  curl_multi_cleanup(impl_->multi);
+}
+
+void HttpClient::Send(ClientRequest req, std::function<void(ClientResponse)> done) {
+  auto t = std::make_unique<Transfer>();
+  t->req = std::move(req);
+  t->done = std::move(done);
+  impl_->active++;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->incoming.push_back(std::move(t));
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+ClientResponse HttpClient::SendSync(ClientRequest req) {
+  std::promise<ClientResponse> p;
+  auto f = p.get_future();
+  Send(std::move(req), [&p](ClientResponse r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+size_t HttpClient::active() const { return impl_->active.load(); }
+
+}  // namespace cxbridge::http

@@ -1,0 +1,49 @@
+// HttpClient: outbound HTTP on libcurl's multi interface, driven by one thread. Many transfers
+// run concurrently; a slow peer occupies only its own transfers. Callbacks run on the client's
+// thread and must not block (hand the result to your own queue).
+// Thread-safety: Send is safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cxbridge::http {
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  int64_t timeout_ms = 5000;
+};
+
+struct ClientResponse {
+  int status = 0;           // 0: no HTTP response (see error / timed_out)
+  bool timed_out = false;
+  std::string error;        // transport error text, empty when a response arrived
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  const std::string* Header(std::string_view lower_name) const;
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();  // stops: transfers still running are completed with error "client stopped"
+
+  void Send(ClientRequest req, std::function<void(ClientResponse)> done);
+  // Convenience for the command line: blocks until the response arrives.
+  ClientResponse SendSync(ClientRequest req);
+  size_t active() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cxbridge::http

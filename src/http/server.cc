@@ -1,0 +1,210 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace cxbridge::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+bool IsLoopbackAddress(const std::string& address) {
+  if (address == "localhost") return true;
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler& handler;
+  asio::io_context ioc;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<uint64_t> in_flight{0};
+  std::atomic<bool> accepting{false};
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+
+  Impl(ServerOptions o, Handler& h) : options(std::move(o)), handler(h) {}
+  void DoAccept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server) {
+    buffer_.reserve(16 * 1024);  // one allocation per connection, not per request
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_ = ep.address().to_string();
+      loopback_ = ep.address().is_loopback();
+    }
+  }
+
+  void Start() { DoRead(); }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      Response r = Response::Error(413, "PayloadTooLarge",
+                                   "request body exceeds the limit of " +
+                                       std::to_string(server_->options.max_body_bytes) + " bytes");
+      return Write(std::move(r), false, false);
+    }
+    if (ec) {
+      // Anything else the parser refuses is a malformed request.
+      return Write(Response::Error(400, "BadRequest", "malformed HTTP request: " + ec.message()),
+                   false, false);
+    }
+    auto msg = parser_->release();
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.headers.reserve(16);
+    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    req.body = std::move(msg.body());
+    req.remote_addr = remote_;
+    req.remote_is_loopback = loopback_;
+    const bool keep_alive = msg.keep_alive();
+    const unsigned version = msg.version();
+    version_ = version;
+    server_->in_flight++;
+    auto self = shared_from_this();
+    server_->handler.Handle(std::move(req), [self, keep_alive](Response resp) {
+      asio::post(self->stream_.get_executor(), [self, resp = std::move(resp), keep_alive]() mutable {
+        self->Write(std::move(resp), keep_alive, true);
+      });
+    });
+  }
+
+  void Write(Response resp, bool keep_alive, bool counted) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(resp.status), version_ ? version_ : 11);
+    res->set(bhttp::field::server, "cxbridge");
+    if (!resp.content_type.empty()) res->set(bhttp::field::content_type, resp.content_type);
+    for (auto& [k, v] : resp.headers) res->set(k, v);
+    res->body() = std::move(resp.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_seconds));
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive, counted](beast::error_code ec, size_t) {
+                         if (counted) self->server_->in_flight--;
+                         if (ec || !keep_alive) return self->Close();
+                         self->DoRead();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* server_;
+  std::string remote_;
+  bool loopback_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+void Server::Impl::DoAccept() {
+  acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (!accepting.load()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), this)->Start();
+    }
+    DoAccept();
+  });
+}
+
+Server::Server(ServerOptions options, Handler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+Server::~Server() { Stop(0); }
+
+Status Server::Start() {
+  boost::system::error_code ec;
+  std::string address = impl_->options.address == "localhost" ? "127.0.0.1" : impl_->options.address;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return Status::InvalidArgument("bad listen address " + impl_->options.address);
+  tcp::endpoint ep(addr, impl_->options.port);
+  auto acc = std::make_unique<tcp::acceptor>(impl_->ioc);
+  acc->open(ep.protocol(), ec);
+  if (!ec) acc->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc->bind(ep, ec);
+  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + address + ":" +
+                               std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  impl_->acceptor = std::move(acc);
+  impl_->accepting = true;
+  impl_->DoAccept();
+  int n = std::max(1, impl_->options.threads);
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  return Status::Ok();
+}
+
+uint16_t Server::port() const {
+  boost::system::error_code ec;
+  return impl_->acceptor ? impl_->acceptor->local_endpoint(ec).port() : 0;
+}
+
+void Server::StopAccepting() {
+  if (!impl_->acceptor) return;
+  impl_->accepting = false;
+  asio::post(impl_->ioc, [this] {
+    boost::system::error_code ec;
+    impl_->acceptor->close(ec);
+  });
+}
+
+void Server::Stop(int drain_ms) {
+  if (impl_->threads.empty()) return;
+  StopAccepting();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+uint64_t Server::in_flight() const { return impl_->in_flight.load(); }
+
+}  // namespace cxbridge::http
