@@ -175,6 +175,17 @@ Result<uint64_t> DeliveryStore::CountDlq() {
   return n;
 }
 
+Status DeliveryStore::StageRedrive(rocksdb::WriteBatch* wb, std::string_view target_key, uint64_t seq,
+                                  int64_t now_ms, std::string_view bus, std::string_view event_json,
+                                  std::string_view dlq_id) {
+  wb->Put(db_.events(), SeqKey(seq),
+          EncodeEventRecord({now_ms, std::string(bus), std::string(event_json)}));
+  wb->Put(db_.deliveries(), DeliveryKey(target_key, seq),
+          EncodeDeliveryRecord(DeliveryRecord{0, now_ms, now_ms, ""}));
+  wb->Delete(db_.dlq(), rocksdb::Slice(dlq_id.data(), dlq_id.size()));
+  return Status::Ok();
+}
+
 Result<uint64_t> DeliveryStore::TrimEvents(uint64_t below_seq, int64_t cutoff_ms) {
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.events()));
   uint64_t last = 0, n = 0;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "store/archive_store.h"
+#include <rocksdb/write_batch.h>
+
 #include "store/db.h"
 #include "store/format.h"
 #include "store/resource_store.h"
@@ -67,6 +69,11 @@ class DeliveryStore {
   Result<std::vector<DlqEntry>> ListDlq(std::string_view after, size_t limit);
   Result<DlqEntry> GetDlq(std::string_view id);
   Result<uint64_t> CountDlq();
+
+  // Adds to `wb` what a DLQ redrive writes: the event under `seq`, a fresh delivery for
+  // `target_key`, and the removal of DLQ entry `dlq_id` (run it through the EventLog committer).
+  Status StageRedrive(rocksdb::WriteBatch* wb, std::string_view target_key, uint64_t seq, int64_t now_ms,
+                      std::string_view bus, std::string_view event_json, std::string_view dlq_id);
 
   // Deletes logged events with seq < below_seq whose ingest time is before cutoff_ms.
   Result<uint64_t> TrimEvents(uint64_t below_seq, int64_t cutoff_ms);

@@ -1,5 +1,7 @@
 #include "store/event_log.h"
 
+#include <sys/statvfs.h>
+
 #include <unordered_set>
 
 #include "store/format.h"
@@ -42,6 +44,7 @@ Status EventLog::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = false;
   started_ = true;
+  CheckDisk();
   thread_ = std::thread([this] { Loop(); });
   return Status::Ok();
 }
@@ -67,6 +70,7 @@ void EventLog::Append(std::vector<AppendItem> items, AppendDone done) {
     done(std::move(out));
   };
   if (failed_.load()) return fail_all("storage is failing; not accepting until it recovers");
+  if (low_disk_.load()) return fail_all("storage is nearly full; not accepting until space is freed");
   if (pending_bytes_.load() + bytes > options_.max_pending_bytes) {
     return fail_all("overloaded: too many events waiting to be stored");
   }
@@ -105,9 +109,20 @@ EventLogStats EventLog::stats() const {
   return s;
 }
 
+void EventLog::CheckDisk() {
+  int64_t now = clock_.SteadyMs();
+  if (now - last_disk_check_ms_ < 1000) return;
+  last_disk_check_ms_ = now;
+  struct statvfs sv {};
+  if (statvfs(db_.dir().c_str(), &sv) != 0) return;
+  uint64_t free_bytes = static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
+  low_disk_ = free_bytes < options_.min_free_bytes;
+}
+
 void EventLog::Loop() {
   std::vector<Pending> batch;
   for (;;) {
+    CheckDisk();
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::seconds(2), [&] { return stopping_ || !queue_.empty(); });

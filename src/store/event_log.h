@@ -69,6 +69,9 @@ class EventLog {
  public:
   struct Options {
     size_t max_pending_bytes = 256 << 20;  // beyond this, appends fail fast (overload → 503)
+    // Below this much free space on the data folder's file system, appends fail fast (503)
+    // before the disk is full; checked about once a second.
+    uint64_t min_free_bytes = 64ull << 20;
   };
   EventLog(Db& db, Clock& clock, Options options);
   ~EventLog();
@@ -81,7 +84,8 @@ class EventLog {
   void Append(std::vector<AppendItem> items, AppendDone done);
   void Run(CommitJob job);
 
-  bool healthy() const { return !failed_.load(); }
+  bool healthy() const { return !failed_.load() && !low_disk_.load(); }
+  bool low_disk() const { return low_disk_.load(); }
   EventLogStats stats() const;
   size_t pending_bytes() const { return pending_bytes_.load(); }
 
@@ -108,6 +112,9 @@ class EventLog {
   std::atomic<bool> failed_{false};
   std::atomic<size_t> pending_bytes_{0};
   int64_t last_resume_try_ms_ = 0;
+  void CheckDisk();
+  std::atomic<bool> low_disk_{false};
+  int64_t last_disk_check_ms_ = -1000000;
   std::atomic<uint64_t> batches_{0}, stored_{0}, duplicates_{0}, failures_{0};
 };
 

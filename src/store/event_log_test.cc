@@ -142,5 +142,17 @@ TEST_F(EventLogTest, AppendAfterStopFailsWithoutLoss) {
   EXPECT_EQ(out[0].kind, AppendOutcome::kFailed);
 }
 
+TEST_F(EventLogTest, LowDiskRefusesAppendsBeforeTheDiskIsFull) {
+  log_->Stop();
+  EventLog::Options o;
+  o.min_free_bytes = UINT64_MAX;  // no file system has this much free
+  log_ = std::make_unique<EventLog>(*db_, clock_, o);
+  ASSERT_TRUE(log_->Start().ok());
+  auto out = AppendSync({Item("k")});
+  EXPECT_EQ(out[0].kind, AppendOutcome::kFailed);
+  EXPECT_NE(out[0].error.find("nearly full"), std::string::npos);
+  EXPECT_FALSE(log_->healthy());
+}
+
 }  // namespace
 }  // namespace cxbridge::store
