@@ -29,11 +29,12 @@ enum class AcceptOutcome {
   kStored,       // durably stored (fsync'd); answer 2xx with the event id
   kDuplicate,    // idempotency key seen within its TTL; answer 200, nothing stored
   kUnavailable,  // could not be stored (storage error, full, shutting down); answer 503 + Retry-After
+  kRejected,     // cannot be accepted as it is (e.g. unknown event bus); answer 4xx with `reason`
 };
 
 struct AcceptResult {
   AcceptOutcome outcome = AcceptOutcome::kUnavailable;
-  std::string reason;  // for kUnavailable
+  std::string reason;  // for kUnavailable and kRejected
 };
 
 class EventSink {

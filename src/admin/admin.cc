@@ -1,0 +1,140 @@
+#include "admin/admin.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <charconv>
+
+#include "common/encoding.h"
+#include "common/json.h"
+
+namespace cxbridge::admin {
+namespace {
+
+std::string QueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view kv = query.substr(0, amp);
+    size_t eq = kv.find('=');
+    if (kv.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : kv.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return "";
+}
+
+}  // namespace
+
+bool AdminHandler::Serves(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/admin/");
+}
+
+void AdminHandler::Handle(http::Request req, http::Respond respond) {
+  // Redrive and reload block on a storage commit for a few milliseconds at most; they run
+  // inline rather than on a detached thread so shutdown can account for them.
+  respond(Dispatch(req));
+}
+
+http::Response AdminHandler::Dispatch(const http::Request& req) {
+  if (req.path == "/healthz") return http::Response::Json(200, "{\"status\":\"ok\"}");
+  if (req.path == "/readyz") {
+    bool ready = deps_.log && deps_.log->healthy();
+    return ready ? http::Response::Json(200, "{\"status\":\"ready\"}")
+                 : http::Response::Error(503, "NotReady", "storage is not accepting writes");
+  }
+  if (req.path == "/metrics") {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = prometheus::TextSerializer().Serialize(deps_.metrics->Collect());
+    // The committer's own counters (plain atomics on the hot path, exported here).
+    const auto st = deps_.log->stats();
+    r.body += "# HELP cxbridge_storage_synced_writes_total Synced (fsync'd) batches written by the group committer\n"
+              "# TYPE cxbridge_storage_synced_writes_total counter\n"
+              "cxbridge_storage_synced_writes_total " + std::to_string(st.batches) + "\n"
+              "# HELP cxbridge_storage_pending_bytes Bytes of events waiting for the next synced write\n"
+              "# TYPE cxbridge_storage_pending_bytes gauge\n"
+              "cxbridge_storage_pending_bytes " + std::to_string(deps_.log->pending_bytes()) + "\n"
+              "# HELP cxbridge_storage_low_disk 1 while free disk space is below storage.min_free_disk_bytes\n"
+              "# TYPE cxbridge_storage_low_disk gauge\n"
+              "cxbridge_storage_low_disk " + std::string(deps_.log->low_disk() ? "1" : "0") + "\n";
+    return r;
+  }
+  // Everything below is /admin/.
+  if (!deps_.token.empty()) {
+    auto auth = req.Header("Authorization");
+    std::string expected = "Bearer " + deps_.token;
+    if (!auth || !ConstantTimeEquals(*auth, expected)) {
+      http::Response r = http::Response::Error(401, "Unauthorized", "admin endpoints need a bearer token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+  }
+  if (req.path == "/admin/dlq" && req.method == "GET") {
+    size_t limit = 100;
+    std::string l = QueryParam(req.query, "limit");
+    if (!l.empty()) std::from_chars(l.data(), l.data() + l.size(), limit);
+    limit = std::clamp<size_t>(limit, 1, 1000);
+    auto page = deps_.dead_letters->List(QueryParam(req.query, "after"), limit);
+    if (!page.ok()) return http::Response::Error(503, "Unavailable", page.status().message());
+    std::string body = "{\"entries\":[";
+    for (size_t i = 0; i < page->size(); ++i) {
+      if (i) body += ",";
+      body += (*page)[i].json;
+    }
+    body += "]";
+    if (page->size() == limit) body += ",\"next\":" + json::Quote(page->back().id);
+    body += "}";
+    return http::Response::Json(200, std::move(body));
+  }
+  if (req.path.starts_with("/admin/dlq/") && req.method == "GET") {
+    auto e = deps_.dead_letters->Show(std::string_view(req.path).substr(11));
+    if (!e.ok()) return http::Response::Error(404, "NotFound", e.status().message());
+    return http::Response::Json(200, e->json);
+  }
+  if (req.path == "/admin/dlq/redrive" && req.method == "POST") {
+    auto body = json::Parse(req.body);
+    if (!body.ok() || !body->is_object()) return http::Response::Error(400, "BadRequest", "body must be a JSON object");
+    std::vector<std::string> ids;
+    bool all = false;
+    if (const json::Value* a = body->Find("all"); a && a->is_bool()) all = a->as_bool();
+    if (const json::Value* v = body->Find("ids"); v && v->is_array()) {
+      for (const auto& i : v->items())
+        if (i.is_string()) ids.push_back(i.as_string());
+    }
+    if (!all && ids.empty()) return http::Response::Error(400, "BadRequest", "give \"ids\" or \"all\": true");
+    auto res = deps_.dead_letters->Redrive(ids, all);
+    json::Value out = json::Value::Object();
+    json::Value red = json::Value::Array();
+    for (auto& id : res.redriven) red.Push(json::Value::String(id));
+    json::Value failed = json::Value::Array();
+    for (auto& [id, why] : res.failed) {
+      failed.Push(json::Value::Object({{"id", json::Value::String(id)}, {"reason", json::Value::String(why)}}));
+    }
+    out.Set("redriven", std::move(red));
+    out.Set("failed", std::move(failed));
+    return http::Response::Json(200, json::Serialize(out));
+  }
+  if (req.path == "/admin/targets" && req.method == "GET") {
+    json::Value arr = json::Value::Array();
+    for (const auto& s : deps_.scheduler->Stats()) {
+      json::Value o = json::Value::Object();
+      o.Set("bus", json::Value::String(s.bus));
+      o.Set("rule", json::Value::String(s.rule));
+      o.Set("target", json::Value::String(s.target));
+      o.Set("arn", json::Value::String(s.arn));
+      o.Set("depth", json::Value::Int(static_cast<int64_t>(s.depth)));
+      o.Set("inFlight", json::Value::Int(s.in_flight));
+      if (!s.error.empty()) o.Set("error", json::Value::String(s.error));
+      arr.Push(std::move(o));
+    }
+    return http::Response::Json(200, "{\"targets\":" + json::Serialize(arr) + "}");
+  }
+  if (req.path == "/admin/reload" && req.method == "POST") {
+    if (!deps_.reload) return http::Response::Error(400, "BadRequest", "started without a config file");
+    Status st = deps_.reload();
+    if (!st.ok()) return http::Response::Error(400, "InvalidConfig", st.message());
+    return http::Response::Json(200, "{\"status\":\"reloaded\"}");
+  }
+  return http::Response::Error(404, "NotFound", "no admin endpoint " + req.method + " " + req.path);
+}
+
+}  // namespace cxbridge::admin

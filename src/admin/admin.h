@@ -1,0 +1,49 @@
+// AdminHandler: operations endpoints.
+//   GET  /healthz                 liveness (always 200 while the process serves)
+//   GET  /readyz                  200 when storage accepts writes, else 503
+//   GET  /metrics                 Prometheus text format
+//   GET  /admin/dlq?after=&limit= dead-letter entries, oldest first
+//   GET  /admin/dlq/{id}          one entry
+//   POST /admin/dlq/redrive       {"ids":[…]} or {"all":true}
+//   GET  /admin/targets           per-target queue depth and state
+//   POST /admin/reload            re-read the config file (rules, sources)
+// Everything under /admin/ requires `Authorization: Bearer <token>` when a token is configured,
+// and a token must be configured when the server listens beyond loopback.
+// Thread-safety: Handle is safe from any I/O thread.
+#pragma once
+
+#include <prometheus/registry.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "deliver/dead_letters.h"
+#include "deliver/scheduler.h"
+#include "http/message.h"
+#include "store/event_log.h"
+
+namespace cxbridge::admin {
+
+struct AdminDeps {
+  prometheus::Registry* metrics = nullptr;
+  store::EventLog* log = nullptr;
+  deliver::DeadLetters* dead_letters = nullptr;
+  deliver::Scheduler* scheduler = nullptr;
+  std::function<Status()> reload;  // may be empty
+  std::string token;               // empty: no token required (loopback only)
+};
+
+class AdminHandler : public http::Handler {
+ public:
+  explicit AdminHandler(AdminDeps deps) : deps_(std::move(deps)) {}
+  void Handle(http::Request req, http::Respond respond) override;
+  // True for the paths this handler serves.
+  static bool Serves(std::string_view path);
+
+ private:
+  http::Response Dispatch(const http::Request& req);
+  AdminDeps deps_;
+};
+
+}  // namespace cxbridge::admin

@@ -1,0 +1,41 @@
+// The client-side commands of the cxbridge binary. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cxbridge::app {
+
+struct PatternArgs {
+  std::string pattern, event;  // JSON text or @path
+};
+// Prints true/false (exit 0/1) or the AWS error (exit 2).
+int RunTestPattern(const PatternArgs& a);
+
+// How a client command reaches a server or its data folder.
+struct Connection {
+  std::string config_path, data_dir, server, token, token_env;
+};
+
+struct DlqArgs {
+  Connection conn;
+  bool json = false;
+  size_t limit = 100;
+  std::string id;
+  std::vector<std::string> ids;
+  bool all = false;
+};
+int RunDlqList(const DlqArgs& a);
+int RunDlqShow(const DlqArgs& a);
+int RunDlqRedrive(const DlqArgs& a);
+
+struct SendArgs {
+  std::string config_path, source, data, server;
+  std::vector<std::string> headers;
+};
+int RunSend(const SendArgs& a);
+
+// Reads "@path" as a file, anything else as literal text.
+bool ReadArg(const std::string& arg, std::string* out, std::string* error);
+
+}  // namespace cxbridge::app

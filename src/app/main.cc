@@ -1,0 +1,73 @@
+// The cxbridge command line: serve, send, dlq, test-pattern.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/cli.h"
+#include "app/logging.h"
+#include "app/server_app.h"
+
+int main(int argc, char** argv) {
+  using namespace cxbridge::app;
+  CLI::App cli{"cxbridge: a self-hosted, EventBridge-compatible event gateway for contact-center events"};
+  cli.require_subcommand(1);
+  bool debug = false;
+  cli.add_flag("--debug", debug, "Verbose logs");
+
+  ServeOverrides serve;
+  auto* s = cli.add_subcommand("serve", "Run the gateway");
+  s->add_option("--config", serve.config_path, "YAML config file (built-in defaults when absent)");
+  s->add_option("--port", serve.port, "Listen port (0: any free port)");
+  s->add_option("--address", serve.address, "Listen address");
+  s->add_option("--data-dir", serve.data_dir, "Data folder");
+  s->add_option("--port-file", serve.port_file, "Write the bound port to this file once listening");
+
+  PatternArgs pat;
+  auto* tp = cli.add_subcommand("test-pattern", "Test an EventBridge pattern against an event (@file reads a file)");
+  tp->add_option("--pattern", pat.pattern, "Pattern JSON or @path")->required();
+  tp->add_option("--event", pat.event, "Event JSON or @path")->required();
+
+  DlqArgs dlq;
+  auto* d = cli.add_subcommand("dlq", "Inspect and redrive the dead-letter queue");
+  d->require_subcommand(1);
+  auto add_common = [&](CLI::App* c) {
+    c->add_option("--config", dlq.conn.config_path, "Config file (server address, data folder, token)");
+    c->add_option("--data-dir", dlq.conn.data_dir, "Data folder (used directly when the server is stopped)");
+    c->add_option("--server", dlq.conn.server, "Server URL (default from the config)");
+    c->add_option("--token", dlq.conn.token, "Admin bearer token");
+    c->add_option("--token-env", dlq.conn.token_env, "Environment variable holding the admin token");
+    c->add_flag("--json", dlq.json, "Print raw JSON");
+  };
+  auto* dl = d->add_subcommand("list", "List dead-lettered deliveries");
+  add_common(dl);
+  dl->add_option("--limit", dlq.limit, "At most this many");
+  auto* ds = d->add_subcommand("show", "Show one entry");
+  add_common(ds);
+  ds->add_option("id", dlq.id, "Entry id")->required();
+  auto* dr = d->add_subcommand("redrive", "Deliver entries again (attempts reset)");
+  add_common(dr);
+  dr->add_option("ids", dlq.ids, "Entry ids");
+  dr->add_flag("--all", dlq.all, "Every entry");
+
+  SendArgs send;
+  auto* sd = cli.add_subcommand("send", "Send one event to a webhook source, signed as the source's config requires");
+  sd->add_option("--config", send.config_path, "Config file that defines the source (for its auth scheme)")->required();
+  sd->add_option("--source", send.source, "Source name (POST /webhooks/<source>)")->required();
+  sd->add_option("--data", send.data, "Body JSON or @path")->required();
+  sd->add_option("--server", send.server, "Server URL (default from the config)");
+  sd->add_option("--header", send.headers, "Extra header 'Name: value' (repeatable)");
+
+  CLI11_PARSE(cli, argc, argv);
+  InitJsonLogging(debug);
+  if (*s) return RunServe(serve);
+  if (*tp) return RunTestPattern(pat);
+  if (*d) {
+    if (*dl) return RunDlqList(dlq);
+    if (*ds) return RunDlqShow(dlq);
+    return RunDlqRedrive(dlq);
+  }
+  if (*sd) return RunSend(send);
+  return 2;
+}

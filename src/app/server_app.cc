@@ -1,0 +1,224 @@
+#include "app/server_app.h"
+
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <fstream>
+#include <mutex>
+
+#include "admin/admin.h"
+#include "bus/pipeline.h"
+#include "bus/router.h"
+#include "common/clock.h"
+#include "common/secret.h"
+#include "deliver/dead_letters.h"
+#include "deliver/scheduler.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "ingest/webhook.h"
+#include "store/db.h"
+#include "store/embedded.h"
+#include "store/event_log.h"
+
+namespace cxbridge::app {
+
+// Sends each request to the module that serves its path.
+class FrontHandler : public http::Handler {
+ public:
+  http::Handler* webhooks = nullptr;
+  http::Handler* admin = nullptr;
+  http::Handler* api = nullptr;
+  void Handle(http::Request req, http::Respond respond) override {
+    if (req.path.starts_with("/webhooks/")) return webhooks->Handle(std::move(req), std::move(respond));
+    if (req.Header("X-Amz-Target")) {
+      if (api) return api->Handle(std::move(req), std::move(respond));
+      return respond(http::Response::Error(404, "NotFound", "the EventBridge API is not enabled"));
+    }
+    if (admin::AdminHandler::Serves(req.path)) return admin->Handle(std::move(req), std::move(respond));
+    respond(http::Response::Error(404, "NotFound", "no route for " + req.method + " " + req.path));
+  }
+};
+
+struct ServerApp::Impl {
+  config::Config cfg;
+  ServeOverrides overrides;
+  Clock& clock = SystemClock();
+  prometheus::Registry metrics;
+  std::unique_ptr<store::Db> db;
+  std::unique_ptr<store::EventLog> log;
+  std::unique_ptr<store::EmbeddedResourceStore> resources;
+  std::unique_ptr<store::EmbeddedArchiveStore> archives;
+  std::unique_ptr<store::DeliveryStore> deliveries;
+  std::unique_ptr<bus::Router> router;
+  std::unique_ptr<bus::Pipeline> pipeline;
+  std::unique_ptr<http::HttpClient> client;
+  deliver::TargetRegistry targets;
+  std::unique_ptr<deliver::Scheduler> scheduler;
+  std::unique_ptr<deliver::DeadLetters> dead_letters;
+  std::unique_ptr<ingest::WebhookHandler> webhooks;
+  std::unique_ptr<admin::AdminHandler> admin;
+  FrontHandler front;
+  std::unique_ptr<http::Server> server;
+  std::mutex reload_mu;
+
+  std::vector<std::string> BusNames() const {
+    std::vector<std::string> names;
+    for (const auto& [n, b] : router->table()->buses) names.push_back(n);
+    return names;
+  }
+};
+
+ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
+ServerApp::~ServerApp() { Stop(); }
+
+uint16_t ServerApp::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+Status ServerApp::Start(const ServeOverrides& o) {
+  Impl& m = *impl_;
+  m.overrides = o;
+  if (!o.config_path.empty()) {
+    auto c = config::LoadConfig(o.config_path);
+    if (!c.ok()) return c.status();
+    m.cfg = std::move(*c);
+  }
+  if (o.port >= 0) m.cfg.port = static_cast<uint16_t>(o.port);
+  if (!o.address.empty()) m.cfg.address = o.address;
+  if (!o.data_dir.empty()) m.cfg.data_dir = o.data_dir;
+
+  std::string token;
+  if (!m.cfg.admin_token.is_null()) {
+    auto t = ResolveSecret(m.cfg.admin_token);
+    if (!t.ok()) return Status::InvalidArgument("server.admin_token: " + t.status().message());
+    token = *t;
+  }
+  if (!http::IsLoopbackAddress(m.cfg.address) && token.empty()) {
+    return Status::InvalidArgument("server.admin_token is required when listening on " + m.cfg.address +
+                                   " (beyond loopback)");
+  }
+
+  // Storage.
+  auto db = store::Db::Open(m.cfg.data_dir, m.clock);
+  if (!db.ok()) return db.status();
+  m.db = std::move(*db);
+  store::EventLog::Options lo;
+  lo.min_free_bytes = m.cfg.min_free_disk_bytes;
+  m.log = std::make_unique<store::EventLog>(*m.db, m.clock, lo);
+  CXB_RETURN_IF_ERROR(m.log->Start());
+  m.resources = std::make_unique<store::EmbeddedResourceStore>(*m.db);
+  m.archives = std::make_unique<store::EmbeddedArchiveStore>(*m.db);
+  m.deliveries = std::make_unique<store::DeliveryStore>(*m.db);
+
+  // Routing.
+  m.router = std::make_unique<bus::Router>(m.cfg.account, m.cfg.region);
+  CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(m.cfg.buses, m.cfg.rules));
+
+  // Delivery.
+  m.client = std::make_unique<http::HttpClient>();
+  deliver::RegisterBuiltins(m.targets);
+  deliver::SchedulerOptions so;
+  so.backoff_base_ms = m.cfg.backoff_base_ms;
+  so.backoff_max_ms = m.cfg.backoff_max_ms;
+  so.concurrency = m.cfg.target_concurrency;
+  so.event_retention_ms = m.cfg.event_retention_seconds * 1000;
+  deliver::TargetEnv env{m.client.get(), m.archives.get(), &m.clock, m.cfg.account, m.cfg.region};
+  m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
+  m.scheduler->OnTable(m.router->table());
+  m.router->OnChange([s = m.scheduler.get()](auto t) { s->OnTable(std::move(t)); });
+  CXB_RETURN_IF_ERROR(m.scheduler->Recover());
+  m.scheduler->Start();
+  m.dead_letters = std::make_unique<deliver::DeadLetters>(*m.deliveries, *m.log, m.clock, m.router.get(),
+                                                          m.scheduler.get());
+
+  // Accept path.
+  m.pipeline = std::make_unique<bus::Pipeline>(*m.router, *m.log, m.clock, m.metrics,
+                                               bus::Pipeline::Options{m.cfg.dedup_ttl_seconds * 1000});
+  m.pipeline->SetOnStored([s = m.scheduler.get()](std::vector<bus::StoredEvent> e) { s->Enqueue(std::move(e)); });
+  m.webhooks = std::make_unique<ingest::WebhookHandler>(*m.pipeline, m.clock, m.metrics);
+  CXB_RETURN_IF_ERROR(m.webhooks->Configure(m.cfg.sources, m.cfg.account, m.cfg.region, m.BusNames()));
+
+  admin::AdminDeps deps;
+  deps.metrics = &m.metrics;
+  deps.log = m.log.get();
+  deps.dead_letters = m.dead_letters.get();
+  deps.scheduler = m.scheduler.get();
+  deps.token = token;
+  if (!o.config_path.empty()) deps.reload = [this] { return Reload(); };
+  m.admin = std::make_unique<admin::AdminHandler>(std::move(deps));
+
+  m.front.webhooks = m.webhooks.get();
+  m.front.admin = m.admin.get();
+
+  http::ServerOptions ho;
+  ho.address = m.cfg.address;
+  ho.port = m.cfg.port;
+  ho.threads = m.cfg.threads;
+  ho.max_body_bytes = m.cfg.max_body_bytes;
+  m.server = std::make_unique<http::Server>(ho, m.front);
+  CXB_RETURN_IF_ERROR(m.server->Start());
+  if (!o.port_file.empty()) {
+    std::ofstream pf(o.port_file + ".tmp");
+    pf << m.server->port() << "\n";
+    pf.close();
+    std::rename((o.port_file + ".tmp").c_str(), o.port_file.c_str());
+  }
+  spdlog::info("cxbridge listening on http://{}:{} (data: {}, sources: {}, rules: {})", m.cfg.address,
+               m.server->port(), m.cfg.data_dir, m.cfg.sources.size(), m.cfg.rules.size());
+  return Status::Ok();
+}
+
+Status ServerApp::Reload() {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.reload_mu);
+  if (m.overrides.config_path.empty()) return Status::FailedPrecondition("started without a config file");
+  auto c = config::LoadConfig(m.overrides.config_path);
+  if (!c.ok()) return c.status();
+  CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(c->buses, c->rules));
+  CXB_RETURN_IF_ERROR(m.webhooks->Configure(c->sources, m.cfg.account, m.cfg.region, m.BusNames()));
+  spdlog::info("config reloaded: {} sources, {} rules", c->sources.size(), c->rules.size());
+  return Status::Ok();
+}
+
+void ServerApp::Stop() {
+  Impl& m = *impl_;
+  if (!m.server) return;
+  spdlog::info("shutting down: draining in-flight requests");
+  m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
+  m.scheduler->Stop(5000);
+  m.log->Stop();
+  m.server.reset();
+  m.client.reset();
+  spdlog::info("stopped");
+}
+
+int RunServe(const ServeOverrides& o) {
+  // Signals are taken synchronously by this thread; block them before any thread starts.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ServerApp app;
+  Status st = app.Start(o);
+  if (!st.ok()) {
+    spdlog::error("cannot start: {}", st.ToString());
+    return 1;
+  }
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (sig == SIGHUP) {
+      Status r = app.Reload();
+      if (!r.ok()) spdlog::error("reload failed, keeping the old config: {}", r.ToString());
+      continue;
+    }
+    break;
+  }
+  app.Stop();
+  return 0;
+}
+
+}  // namespace cxbridge::app

@@ -1,0 +1,75 @@
+#include "deliver/dead_letters.h"
+
+#include <future>
+
+#include "common/json.h"
+#include "deliver/scheduler.h"
+#include "store/format.h"
+
+namespace cxbridge::deliver {
+
+RedriveResult DeadLetters::Redrive(const std::vector<std::string>& ids, bool all) {
+  RedriveResult out;
+  std::vector<std::string> todo = ids;
+  if (all) {
+    todo.clear();
+    std::string after;
+    for (;;) {
+      auto page = store_.ListDlq(after, 1000);
+      if (!page.ok() || page->empty()) break;
+      for (auto& e : *page) todo.push_back(e.id);
+      after = page->back().id;
+    }
+  }
+  auto table = router_ ? router_->table() : nullptr;
+  for (const auto& id : todo) {
+    auto entry = store_.GetDlq(id);
+    if (!entry.ok()) {
+      out.failed.emplace_back(id, entry.status().message());
+      continue;
+    }
+    auto doc = json::Parse(entry->json);
+    const json::Value* event = doc.ok() ? doc->Find("event") : nullptr;
+    const json::Value* bus = doc.ok() ? doc->Find("bus") : nullptr;
+    const json::Value* rule = doc.ok() ? doc->Find("rule") : nullptr;
+    const json::Value* target = doc.ok() ? doc->Find("target") : nullptr;
+    if (!event || !event->is_object() || !bus || !rule || !target) {
+      out.failed.emplace_back(id, "entry has no event or target to redrive to");
+      continue;
+    }
+    std::string key = store::MakeTargetKey(bus->as_string(), rule->as_string(), target->as_string());
+    std::shared_ptr<const bus::RouteTarget> route;
+    if (table) {
+      auto it = table->targets.find(key);
+      if (it == table->targets.end()) {
+        out.failed.emplace_back(id, "target " + rule->as_string() + "/" + target->as_string() +
+                                        " no longer exists");
+        continue;
+      }
+      route = it->second;
+    }
+    auto event_json = std::make_shared<const std::string>(json::Serialize(*event));
+    const int64_t now = clock_.NowMs();
+    uint64_t seq = 0;
+    std::promise<Status> done;
+    log_.Run(store::CommitJob{
+        [&](rocksdb::WriteBatch* wb, uint64_t* next_seq) -> Status {
+          seq = (*next_seq)++;
+          // Column family handles are reached through the store's Db.
+          return store_.StageRedrive(wb, key, seq, now, bus->as_string(), *event_json, id);
+        },
+        [&](Status st) { done.set_value(st); }});
+    Status st = done.get_future().get();
+    if (!st.ok()) {
+      out.failed.emplace_back(id, st.message());
+      continue;
+    }
+    out.redriven.push_back(id);
+    if (scheduler_ && route) {
+      scheduler_->Enqueue({bus::StoredEvent{seq, now, event_json, {route}}});
+    }
+  }
+  return out;
+}
+
+}  // namespace cxbridge::deliver

@@ -1,0 +1,61 @@
+#include "deliver/target.h"
+
+#include <cstdlib>
+
+#include "common/ids.h"
+
+namespace cxbridge::deliver {
+
+void RegisterBuiltins(TargetRegistry& registry) {
+  registry.Add(NewHttpTargetKind());
+  registry.Add(NewFileTargetKind());
+  registry.Add(NewArchiveTargetKind());
+}
+
+Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,
+                                                       const TargetEnv& env) const {
+  for (const auto& k : kinds_) {
+    if (k->Handles(def)) return k->Create(def, env);
+  }
+  return Status::NotFound("no target kind serves Arn '" + def.arn +
+                          "' (supported: http(s)://…, file://…, arn:aws:events:…:archive/…)");
+}
+
+std::vector<std::string> TargetRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& k : kinds_) out.emplace_back(k->name());
+  return out;
+}
+
+SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport_error,
+                        const std::string* retry_after, int64_t now_ms) {
+  SendResult r;
+  if (status == 0) {
+    r.kind = SendResult::kRetryable;
+    r.error_code = timed_out ? "TIMEOUT" : "CONNECTION_ERROR";
+    r.message = transport_error;
+    return r;
+  }
+  if (status >= 200 && status < 300) return r;
+  r.error_code = "HTTP_" + std::to_string(status);
+  r.message = "target answered HTTP " + std::to_string(status);
+  r.kind = (status == 408 || status == 429 || status >= 500) ? SendResult::kRetryable
+                                                             : SendResult::kPermanent;
+  if (retry_after != nullptr && !retry_after->empty()) {
+    char* end = nullptr;
+    long secs = std::strtol(retry_after->c_str(), &end, 10);
+    if (end != retry_after->c_str() && *end == '\0' && secs >= 0) {
+      r.retry_after_ms = secs * 1000;
+    } else {
+      // HTTP-date form, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+      struct tm tm {};
+      if (strptime(retry_after->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) != nullptr) {
+        int64_t at = static_cast<int64_t>(timegm(&tm)) * 1000;
+        r.retry_after_ms = std::max<int64_t>(0, at - now_ms);
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace cxbridge::deliver

@@ -1,0 +1,157 @@
+// Scheduler: delivers stored events to their targets, at least once.
+//
+// One scheduler thread owns every per-target queue (no locks on them); other threads hand it
+// work through two inboxes: new deliveries (from the Pipeline, after fsync) and attempt results
+// (from targets, on their own threads). Per target: a ready set ordered by due time, a
+// concurrency limit, and in-flight attempts. Targets send asynchronously, so one slow or dead
+// target only fills its own in-flight slots and never delays another.
+//
+// Failure handling, per target RetryPolicy (EventBridge's fields): retryable failures back off
+// exponentially with full jitter (delay = random(0, min(max, base·2^(n-1))), at least the peer's
+// Retry-After); permanent failures, MaximumRetryAttempts exhausted or MaximumEventAgeInSeconds
+// passed → dead-letter queue with the reason. Nothing is dropped: a removed target's pending
+// deliveries are dead-lettered too (TARGET_NOT_FOUND).
+//
+// Durability: the delivery record (store) is the source of truth; completion deletes it
+// (unsynced: a crash can only cause a repeat, never a loss); retries persist their next due time.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bus/pipeline.h"
+#include "bus/router.h"
+#include "common/clock.h"
+#include "deliver/target.h"
+#include "store/embedded.h"
+
+namespace cxbridge::deliver {
+
+struct SchedulerOptions {
+  int64_t backoff_base_ms = 1000;
+  int64_t backoff_max_ms = 300'000;
+  int concurrency = 16;                 // in-flight attempts per target (Target "Concurrency" overrides)
+  int64_t event_retention_ms = 3600'000;  // keep delivered events in the log this long
+};
+
+// Renders the payload for a target (InputPath/InputTransformer); the whole event when unset.
+// An error dead-letters the delivery with TRANSFORM_FAILED.
+using Renderer = std::function<Result<std::string>(const bus::RouteTarget& target,
+                                                   const std::string& event_json, int64_t ingest_ms)>;
+
+struct TargetStats {
+  std::string key, bus, rule, target, arn;
+  size_t depth = 0;  // pending, including in flight
+  int in_flight = 0;
+  std::string error;  // the target could not be built
+};
+
+class Scheduler {
+ public:
+  Scheduler(store::DeliveryStore& store, const TargetRegistry& registry, TargetEnv env, Clock& clock,
+            prometheus::Registry& metrics, SchedulerOptions options);
+  ~Scheduler();
+
+  // Loads every pending delivery from the store. Call once, after the first routing table is
+  // applied and before Start.
+  Status Recover();
+  void Start();
+  // Stops dispatching, waits up to `drain_ms` for in-flight attempts, then stops the thread.
+  // Undelivered work stays in the store for the next start.
+  void Stop(int drain_ms = 5000);
+
+  // Thread-safe inboxes.
+  void OnTable(std::shared_ptr<const bus::RouteTable> table);
+  void Enqueue(std::vector<bus::StoredEvent> events);
+  void SetRenderer(Renderer r) { renderer_ = std::move(r); }
+  // Wakes the thread (tests with a FakeClock call this after advancing time).
+  void Wake();
+
+  std::vector<TargetStats> Stats() const;
+  uint64_t MinPendingSeq() const { return min_pending_seq_.load(); }
+
+ private:
+  struct Item {
+    uint64_t seq = 0;
+    uint32_t attempts = 0;
+    int64_t first_ms = 0;
+    int64_t due_ms = 0;
+    std::string last_error;
+    std::shared_ptr<const std::string> json;  // held for fresh events; loaded on demand otherwise
+  };
+  struct Queue {
+    std::string key;
+    std::shared_ptr<const bus::RouteTarget> route;  // null: target no longer configured
+    std::shared_ptr<Target> target;
+    std::string create_error;
+    std::map<uint64_t, Item> waiting;          // by seq
+    std::set<std::pair<int64_t, uint64_t>> ready;  // (due ms, seq) of `waiting`
+    std::map<uint64_t, Item> in_flight;
+    int max_in_flight = 16;
+    prometheus::Gauge* depth_gauge = nullptr;
+  };
+  struct Completion {
+    std::string key;
+    uint64_t seq;
+    SendResult result;
+  };
+
+  void Loop();
+  void ApplyTable(const std::shared_ptr<const bus::RouteTable>& table);
+  void AddItem(const std::string& key, Item item);
+  void Dispatch(Queue& q, int64_t now);
+  void Complete(Completion& c, int64_t now);
+  void DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
+                  const std::string& exhausted, int64_t now);
+  int64_t Backoff(uint32_t attempts);
+  void PublishStats();
+  void Trim(int64_t now);
+
+  store::DeliveryStore& store_;
+  const TargetRegistry& registry_;
+  TargetEnv env_;
+  Clock& clock_;
+  SchedulerOptions options_;
+  Renderer renderer_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<bus::StoredEvent> inbox_;          // guarded by mu_
+  std::deque<Completion> completions_;          // guarded by mu_
+  std::shared_ptr<const bus::RouteTable> pending_table_;  // guarded by mu_
+  bool stopping_ = false;                       // guarded by mu_
+  bool woken_ = false;                          // guarded by mu_
+  std::thread thread_;
+
+  // Scheduler thread only.
+  std::map<std::string, Queue> queues_;
+  std::mt19937_64 rng_{std::random_device{}()};
+  int64_t last_trim_ms_ = 0;
+  uint64_t dlq_counter_ = 0;
+
+  mutable std::mutex stats_mu_;
+  std::vector<TargetStats> stats_;  // guarded by stats_mu_
+  std::atomic<uint64_t> min_pending_seq_{UINT64_MAX};
+  std::atomic<int> total_in_flight_{0};
+
+  prometheus::Family<prometheus::Gauge>* depth_family_;
+  prometheus::Counter* delivered_;
+  prometheus::Counter* retried_;
+  prometheus::Counter* dead_lettered_;
+  prometheus::Histogram* e2e_latency_;
+};
+
+}  // namespace cxbridge::deliver

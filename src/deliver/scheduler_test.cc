@@ -1,0 +1,294 @@
+#include "deliver/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "store/event_log.h"
+
+namespace cxbridge::deliver {
+namespace {
+
+// A target kind for "test://NAME" whose answers the test scripts per attempt.
+struct Script {
+  std::mutex mu;
+  std::vector<SendResult> answers;  // consumed front to back; kOk once exhausted
+  std::vector<std::string> payloads;
+  bool hold = false;  // never answer (a hung target)
+  std::vector<std::function<void(SendResult)>> held;
+};
+
+class ScriptedTarget : public Target {
+ public:
+  explicit ScriptedTarget(Script* s) : s_(s) {}
+  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
+    SendResult r;
+    {
+      std::lock_guard<std::mutex> lock(s_->mu);
+      s_->payloads.push_back(req.payload);
+      if (s_->hold) {
+        s_->held.push_back(std::move(done));
+        return;
+      }
+      if (!s_->answers.empty()) {
+        r = s_->answers.front();
+        s_->answers.erase(s_->answers.begin());
+      }
+    }
+    done(r);
+  }
+  Script* s_;
+};
+
+class ScriptedKind : public TargetKind {
+ public:
+  explicit ScriptedKind(std::map<std::string, Script*>* scripts) : scripts_(scripts) {}
+  std::string_view name() const override { return "test"; }
+  bool Handles(const bus::TargetDef& d) const override { return d.arn.starts_with("test://"); }
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& d, const TargetEnv&) const override {
+    return std::shared_ptr<Target>(std::make_shared<ScriptedTarget>((*scripts_)[d.arn.substr(7)]));
+  }
+  std::map<std::string, Script*>* scripts_;
+};
+
+SendResult Fail(SendResult::Kind k, std::string code) {
+  SendResult r;
+  r.kind = k;
+  r.error_code = code;
+  r.message = "scripted " + code;
+  return r;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cxb-sched-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto db = store::Db::Open(dir_, clock_);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(db.value());
+    log_ = std::make_unique<store::EventLog>(*db_, clock_, store::EventLog::Options{});
+    ASSERT_TRUE(log_->Start().ok());
+    ds_ = std::make_unique<store::DeliveryStore>(*db_);
+    registry_.Add(std::make_unique<ScriptedKind>(&scripts_));
+    router_ = std::make_unique<bus::Router>("123456789012", "us-east-1");
+  }
+  void TearDown() override {
+    if (sched_) sched_->Stop(0);
+    sched_.reset();
+    log_.reset();
+    ds_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void StartScheduler(const std::string& targets_yaml_unused = "") {
+    SchedulerOptions o;
+    o.backoff_base_ms = 100;
+    o.backoff_max_ms = 400;
+    sched_ = std::make_unique<Scheduler>(*ds_, registry_, TargetEnv{nullptr, nullptr, &clock_}, clock_,
+                                         metrics_, o);
+    sched_->OnTable(router_->table());
+    router_->OnChange([this](auto t) { sched_->OnTable(t); });
+    ASSERT_TRUE(sched_->Recover().ok());
+    sched_->Start();
+  }
+  void AddRule(const std::string& name, std::vector<std::pair<std::string, std::string>> targets,
+               const std::string& retry = "") {
+    bus::RuleDef r;
+    r.name = name;
+    r.event_pattern = R"({"source":["s"]})";
+    for (auto& [id, arn] : targets) {
+      bus::TargetDef t;
+      t.id = id;
+      t.arn = arn;
+      std::string raw = R"({"Id":")" + id + R"(","Arn":")" + arn + "\"" + retry + "}";
+      t.raw = *json::Parse(raw);
+      r.targets.push_back(t);
+    }
+    rules_.push_back(r);
+    ASSERT_TRUE(router_->SetConfigDefinitions({}, rules_).ok());
+  }
+  // Stores one event routed to every matching target and hands it to the scheduler.
+  void Ingest(const std::string& id) {
+    bus::IncomingEvent e;
+    e.event_json = R"({"id":")" + id + R"(","source":"s","detail":{}})";
+    std::vector<std::shared_ptr<const bus::RouteTarget>> targets;
+    ASSERT_TRUE(router_->Route(e, &targets).ok());
+    store::AppendItem item;
+    item.bus = "default";
+    item.event_json = e.event_json;
+    for (auto& t : targets) item.target_keys.push_back(t->key);
+    std::promise<std::vector<store::AppendOutcome>> p;
+    log_->Append({item}, [&](auto out) { p.set_value(out); });
+    auto out = p.get_future().get();
+    sched_->Enqueue({bus::StoredEvent{out[0].seq, clock_.NowMs(),
+                                      std::make_shared<const std::string>(e.event_json), targets}});
+  }
+  size_t DlqCount() { return *ds_->CountDlq(); }
+  size_t Pending() {
+    size_t n = 0;
+    (void)ds_->ForEachPending([&](auto, auto, auto&) { ++n; });
+    return n;
+  }
+  // Polls (advancing the fake clock) until pred holds or 5 s of real time pass.
+  bool Eventually(const std::function<bool()>& pred, int64_t advance_ms = 0) {
+    for (int i = 0; i < 500; ++i) {
+      if (pred()) return true;
+      if (advance_ms) clock_.AdvanceMs(advance_ms);
+      sched_->Wake();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return pred();
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Db> db_;
+  std::unique_ptr<store::EventLog> log_;
+  std::unique_ptr<store::DeliveryStore> ds_;
+  TargetRegistry registry_;
+  std::map<std::string, Script*> scripts_;
+  prometheus::Registry metrics_;
+  std::unique_ptr<bus::Router> router_;
+  std::vector<bus::RuleDef> rules_;
+  std::unique_ptr<Scheduler> sched_;
+};
+
+TEST_F(SchedulerTest, DeliversAndDeletesDeliveryRecord) {
+  Script a;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] { return Pending() == 0; }));
+  std::lock_guard<std::mutex> lock(a.mu);
+  ASSERT_EQ(a.payloads.size(), 1u);
+  EXPECT_NE(a.payloads[0].find("\"e1\""), std::string::npos);
+}
+
+TEST_F(SchedulerTest, RetryThenSuccess) {
+  Script a;
+  a.answers = {Fail(SendResult::kRetryable, "HTTP_503"), Fail(SendResult::kRetryable, "TIMEOUT")};
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] { return Pending() == 0; }, 500));
+  EXPECT_EQ(DlqCount(), 0u);
+  std::lock_guard<std::mutex> lock(a.mu);
+  EXPECT_EQ(a.payloads.size(), 3u);
+}
+
+TEST_F(SchedulerTest, RetryExhaustionGoesToDlqWithCondition) {
+  Script a;
+  for (int i = 0; i < 10; ++i) a.answers.push_back(Fail(SendResult::kRetryable, "HTTP_500"));
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}}, R"(,"RetryPolicy":{"MaximumRetryAttempts":2})");
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] { return DlqCount() == 1; }, 500));
+  auto list = ds_->ListDlq("", 10);
+  ASSERT_EQ(list->size(), 1u);
+  auto entry = json::Parse((*list)[0].json);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_EQ(entry->Find("exhaustedCondition")->as_string(), "MaximumRetryAttempts");
+  EXPECT_EQ(entry->Find("errorCode")->as_string(), "HTTP_500");
+  EXPECT_EQ(entry->Find("attempts")->number_text(), "3");
+  EXPECT_EQ(entry->FindPath("event.id")->as_string(), "e1");
+  EXPECT_EQ(Pending(), 0u);
+}
+
+TEST_F(SchedulerTest, PermanentFailureDeadLettersAtOnce) {
+  Script a;
+  a.answers = {Fail(SendResult::kPermanent, "HTTP_400")};
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] { return DlqCount() == 1; }));
+  std::lock_guard<std::mutex> lock(a.mu);
+  EXPECT_EQ(a.payloads.size(), 1u);
+}
+
+TEST_F(SchedulerTest, EventAgeLimitDeadLetters) {
+  Script a;
+  for (int i = 0; i < 1000; ++i) a.answers.push_back(Fail(SendResult::kRetryable, "HTTP_503"));
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}}, R"(,"RetryPolicy":{"MaximumEventAgeInSeconds":60})");
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] { return DlqCount() == 1; }, 5000));
+  auto entry = json::Parse((*ds_->ListDlq("", 1))[0].json);
+  EXPECT_EQ(entry->Find("exhaustedCondition")->as_string(), "MaximumEventAgeInSeconds");
+}
+
+TEST_F(SchedulerTest, HungTargetDoesNotDelayAnother) {
+  Script slow, fast;
+  slow.hold = true;
+  scripts_["slow"] = &slow;
+  scripts_["fast"] = &fast;
+  AddRule("r", {{"s", "test://slow"}, {"f", "test://fast"}});
+  StartScheduler();
+  for (int i = 0; i < 40; ++i) Ingest("e" + std::to_string(i));
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(fast.mu);
+    return fast.payloads.size() == 40;
+  }));
+  std::vector<std::function<void(SendResult)>> held;
+  {
+    std::lock_guard<std::mutex> lock(slow.mu);
+    EXPECT_EQ(slow.payloads.size(), 16u);  // its concurrency limit, no more
+    slow.hold = false;
+    held.swap(slow.held);
+  }
+  for (auto& d : held) d(SendResult{});
+  ASSERT_TRUE(Eventually([&] { return Pending() == 0; }));
+}
+
+TEST_F(SchedulerTest, PendingDeliveriesSurviveRestart) {
+  Script a;
+  a.hold = true;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(a.mu);
+    return a.payloads.size() == 1;
+  }));
+  sched_->Stop(0);
+  sched_.reset();
+  Script b;
+  scripts_["a"] = &b;
+  router_ = std::make_unique<bus::Router>("123456789012", "us-east-1");
+  ASSERT_TRUE(router_->SetConfigDefinitions({}, rules_).ok());
+  StartScheduler();
+  ASSERT_TRUE(Eventually([&] { return Pending() == 0; }));
+  std::lock_guard<std::mutex> lock(b.mu);
+  ASSERT_EQ(b.payloads.size(), 1u);
+  EXPECT_NE(b.payloads[0].find("\"e1\""), std::string::npos);
+}
+
+TEST_F(SchedulerTest, RemovedTargetDeadLettersPending) {
+  Script a;
+  a.answers = {Fail(SendResult::kRetryable, "HTTP_503")};
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  Ingest("e1");
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(a.mu);
+    return a.payloads.size() == 1;
+  }));
+  rules_.clear();
+  ASSERT_TRUE(router_->SetConfigDefinitions({}, rules_).ok());
+  ASSERT_TRUE(Eventually([&] { return DlqCount() == 1; }, 500));
+  auto entry = json::Parse((*ds_->ListDlq("", 1))[0].json);
+  EXPECT_EQ(entry->Find("errorCode")->as_string(), "TARGET_NOT_FOUND");
+}
+
+}  // namespace
+}  // namespace cxbridge::deliver

@@ -1,0 +1,99 @@
+// Target kinds: where a delivery goes. Adding a kind is one new file with a TargetKind and one
+// line in RegisterBuiltins() (registry.cc).
+//
+// A Target is the runtime object for one configured target (one per rule target), created when
+// the routing table changes and shared by all its deliveries.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bus/model.h"
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace cxbridge::http {
+class HttpClient;
+}
+namespace cxbridge::store {
+class ArchiveStore;
+}
+
+namespace cxbridge::deliver {
+
+// The outcome of one attempt. Classify failures in exactly one place per kind (e.g.
+// ClassifyHttp): retry only what can heal.
+struct SendResult {
+  enum Kind {
+    kOk,         // delivered
+    kRetryable,  // may heal: timeout, connection error, 429, 5xx → retry with backoff
+    kPermanent,  // will not heal: other 4xx, bad config, payload refused → dead-letter now
+  };
+  Kind kind = kOk;
+  std::string error_code;  // e.g. "HTTP_503", "TIMEOUT", "CONNECTION_ERROR"
+  std::string message;
+  int64_t retry_after_ms = -1;  // the peer's Retry-After, when it sent one
+};
+
+struct SendRequest {
+  std::string event_id;
+  std::string payload;  // the (transformed) body to send
+  std::string rule_arn;
+  int64_t attempt = 1;
+};
+
+// Thread-safety: Send may be called concurrently; `done` may run on any thread and must not block.
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual void Send(const SendRequest& req, std::function<void(SendResult)> done) = 0;
+};
+
+// What a kind may use to build its targets.
+struct TargetEnv {
+  http::HttpClient* http = nullptr;
+  store::ArchiveStore* archives = nullptr;
+  Clock* clock = nullptr;
+  std::string account, region;
+};
+
+class TargetKind {
+ public:
+  virtual ~TargetKind() = default;
+  virtual std::string_view name() const = 0;
+  // True when this kind serves the target's Arn.
+  virtual bool Handles(const bus::TargetDef& def) const = 0;
+  // Validates the target's config and builds it.
+  virtual Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const = 0;
+};
+
+class TargetRegistry {
+ public:
+  void Add(std::unique_ptr<TargetKind> kind) { kinds_.push_back(std::move(kind)); }
+  // The first kind that handles the Arn; NotFound names the Arn when none does.
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<std::unique_ptr<TargetKind>> kinds_;
+};
+
+// The kinds built into cxbridge, in match order.
+void RegisterBuiltins(TargetRegistry& registry);
+
+// The kinds, one per file.
+std::unique_ptr<TargetKind> NewHttpTargetKind();
+std::unique_ptr<TargetKind> NewFileTargetKind();
+std::unique_ptr<TargetKind> NewArchiveTargetKind();
+
+// HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and
+// connection errors retry; any other status is permanent.
+SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport_error,
+                        const std::string* retry_after_header, int64_t now_ms);
+
+}  // namespace cxbridge::deliver

@@ -1,0 +1,144 @@
+#include "ingest/webhook.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/json.h"
+
+namespace cxbridge::ingest {
+
+http::Response AcceptResponse(const bus::AcceptResult& result, const std::string& event_id) {
+  std::string body;
+  switch (result.outcome) {
+    case bus::AcceptOutcome::kStored:
+      body = "{\"status\":\"stored\",\"id\":" + json::Quote(event_id) + "}";
+      return http::Response::Json(202, std::move(body));
+    case bus::AcceptOutcome::kDuplicate:
+      return http::Response::Json(200, "{\"status\":\"duplicate\"}");
+    case bus::AcceptOutcome::kRejected:
+      return http::Response::Error(400, "Rejected", result.reason);
+    case bus::AcceptOutcome::kUnavailable: {
+      http::Response r = http::Response::Error(503, "Unavailable", result.reason);
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+  }
+  return http::Response::Error(500, "Internal", "unknown outcome");
+}
+
+WebhookHandler::WebhookHandler(bus::EventSink& sink, Clock& clock, prometheus::Registry& metrics)
+    : sink_(sink), clock_(clock), sources_(std::make_shared<SourceMap>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("cxbridge_ingest_requests_total")
+                   .Help("Webhook requests by result (accepted, duplicate, or the rejection reason)")
+                   .Register(metrics);
+  ack_latency_ = &prometheus::BuildHistogram()
+                      .Name("cxbridge_ingest_ack_seconds")
+                      .Help("Webhook request received → answered (stored requests include the fsync)")
+                      .Register(metrics)
+                      .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01,
+                                                                       0.02, 0.05, 0.1, 0.25, 1});
+}
+
+Status WebhookHandler::Configure(const std::vector<config::SourceConfig>& sources,
+                                 const std::string& account, const std::string& region,
+                                 const std::vector<std::string>& buses) {
+  auto map = std::make_shared<SourceMap>();
+  for (const auto& sc : sources) {
+    auto where = [&](const std::string& m) {
+      return Status::InvalidArgument("source " + sc.name + " (line " + std::to_string(sc.line) + "): " + m);
+    };
+    auto src = std::make_shared<Source>();
+    src->name = sc.name;
+    if (const json::Value* b = sc.raw.Find("bus"); b && b->is_string()) src->bus = b->as_string();
+    if (std::find(buses.begin(), buses.end(), src->bus) == buses.end()) {
+      return where("unknown bus " + src->bus);
+    }
+    const json::Value* auth = sc.raw.Find("auth");
+    if (auth == nullptr) return where("needs an auth section (use {scheme: none} to accept unsigned requests)");
+    auto a = MakeAuthenticator(*auth);
+    if (!a.ok()) return where(a.status().message());
+    src->auth = std::move(*a);
+    json::Value raw = sc.raw;
+    if (raw.Find("name") == nullptr) raw.Set("name", json::Value::String(sc.name));
+    auto env = ParseEnvelopeOptions(raw, account, region);
+    if (!env.ok()) return where(env.status().message());
+    src->envelope = std::move(*env);
+    (*map)[sc.name] = std::move(src);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  sources_ = std::move(map);
+  return Status::Ok();
+}
+
+std::vector<std::string> WebhookHandler::source_names() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [k, v] : *sources_) out.push_back(k);
+  return out;
+}
+
+void WebhookHandler::Reject(const char* reason, int status, std::string code, std::string message,
+                            const http::Respond& respond) {
+  requests_->Add({{"result", reason}}).Increment();
+  respond(http::Response::Error(status, code, message));
+}
+
+void WebhookHandler::Handle(http::Request req, http::Respond respond) {
+  const int64_t start = clock_.SteadyMs();
+  if (req.method != "POST") {
+    return Reject("method", 405, "MethodNotAllowed", "webhooks accept POST only", respond);
+  }
+  std::string_view name = std::string_view(req.path).substr(std::string_view("/webhooks/").size());
+  std::shared_ptr<const SourceMap> sources;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sources = sources_;
+  }
+  auto it = sources->find(name);
+  if (it == sources->end()) {
+    return Reject("unknown_source", 404, "UnknownSource", "no source named '" + std::string(name) + "'", respond);
+  }
+  std::shared_ptr<const Source> src = it->second;
+  RequestView view;
+  view.method = req.method;
+  view.path = req.path;
+  view.body = req.body;
+  view.header = [&req](std::string_view n) { return req.Header(n); };
+  const int64_t now = clock_.NowMs();
+  AuthResult auth = src->auth->Verify(view, now);
+  if (auth.outcome != AuthOutcome::kOk) {
+    const char* why = auth.outcome == AuthOutcome::kMissing ? "auth_missing"
+                      : auth.outcome == AuthOutcome::kStale ? "auth_stale"
+                                                            : "auth_invalid";
+    return Reject(why, 401, "Unauthorized", auth.reason, respond);
+  }
+  auto env = BuildEnvelope(view, src->envelope, now);
+  if (!env.ok()) return Reject("malformed", 400, "BadRequest", env.status().message(), respond);
+
+  bus::IncomingEvent e;
+  e.bus = src->bus;
+  e.event_json = std::move(env->event_json);
+  e.id = env->id;
+  e.source = env->source;
+  e.detail_type = env->detail_type;
+  e.time_ms = env->time_ms;
+  e.idempotency_key = std::move(env->idempotency_key);
+  std::string id = e.id;
+  std::vector<bus::IncomingEvent> batch;
+  batch.push_back(std::move(e));
+  sink_.Submit(std::move(batch), [this, id = std::move(id), respond = std::move(respond),
+                                  start](std::vector<bus::AcceptResult> results) {
+    const bus::AcceptResult& r = results.at(0);
+    const char* label = r.outcome == bus::AcceptOutcome::kStored      ? "stored"
+                        : r.outcome == bus::AcceptOutcome::kDuplicate ? "duplicate"
+                        : r.outcome == bus::AcceptOutcome::kRejected  ? "rejected"
+                                                                       : "unavailable";
+    requests_->Add({{"result", label}}).Increment();
+    ack_latency_->Observe((clock_.SteadyMs() - start) / 1000.0);
+    respond(AcceptResponse(r, id));
+  });
+}
+
+}  // namespace cxbridge::ingest

@@ -1,0 +1,63 @@
+// WebhookHandler: `POST /webhooks/{source}`. Runs the accept stage for one request:
+//   find source (404) → verify auth (401) → envelope (400) → Pipeline (normalize, route, dedup,
+//   durable log) → answer.
+// Outcomes map to HTTP statuses in exactly one place, AcceptResponse().
+// Thread-safety: Handle runs on any I/O thread; sources are immutable after Configure and
+// swapped as a whole on reload.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bus/event_sink.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "http/message.h"
+#include "ingest/auth.h"
+#include "ingest/envelope.h"
+
+namespace cxbridge::ingest {
+
+struct Source {
+  std::string name;
+  std::string bus = "default";
+  std::unique_ptr<Authenticator> auth;
+  EnvelopeOptions envelope;
+};
+
+class WebhookHandler : public http::Handler {
+ public:
+  WebhookHandler(bus::EventSink& sink, Clock& clock, prometheus::Registry& metrics);
+
+  // Builds every configured source (resolving secrets); all or nothing. `buses` lists the bus
+  // names that exist, so a source cannot name a missing one.
+  Status Configure(const std::vector<config::SourceConfig>& sources, const std::string& account,
+                   const std::string& region, const std::vector<std::string>& buses);
+  void Handle(http::Request req, http::Respond respond) override;
+  std::vector<std::string> source_names() const;
+
+ private:
+  using SourceMap = std::map<std::string, std::shared_ptr<const Source>, std::less<>>;
+  void Reject(const char* reason, int status, std::string code, std::string message,
+              const http::Respond& respond);
+
+  bus::EventSink& sink_;
+  Clock& clock_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const SourceMap> sources_;  // guarded by mu_
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Histogram* ack_latency_;
+};
+
+// The one mapping from an accept outcome to the sender's answer: 202 stored, 200 duplicate,
+// 503 + Retry-After when we could not store it (never a 4xx for our own failure), 400 rejected.
+http::Response AcceptResponse(const bus::AcceptResult& result, const std::string& event_id);
+
+}  // namespace cxbridge::ingest
