@@ -1,0 +1,203 @@
+#include "api/events_api.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "api/api_context.h"
+#include "api/operations.h"
+#include "api/pattern_engine.h"
+#include "api/replay_engine.h"
+#include "api/sigv4.h"
+#include "api/validation.h"
+#include "common/ids.h"
+
+namespace cxbridge::api {
+namespace {
+
+struct OpEntry {
+  const char* name;
+  ControlOp op;
+  bool mutates;  // pushes definitions after success
+};
+
+// The served control operations (PutEvents and TestEventPattern are dispatched before this table).
+const OpEntry kControlOps[] = {
+    {"CreateEventBus", CreateEventBus, true},
+    {"DescribeEventBus", DescribeEventBus, false},
+    {"ListEventBuses", ListEventBuses, false},
+    {"UpdateEventBus", UpdateEventBus, true},
+    {"DeleteEventBus", DeleteEventBus, true},
+    {"PutRule", PutRule, true},
+    {"DescribeRule", DescribeRule, false},
+    {"ListRules", ListRules, false},
+    {"DeleteRule", DeleteRule, true},
+    {"EnableRule", EnableRule, true},
+    {"DisableRule", DisableRule, true},
+    {"ListRuleNamesByTarget", ListRuleNamesByTarget, false},
+    {"PutTargets", PutTargets, true},
+    {"RemoveTargets", RemoveTargets, true},
+    {"ListTargetsByRule", ListTargetsByRule, false},
+    {"CreateArchive", CreateArchive, true},
+    {"DescribeArchive", DescribeArchive, false},
+    {"ListArchives", ListArchives, false},
+    {"UpdateArchive", UpdateArchive, true},
+    {"DeleteArchive", DeleteArchive, true},
+    {"StartReplay", StartReplay, false},
+    {"DescribeReplay", DescribeReplay, false},
+    {"ListReplays", ListReplays, false},
+    {"CancelReplay", CancelReplay, false},
+    {"CreateConnection", CreateConnection, false},
+    {"DescribeConnection", DescribeConnection, false},
+    {"ListConnections", ListConnections, false},
+    {"UpdateConnection", UpdateConnection, false},
+    {"DeleteConnection", DeleteConnection, false},
+    {"DeauthorizeConnection", DeauthorizeConnection, false},
+    {"CreateApiDestination", CreateApiDestination, false},
+    {"DescribeApiDestination", DescribeApiDestination, false},
+    {"ListApiDestinations", ListApiDestinations, false},
+    {"UpdateApiDestination", UpdateApiDestination, false},
+    {"DeleteApiDestination", DeleteApiDestination, false},
+    {"TagResource", TagResource, false},
+    {"UntagResource", UntagResource, false},
+    {"ListTagsForResource", ListTagsForResource, false},
+};
+
+const OpEntry* FindControlOp(std::string_view name) {
+  for (const auto& e : kControlOps)
+    if (name == e.name) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+struct EventsApi::Impl {
+  ApiContext ctx;
+  SigV4Verifier verifier;
+  ReplayEngine engine;
+
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<std::function<void()>> queue;  // guarded by queue_mu
+  bool accepting = true;                    // guarded by queue_mu
+  bool started = false;
+  std::thread control;
+
+  Impl(ApiOptions options, store::ResourceStore& resources, store::ArchiveStore& archives,
+       bus::EventSink& events, bus::DefinitionSink& definitions, Clock& clock, const PatternEngine& patterns)
+      : ctx(std::move(options), resources, archives, events, definitions, clock, patterns),
+        verifier(ctx.options.access_keys),
+        engine(archives, events, clock, [this](const ReplayProgress& p) { OnReplayProgress(ctx, p); }) {
+    ctx.replays = &engine;
+  }
+
+  void Enqueue(std::function<void()> fn, const http::Respond& respond, const std::string& request_id) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu);
+      if (accepting) {
+        queue.push_back(std::move(fn));
+        queue_cv.notify_one();
+        return;
+      }
+    }
+    respond(ToHttpResponse(Reply::Err("ServiceUnavailable", "The service is shutting down."), request_id));
+  }
+
+  void ControlLoop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(queue_mu);
+        queue_cv.wait(lock, [this] { return !queue.empty() || !accepting; });
+        if (queue.empty()) return;
+        fn = std::move(queue.front());
+        queue.pop_front();
+      }
+      fn();
+    }
+  }
+
+  Reply RunControl(const OpEntry& e, const json::Value& body) {
+    std::lock_guard<std::mutex> lock(ctx.mu);
+    Reply r = e.op(ctx, body);
+    if (r.ok() && e.mutates) ctx.PushDefinitions();
+    return r;
+  }
+};
+
+EventsApi::EventsApi(ApiOptions options, store::ResourceStore& resources, store::ArchiveStore& archives,
+                     bus::EventSink& events, bus::DefinitionSink& definitions, Clock& clock,
+                     const PatternEngine* patterns)
+    : impl_(std::make_unique<Impl>(std::move(options), resources, archives, events, definitions, clock,
+                                   patterns ? *patterns : BuiltinPatternEngine())) {}
+
+EventsApi::~EventsApi() { Stop(); }
+
+Status EventsApi::Start() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->ctx.mu);
+    CXB_RETURN_IF_ERROR(impl_->ctx.Load());
+    impl_->ctx.PushDefinitions();
+    ResumeReplays(impl_->ctx);
+  }
+  impl_->started = true;
+  impl_->control = std::thread([this] { impl_->ControlLoop(); });
+  if (impl_->ctx.options.run_replay_thread) impl_->engine.StartThread();
+  return Status::Ok();
+}
+
+void EventsApi::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->queue_mu);
+    impl_->accepting = false;
+    impl_->queue_cv.notify_all();
+  }
+  if (impl_->control.joinable()) impl_->control.join();
+  impl_->engine.Stop();
+}
+
+bool EventsApi::RunReplaysOnce() { return impl_->engine.RunOnce(); }
+
+void EventsApi::Handle(http::Request req, http::Respond respond) {
+  const std::string request_id = NewUuid4();
+  auto answer = [&](const Reply& r) { respond(ToHttpResponse(r, request_id)); };
+
+  std::string_view target = req.Header("X-Amz-Target").value_or("");
+  std::string op;
+  if (target.substr(0, kTargetPrefix.size()) == kTargetPrefix) op = std::string(target.substr(kTargetPrefix.size()));
+  if (req.method != "POST" || op.empty())
+    return answer(Reply::Err("UnknownOperationException", "Expected POST / with an X-Amz-Target: AWSEvents.<Operation> header."));
+
+  AuthResult auth = impl_->verifier.Verify(req, impl_->ctx.clock.NowMs());
+  if (auth.outcome != AuthOutcome::kOk) return answer(Reply::Err(AuthErrorType(auth.outcome), auth.message));
+
+  const OpEntry* control = FindControlOp(op);
+  if (!control && op != "PutEvents" && op != "TestEventPattern")
+    return answer(Reply::Err("UnknownOperationException", "Operation " + op + " is not supported by cxbridge."));
+
+  json::Value body = json::Value::Object();
+  if (!req.body.empty()) {
+    auto parsed = json::Parse(req.body);
+    if (!parsed.ok()) return answer(Reply::Err("SerializationException", "The request body is not valid JSON."));
+    body = std::move(*parsed);
+  }
+  ValidationFailure vf = ValidateRequest(op, body);
+  if (!vf.ok()) return answer(Reply::Err(vf.error_type, vf.message));
+
+  if (op == "PutEvents") {
+    PutEvents(impl_->ctx, body, [respond, request_id](Reply r) { respond(ToHttpResponse(r, request_id)); });
+    return;
+  }
+  if (op == "TestEventPattern") return answer(TestEventPattern(impl_->ctx, body));
+
+  Impl* impl = impl_.get();
+  impl->Enqueue(
+      [impl, control, body = std::move(body), respond, request_id]() {
+        respond(ToHttpResponse(impl->RunControl(*control, body), request_id));
+      },
+      respond, request_id);
+}
+
+}  // namespace cxbridge::api

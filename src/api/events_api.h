@@ -1,0 +1,70 @@
+// EventsApi: the Amazon EventBridge-compatible API (AWS JSON 1.1, `POST /` with
+// `X-Amz-Target: AWSEvents.<Operation>`), so the aws CLI and boto3 drive cxbridge unchanged.
+// It verifies SigV4 when access keys are configured, validates every request against the botocore
+// model's constraints, runs the operation and answers in AWS's shapes and error texts.
+//
+// Threading: Handle() is called on server I/O threads and never blocks on storage. PutEvents and
+// TestEventPattern run on the calling thread (PutEvents answers when the EventSink's completion
+// arrives, from the sink's thread). Every other operation is queued to one control thread that
+// owns the resource registry, so control operations are serialized. Replays run on the replay
+// engine's thread. Start() and Stop() are called once each, from one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "bus/event_sink.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "http/message.h"
+#include "store/archive_store.h"
+#include "store/resource_store.h"
+
+namespace cxbridge::api {
+
+class PatternEngine;
+struct ApiContext;
+
+struct ApiOptions {
+  std::string account = "123456789012";
+  std::string region = "us-east-1";
+  // Access key id → secret access key. Empty: no authentication (every request is accepted).
+  std::map<std::string, std::string> access_keys;
+  // PutEvents total entry size limit (EventBridge: 256 KiB classic; up to 1 MiB).
+  size_t max_put_events_bytes = 256 * 1024;
+  int max_rules_per_bus = 300;
+  int max_targets_per_rule = 5;
+  int max_event_buses = 100;
+  int max_concurrent_replays = 10;
+  // Tests drive the replay engine by hand (RunReplaysOnce) when false.
+  bool run_replay_thread = true;
+};
+
+class EventsApi : public http::Handler {
+ public:
+  // All references must outlive the EventsApi. `patterns` defaults to the linked pattern engine.
+  EventsApi(ApiOptions options, store::ResourceStore& resources, store::ArchiveStore& archives,
+            bus::EventSink& events, bus::DefinitionSink& definitions, Clock& clock,
+            const PatternEngine* patterns = nullptr);
+  ~EventsApi() override;
+
+  // Loads the persisted resources, pushes the API definitions to the DefinitionSink, resumes
+  // replays that were running, and starts the control and replay threads.
+  Status Start();
+  // Stops accepting control operations (they answer ServiceUnavailable), finishes the queued
+  // ones, and joins the threads. Idempotent.
+  void Stop();
+
+  void Handle(http::Request req, http::Respond respond) override;
+
+  // Gives each running replay one batch; for tests with run_replay_thread = false.
+  bool RunReplaysOnce();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cxbridge::api

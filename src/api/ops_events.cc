@@ -1,0 +1,159 @@
+// PutEvents and TestEventPattern: the data-path operations. They read only the options, so they
+// run on the caller's thread without the registry lock.
+#include <memory>
+
+#include "api/operations.h"
+#include "common/ids.h"
+
+namespace cxbridge::api {
+namespace {
+
+// EventBridge's entry size (eb-putevent-size): 14 bytes when Time is set, plus the UTF-8 bytes of
+// Source, DetailType, Detail and each Resources entry. EventBusName and TraceHeader do not count.
+size_t EntrySize(const json::Value& e) {
+  size_t n = Has(e, "Time") ? 14 : 0;
+  n += Str(e, "Source").size() + Str(e, "DetailType").size() + Str(e, "Detail").size();
+  if (const json::Value* r = e.Find("Resources"); r && r->is_array())
+    for (const auto& item : r->items())
+      if (item.is_string()) n += item.as_string().size();
+  return n;
+}
+
+json::Value EntryError(const char* code, const char* message) {
+  json::Value e = json::Value::Object();
+  e.Set("ErrorCode", json::Value::String(code));
+  e.Set("ErrorMessage", json::Value::String(message));
+  return e;
+}
+
+}  // namespace
+
+void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply)> done) {
+  const json::Value& entries = *req.Find("Entries");  // required; validated
+  size_t total = 0;
+  for (const auto& e : entries.items()) total += EntrySize(e);
+  if (total > ctx.options.max_put_events_bytes)
+    return done(Reply::Validation("Total size of the entries in the request is over the limit."));
+
+  // One slot per request entry, in order: either an error object or the event waiting for the sink.
+  auto results = std::make_shared<std::vector<json::Value>>(entries.items().size());
+  std::vector<size_t> submitted_index;
+  std::vector<bus::IncomingEvent> events;
+  const int64_t now_ms = ctx.NowMs();
+  for (size_t i = 0; i < entries.items().size(); ++i) {
+    const json::Value& e = entries.items()[i];
+    std::string source = Str(e, "Source"), detail_type = Str(e, "DetailType");
+    if (source.empty()) {
+      (*results)[i] = EntryError("InvalidArgument", "Parameter Source is not valid. Reason: Source is a required argument.");
+      continue;
+    }
+    if (detail_type.empty()) {
+      (*results)[i] = EntryError("InvalidArgument",
+                                 "Parameter DetailType is not valid. Reason: DetailType is a required argument.");
+      continue;
+    }
+    if (!Has(e, "Detail")) {
+      (*results)[i] = EntryError("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.");
+      continue;
+    }
+    auto detail = json::Parse(Str(e, "Detail"));
+    if (!detail.ok() || !detail->is_object()) {
+      (*results)[i] = EntryError("MalformedDetail", "Detail is malformed.");
+      continue;
+    }
+    int64_t time_ms = now_ms;
+    if (const json::Value* t = e.Find("Time"); t && !t->is_null()) {
+      auto ms = TimestampMs(*t);
+      if (!ms) {
+        (*results)[i] = EntryError("InvalidArgument", "Parameter Time is not valid.");
+        continue;
+      }
+      time_ms = *ms;
+    }
+    bus::IncomingEvent ev;
+    ev.bus = BusNameFromNameOrArn(Str(e, "EventBusName"));
+    ev.id = NewUuid4();
+    ev.source = source;
+    ev.detail_type = detail_type;
+    ev.time_ms = time_ms;
+    json::Value resources = json::Value::Array();
+    if (const json::Value* r = e.Find("Resources"); r && r->is_array()) resources = *r;
+    // Field order exactly as EventBridge delivers events.
+    json::Value event = json::Value::Object();
+    event.Set("version", json::Value::String("0"));
+    event.Set("id", json::Value::String(ev.id));
+    event.Set("detail-type", json::Value::String(detail_type));
+    event.Set("source", json::Value::String(source));
+    event.Set("account", json::Value::String(ctx.options.account));
+    event.Set("time", json::Value::String(FormatRfc3339(time_ms)));
+    event.Set("region", json::Value::String(ctx.options.region));
+    event.Set("resources", std::move(resources));
+    event.Set("detail", std::move(*detail));
+    ev.event_json = json::Serialize(event);
+    submitted_index.push_back(i);
+    events.push_back(std::move(ev));
+  }
+
+  auto finish = [results, done = std::move(done)]() {
+    int failed = 0;
+    json::Value list = json::Value::Array();
+    for (auto& r : *results) {
+      if (r.Find("ErrorCode")) ++failed;
+      list.Push(std::move(r));
+    }
+    json::Value body = json::Value::Object();
+    body.Set("FailedEntryCount", json::Value::Int(failed));
+    body.Set("Entries", std::move(list));
+    done(Reply::Ok(std::move(body)));
+  };
+  if (events.empty()) return finish();
+
+  std::vector<std::string> ids;
+  for (const auto& ev : events) ids.push_back(ev.id);
+  ctx.events.Submit(std::move(events), [results, submitted_index, ids = std::move(ids),
+                                        finish = std::move(finish)](std::vector<bus::AcceptResult> accepted) {
+    for (size_t k = 0; k < submitted_index.size(); ++k) {
+      json::Value& slot = (*results)[submitted_index[k]];
+      bus::AcceptOutcome outcome = k < accepted.size() ? accepted[k].outcome : bus::AcceptOutcome::kUnavailable;
+      switch (outcome) {
+        case bus::AcceptOutcome::kStored:
+        case bus::AcceptOutcome::kDuplicate: {
+          slot = json::Value::Object();
+          slot.Set("EventId", json::Value::String(ids[k]));
+          break;
+        }
+        case bus::AcceptOutcome::kRejected:
+          slot = EntryError("InvalidArgument", "");
+          slot.Set("ErrorMessage", json::Value::String(accepted[k].reason));
+          break;
+        case bus::AcceptOutcome::kUnavailable:
+          slot = EntryError("InternalFailure", "The event could not be stored; retry.");
+          break;
+      }
+    }
+    finish();
+  });
+}
+
+Reply TestEventPattern(ApiContext& ctx, const json::Value& req) {
+  std::string pattern = Str(req, "EventPattern"), event_text = Str(req, "Event");
+  auto event = json::Parse(event_text);
+  if (!event.ok() || !event->is_object()) return Reply::Validation("Parameter Event is not valid.");
+  for (const char* field : {"id", "account", "source", "time", "region", "detail-type"}) {
+    const json::Value* v = event->Find(field);
+    if (!v || v->is_null()) return Reply::Validation("Parameter Event is not valid.");
+  }
+  Status valid = ctx.patterns.Validate(pattern);
+  if (!valid.ok()) return Reply::Err("InvalidEventPatternException", valid.message());
+  auto result = ctx.patterns.Test(pattern, event_text);
+  if (!result.ok()) {
+    if (result.status().code() == StatusCode::kInvalidArgument)
+      return Reply::Err("InvalidEventPatternException", result.status().message());
+    return Reply::Err("InternalException", result.status().message());
+  }
+  json::Value body = json::Value::Object();
+  body.Set("Result", json::Value::Bool(*result));
+  return Reply::Ok(std::move(body));
+}
+
+}  // namespace cxbridge::api
