@@ -71,7 +71,8 @@ Reply UntagResource(ApiContext& ctx, const json::Value& req) {
   if (auto* err = std::get_if<Reply>(&r)) return *err;
   const Target& t = std::get<Target>(r);
   json::Value kept = json::Value::Array();
-  for (const auto& tag : CurrentTags(*t.record).items()) {
+  json::Value current = CurrentTags(*t.record);
+  for (const auto& tag : current.items()) {
     bool drop = false;
     for (const auto& key : req.Find("TagKeys")->items())
       drop = drop || (key.is_string() && key.as_string() == Str(tag, "Key"));

@@ -230,6 +230,8 @@ bool MatchesModelPattern(std::string_view pattern, std::string_view text) {
   return std::regex_match(text.begin(), text.end(), c.re);
 }
 
+bool ModelPatternCompiles(std::string_view pattern) { return !GetCompiled(pattern).broken; }
+
 std::string Violation(std::string_view value, std::string_view path, std::string_view constraint) {
   std::string s = "Value '";
   s.append(value);

@@ -35,6 +35,9 @@ std::string Violation(std::string_view value, std::string_view path, std::string
 // Full match of `text` against a botocore pattern (Java `matches()` semantics).
 bool MatchesModelPattern(std::string_view pattern, std::string_view text);
 
+// False when std::regex cannot compile the model pattern (it is then not enforced). For tests.
+bool ModelPatternCompiles(std::string_view pattern);
+
 // String length as AWS counts it (UTF-16 code units).
 size_t Utf16Length(std::string_view utf8);
 
