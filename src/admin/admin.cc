@@ -123,10 +123,27 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
       o.Set("arn", json::Value::String(s.arn));
       o.Set("depth", json::Value::Int(static_cast<int64_t>(s.depth)));
       o.Set("inFlight", json::Value::Int(s.in_flight));
+      o.Set("circuit", json::Value::String(s.circuit));
+      o.Set("paused", json::Value::Bool(s.paused));
       if (!s.error.empty()) o.Set("error", json::Value::String(s.error));
       arr.Push(std::move(o));
     }
     return http::Response::Json(200, "{\"targets\":" + json::Serialize(arr) + "}");
+  }
+  if ((req.path == "/admin/targets/pause" || req.path == "/admin/targets/resume") && req.method == "POST") {
+    auto body = json::Parse(req.body);
+    const json::Value* rule = body.ok() ? body->Find("rule") : nullptr;
+    const json::Value* target = body.ok() ? body->Find("target") : nullptr;
+    if (!rule || !target || !rule->is_string() || !target->is_string()) {
+      return http::Response::Error(400, "BadRequest", "body needs \"rule\" and \"target\" (and optionally \"bus\")");
+    }
+    std::string bus = "default";
+    if (const json::Value* b = body->Find("bus"); b && b->is_string()) bus = b->as_string();
+    std::string key = bus + '\x1f' + rule->as_string() + '\x1f' + target->as_string();
+    Status st = deps_.scheduler->SetPaused(key, req.path.ends_with("/pause"));
+    if (!st.ok()) return http::Response::Error(404, "NotFound", st.message());
+    return http::Response::Json(200, req.path.ends_with("/pause") ? "{\"status\":\"paused\"}"
+                                                                  : "{\"status\":\"resumed\"}");
   }
   if (req.path == "/admin/reload" && req.method == "POST") {
     if (!deps_.reload) return http::Response::Error(400, "BadRequest", "started without a config file");

@@ -5,7 +5,9 @@
 //   GET  /admin/dlq?after=&limit= dead-letter entries, oldest first
 //   GET  /admin/dlq/{id}          one entry
 //   POST /admin/dlq/redrive       {"ids":[…]} or {"all":true}
-//   GET  /admin/targets           per-target queue depth and state
+//   GET  /admin/targets           per-target queue depth, circuit state
+//   POST /admin/targets/pause     {"bus"?, "rule", "target"}: hold deliveries (they accumulate durably)
+//   POST /admin/targets/resume    same body: deliver again
 //   POST /admin/reload            re-read the config file (rules, sources)
 // Everything under /admin/ requires `Authorization: Bearer <token>` when a token is configured,
 // and a token must be configured when the server listens beyond loopback.

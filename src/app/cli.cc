@@ -234,4 +234,55 @@ int RunDlqRedrive(const DlqArgs& a) {
   return failed ? 1 : 0;
 }
 
+namespace {
+// Client commands that need the running server's admin API.
+struct AdminClient {
+  Resolved r;
+  http::HttpClient client;
+  bool Open(const Connection& c) { return Resolve(c, &r); }
+  std::optional<std::string> Call(const std::string& method, const std::string& path, const std::string& body) {
+    DlqAccess acc;
+    acc.r = r;
+    acc.client = std::make_unique<http::HttpClient>();
+    return acc.Call(method, path, body);
+  }
+};
+}  // namespace
+
+int RunTargetsList(const TargetsArgs& a) {
+  AdminClient c;
+  if (!c.Open(a.conn)) return 2;
+  auto body = c.Call("GET", "/admin/targets", "");
+  if (!body) return 2;
+  if (a.json) {
+    std::cout << *body << "\n";
+    return 0;
+  }
+  auto doc = json::Parse(*body);
+  if (!doc.ok()) return 2;
+  for (const auto& t : doc->Find("targets")->items()) {
+    auto s = [&](const char* k) {
+      const json::Value* v = t.Find(k);
+      return v ? (v->is_string() ? v->as_string() : json::Serialize(*v)) : std::string();
+    };
+    std::cout << s("bus") << "/" << s("rule") << "/" << s("target") << "  depth=" << s("depth")
+              << " inFlight=" << s("inFlight") << " circuit=" << s("circuit")
+              << (s("paused") == "true" ? " PAUSED" : "") << "  " << s("arn") << "\n";
+  }
+  return 0;
+}
+
+int RunTargetsPause(const TargetsArgs& a, bool pause) {
+  AdminClient c;
+  if (!c.Open(a.conn)) return 2;
+  json::Value req = json::Value::Object();
+  req.Set("bus", json::Value::String(a.bus));
+  req.Set("rule", json::Value::String(a.rule));
+  req.Set("target", json::Value::String(a.target));
+  auto body = c.Call("POST", pause ? "/admin/targets/pause" : "/admin/targets/resume", json::Serialize(req));
+  if (!body) return 1;
+  std::cout << *body << "\n";
+  return 0;
+}
+
 }  // namespace cxbridge::app

@@ -29,6 +29,14 @@ int RunDlqList(const DlqArgs& a);
 int RunDlqShow(const DlqArgs& a);
 int RunDlqRedrive(const DlqArgs& a);
 
+struct TargetsArgs {
+  Connection conn;
+  std::string bus = "default", rule, target;
+  bool json = false;
+};
+int RunTargetsList(const TargetsArgs& a);
+int RunTargetsPause(const TargetsArgs& a, bool pause);
+
 struct SendArgs {
   std::string config_path, source, data, server;
   std::vector<std::string> headers;

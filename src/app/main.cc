@@ -51,6 +51,27 @@ int main(int argc, char** argv) {
   dr->add_option("ids", dlq.ids, "Entry ids");
   dr->add_flag("--all", dlq.all, "Every entry");
 
+  TargetsArgs targets;
+  auto* tg = cli.add_subcommand("targets", "Inspect, pause and resume delivery targets (running server)");
+  tg->require_subcommand(1);
+  auto add_target_common = [&](CLI::App* c) {
+    c->add_option("--config", targets.conn.config_path, "Config file (server address, token)");
+    c->add_option("--server", targets.conn.server, "Server URL");
+    c->add_option("--token", targets.conn.token, "Admin bearer token");
+    c->add_option("--token-env", targets.conn.token_env, "Environment variable holding the admin token");
+  };
+  auto* tl = tg->add_subcommand("list", "Queue depth and circuit state per target");
+  add_target_common(tl);
+  tl->add_flag("--json", targets.json, "Print raw JSON");
+  auto* tpause = tg->add_subcommand("pause", "Hold a target's deliveries (they accumulate durably)");
+  auto* tresume = tg->add_subcommand("resume", "Deliver to a paused target again");
+  for (auto* c : {tpause, tresume}) {
+    add_target_common(c);
+    c->add_option("rule", targets.rule, "Rule name")->required();
+    c->add_option("target", targets.target, "Target Id")->required();
+    c->add_option("--bus", targets.bus, "Event bus (default: default)");
+  }
+
   SendArgs send;
   auto* sd = cli.add_subcommand("send", "Send one event to a webhook source, signed as the source's config requires");
   sd->add_option("--config", send.config_path, "Config file that defines the source (for its auth scheme)")->required();
@@ -69,5 +90,9 @@ int main(int argc, char** argv) {
     return RunDlqRedrive(dlq);
   }
   if (*sd) return RunSend(send);
+  if (*tg) {
+    if (*tl) return RunTargetsList(targets);
+    return RunTargetsPause(targets, tpause->parsed());
+  }
   return 2;
 }

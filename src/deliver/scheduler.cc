@@ -15,6 +15,14 @@ Scheduler::Scheduler(store::DeliveryStore& store, const TargetRegistry& registry
                        .Name("cxbridge_target_queue_depth")
                        .Help("Deliveries pending per target, including in flight")
                        .Register(metrics);
+  circuit_family_ = &prometheus::BuildGauge()
+                         .Name("cxbridge_target_circuit_state")
+                         .Help("0 closed, 1 open, 2 half-open, 3 paused by hand")
+                         .Register(metrics);
+  transitions_ = &prometheus::BuildCounter()
+                      .Name("cxbridge_target_circuit_transitions_total")
+                      .Help("Circuit breaker state changes per target")
+                      .Register(metrics);
   auto& outcomes = prometheus::BuildCounter()
                        .Name("cxbridge_deliveries_total")
                        .Help("Delivery attempts' outcomes")
@@ -105,6 +113,19 @@ void Scheduler::Wake() {
   cv_.notify_one();
 }
 
+Status Scheduler::SetPaused(const std::string& key, bool paused) {
+  std::future<Status> f;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!thread_.joinable()) return Status::Unavailable("delivery is not running");
+    controls_.push_back(Control{key, paused, {}});
+    f = controls_.back().done.get_future();
+    woken_ = true;
+  }
+  cv_.notify_one();
+  return f.get();
+}
+
 std::vector<TargetStats> Scheduler::Stats() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
   return stats_;
@@ -128,10 +149,29 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
   }
   for (auto& [key, q] : queues_) {
     if (!q.route || q.target) continue;
-    q.max_in_flight = options_.concurrency;
-    if (const json::Value* c = q.route->def.raw.Find("Concurrency")) {
-      int64_t v;
-      if (c->as_int64(&v) && v >= 1 && v <= 1024) q.max_in_flight = static_cast<int>(v);
+    auto flow = ParseFlowConfig(q.route->def.raw, options_.concurrency);
+    if (!flow.ok()) {
+      q.create_error = flow.status().message();
+      spdlog::error("target {} flow control: {}", key, q.create_error);
+      continue;
+    }
+    const bool ordering_changed = flow->ordering_path != q.flow.ordering_path;
+    q.flow = *flow;
+    q.bucket = TokenBucket(q.flow.rate_per_second);
+    const bool paused = q.breaker.paused();
+    q.breaker = CircuitBreaker(q.flow.breaker_window_ms, q.flow.breaker_probe_ms);
+    if (paused) q.breaker.Pause();
+    if (ordering_changed && !q.waiting.empty()) {
+      // Regroup what is waiting under the new ordering.
+      std::vector<Item> items;
+      for (auto& [seq, it] : q.waiting) items.push_back(std::move(it));
+      q.waiting.clear();
+      q.ready.clear();
+      q.groups.clear();
+      for (auto& it : items) {
+        it.group.clear();
+        Park(q, std::move(it));
+      }
     }
     auto t = registry_.Create(q.route->def, env_);
     if (t.ok()) {
@@ -142,8 +182,9 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
       spdlog::error("target {} cannot be built: {}", key, q.create_error);
     }
     if (q.depth_gauge == nullptr) {
-      q.depth_gauge = &depth_family_->Add({{"bus", q.route->bus}, {"rule", q.route->rule},
-                                           {"target", q.route->def.id}});
+      prometheus::Labels labels{{"bus", q.route->bus}, {"rule", q.route->rule}, {"target", q.route->def.id}};
+      q.depth_gauge = &depth_family_->Add(labels);
+      q.circuit_gauge = &circuit_family_->Add(labels);
     }
   }
 }
@@ -151,8 +192,77 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
 void Scheduler::AddItem(const std::string& key, Item item) {
   Queue& q = queues_[key];
   q.key = key;
-  q.ready.emplace(item.due_ms, item.seq);
-  q.waiting[item.seq] = std::move(item);
+  Park(q, std::move(item));
+}
+
+std::string Scheduler::GroupOf(const Queue& q, Item& item) {
+  if (q.flow.ordering_path.empty()) return "";
+  std::shared_ptr<const std::string> json = item.json;
+  if (!json) {
+    auto rec = store_.GetEvent(item.seq);
+    if (!rec.ok()) return "";
+    json = std::make_shared<const std::string>(std::move(rec->event_json));
+  }
+  auto doc = json::Parse(*json);
+  if (!doc.ok()) return "";
+  const json::Value* v = doc->FindPath(q.flow.ordering_path);
+  if (v == nullptr) return "";
+  // "" is the group of events without the key: they are ordered among themselves too.
+  return "=" + (v->is_string() ? v->as_string() : json::Serialize(*v));
+}
+
+void Scheduler::Park(Queue& q, Item item) {
+  const uint64_t seq = item.seq;
+  bool ready = true;
+  if (!q.flow.ordering_path.empty()) {
+    if (item.group.empty()) item.group = GroupOf(q, item);
+    auto& g = q.groups[item.group];
+    auto pos = std::find(g.begin(), g.end(), seq);
+    if (pos == g.end()) {
+      // Keep the group sorted by seq (recovery and redrive can add out of order).
+      auto at = std::lower_bound(g.begin(), g.end(), seq);
+      g.insert(at, seq);
+    }
+    ready = g.front() == seq;
+    if (!ready && g.front() > seq) ready = true;
+  }
+  if (ready) q.ready.emplace(item.due_ms, seq);
+  q.waiting[seq] = std::move(item);
+}
+
+void Scheduler::Release(Queue& q, const Item& item, int64_t now) {
+  if (q.flow.ordering_path.empty()) return;
+  auto git = q.groups.find(item.group);
+  if (git == q.groups.end()) return;
+  auto& g = git->second;
+  const bool was_head = !g.empty() && g.front() == item.seq;
+  auto pos = std::find(g.begin(), g.end(), item.seq);
+  if (pos != g.end()) g.erase(pos);
+  if (g.empty()) {
+    q.groups.erase(git);
+    return;
+  }
+  if (was_head) {
+    auto next = q.waiting.find(g.front());
+    if (next != q.waiting.end()) q.ready.emplace(std::max(next->second.due_ms, now), next->first);
+  }
+}
+
+void Scheduler::EnforceBacklog(Queue& q, int64_t now) {
+  if (q.flow.max_backlog == 0 || !q.flow.dead_letter_oldest) return;
+  while (q.waiting.size() + q.in_flight.size() > q.flow.max_backlog && !q.waiting.empty()) {
+    auto node = q.waiting.extract(q.waiting.begin());
+    Item item = std::move(node.mapped());
+    q.ready.erase({item.due_ms, item.seq});
+    DeadLetter(q, std::move(item), "BACKLOG_LIMIT",
+               "target backlog exceeded MaxBacklog " + std::to_string(q.flow.max_backlog), "", now);
+  }
+}
+
+void Scheduler::SetCircuitGauge(Queue& q) {
+  if (!q.circuit_gauge) return;
+  double v = q.breaker.paused() ? 3 : static_cast<double>(static_cast<int>(q.breaker.state()));
+  q.circuit_gauge->Set(v);
 }
 
 int64_t Scheduler::Backoff(uint32_t attempts) {
@@ -167,17 +277,38 @@ void Scheduler::Loop() {
   for (;;) {
     std::deque<bus::StoredEvent> inbox;
     std::deque<Completion> done;
+    std::deque<Control> controls;
     std::shared_ptr<const bus::RouteTable> table;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) break;
       inbox.swap(inbox_);
       done.swap(completions_);
+      controls.swap(controls_);
       table = std::move(pending_table_);
       pending_table_.reset();
       woken_ = false;
     }
     if (table) ApplyTable(table);
+    int64_t now = clock_.NowMs();
+    for (auto& c : controls) {
+      auto it = queues_.find(c.key);
+      if (it == queues_.end() || !it->second.route) {
+        c.done.set_value(Status::NotFound("no target " + c.key));
+        continue;
+      }
+      Queue& q = it->second;
+      if (c.pause) {
+        q.breaker.Pause();
+      } else {
+        q.breaker.Resume(now);
+        q.blocked_until_ms = 0;
+      }
+      spdlog::warn("target {} {} by hand", c.key, c.pause ? "paused" : "resumed");
+      transitions_->Add({{"target", c.key}, {"to", c.pause ? "paused" : "closed"}}).Increment();
+      SetCircuitGauge(q);
+      c.done.set_value(Status::Ok());
+    }
     for (auto& e : inbox) {
       for (const auto& t : e.targets) {
         Item it;
@@ -188,14 +319,14 @@ void Scheduler::Loop() {
         AddItem(t->key, std::move(it));
       }
     }
-    int64_t now = clock_.NowMs();
     for (auto& c : done) Complete(c, now);
 
     int64_t next_due = now + 1000;
     for (auto& [key, q] : queues_) {
+      EnforceBacklog(q, now);
       Dispatch(q, now);
-      if (!q.ready.empty() && static_cast<int>(q.in_flight.size()) < q.max_in_flight) {
-        next_due = std::min(next_due, q.ready.begin()->first);
+      if (!q.ready.empty() && static_cast<int>(q.in_flight.size()) < q.flow.concurrency) {
+        next_due = std::min(next_due, std::max(q.ready.begin()->first, q.blocked_until_ms));
       }
     }
     PublishStats();
@@ -203,7 +334,7 @@ void Scheduler::Loop() {
 
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) break;
-    if (woken_ || !inbox_.empty() || !completions_.empty() || pending_table_) continue;
+    if (woken_ || !inbox_.empty() || !completions_.empty() || !controls_.empty() || pending_table_) continue;
     int64_t wait = std::max<int64_t>(1, next_due - clock_.NowMs());
     cv_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(wait, 1000)),
                  [&] { return stopping_ || woken_; });
@@ -212,7 +343,20 @@ void Scheduler::Loop() {
 
 void Scheduler::Dispatch(Queue& q, int64_t now) {
   while (!q.ready.empty() && q.ready.begin()->first <= now &&
-         static_cast<int>(q.in_flight.size()) < q.max_in_flight) {
+         static_cast<int>(q.in_flight.size()) < q.flow.concurrency) {
+    if (q.route && q.target) {
+      // Flow control: an open circuit or an empty token bucket holds everything (durably).
+      if (!q.breaker.Allow(now, static_cast<int>(q.in_flight.size()))) {
+        q.blocked_until_ms = q.breaker.NextProbeMs();
+        SetCircuitGauge(q);
+        return;
+      }
+      if (!q.bucket.TryTake(now)) {
+        q.blocked_until_ms = q.bucket.NextAvailableMs(now);
+        return;
+      }
+      q.blocked_until_ms = 0;
+    }
     uint64_t seq = q.ready.begin()->second;
     q.ready.erase(q.ready.begin());
     auto node = q.waiting.extract(seq);
@@ -286,7 +430,16 @@ void Scheduler::Complete(Completion& c, int64_t now) {
   Item item = std::move(node.mapped());
   item.attempts++;
   const SendResult& r = c.result;
+  auto transition = [&](bool changed) {
+    if (!changed) return;
+    const char* to = CircuitBreaker::Name(q.breaker.state());
+    spdlog::warn("target {} circuit {}", c.key, to);
+    transitions_->Add({{"target", c.key}, {"to", to}}).Increment();
+    SetCircuitGauge(q);
+  };
   if (r.kind == SendResult::kOk) {
+    transition(q.breaker.OnSuccess(now));
+    Release(q, item, now);
     Status st = store_.Complete(c.key, c.seq);
     if (!st.ok()) spdlog::warn("delivery {} completed but not recorded: {}", c.seq, st.ToString());
     delivered_->Increment();
@@ -294,6 +447,8 @@ void Scheduler::Complete(Completion& c, int64_t now) {
     return;
   }
   item.last_error = r.error_code + ": " + r.message;
+  // Only failures that say the target is unwell count toward opening the circuit.
+  if (r.kind == SendResult::kRetryable) transition(q.breaker.OnFailure(now));
   if (r.kind == SendResult::kPermanent) {
     DeadLetter(q, std::move(item), r.error_code, r.message, "", now);
     return;
@@ -314,8 +469,7 @@ void Scheduler::Complete(Completion& c, int64_t now) {
                                 store::DeliveryRecord{item.attempts, item.first_ms, item.due_ms, item.last_error});
   if (!st.ok()) spdlog::warn("retry state of delivery {} not persisted: {}", c.seq, st.ToString());
   retried_->Increment();
-  q.ready.emplace(item.due_ms, item.seq);
-  q.waiting[item.seq] = std::move(item);
+  Park(q, std::move(item));  // still its group's head: later events of the group keep waiting
 }
 
 void Scheduler::DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
@@ -356,10 +510,10 @@ void Scheduler::DeadLetter(Queue& q, Item item, const std::string& code, const s
     // Keep it: the delivery record still exists; try again shortly rather than lose it.
     spdlog::error("dead-lettering delivery {} failed, will retry: {}", item.seq, st.ToString());
     item.due_ms = now + 5000;
-    q.ready.emplace(item.due_ms, item.seq);
-    q.waiting[item.seq] = std::move(item);
+    Park(q, std::move(item));
     return;
   }
+  Release(q, item, now);
   dead_lettered_->Increment();
   spdlog::warn("dead-lettered delivery: target={} seq={} code={} message={}", q.key, item.seq, code, message);
 }
@@ -374,6 +528,8 @@ void Scheduler::PublishStats() {
     s.arn = q.route ? q.route->def.arn : "";
     s.depth = q.waiting.size() + q.in_flight.size();
     s.in_flight = static_cast<int>(q.in_flight.size());
+    s.circuit = CircuitBreaker::Name(q.breaker.state());
+    s.paused = q.breaker.paused();
     s.error = q.create_error;
     if (q.depth_gauge) q.depth_gauge->Set(static_cast<double>(s.depth));
     if (!q.waiting.empty()) min_seq = std::min(min_seq, q.waiting.begin()->first);

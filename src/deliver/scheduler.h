@@ -6,6 +6,12 @@
 // concurrency limit, and in-flight attempts. Targets send asynchronously, so one slow or dead
 // target only fills its own in-flight slots and never delays another.
 //
+// Flow control per target (flow.h): concurrency, rate limit (token bucket; over-limit deliveries
+// wait), circuit breaker (pauses a continuously failing target, probes, resumes by itself; also
+// paused/resumed by hand), strict ordering per group key (one in flight per group; later events
+// of the group wait for the earlier one to be delivered or dead-lettered, across retries and
+// restarts), and a backlog bound (hold, or dead-letter the oldest with BACKLOG_LIMIT).
+//
 // Failure handling, per target RetryPolicy (EventBridge's fields): retryable failures back off
 // exponentially with full jitter (delay = random(0, min(max, base·2^(n-1))), at least the peer's
 // Retry-After); permanent failures, MaximumRetryAttempts exhausted or MaximumEventAgeInSeconds
@@ -23,6 +29,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +42,7 @@
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
+#include "deliver/flow.h"
 #include "deliver/target.h"
 #include "store/embedded.h"
 
@@ -56,7 +64,9 @@ struct TargetStats {
   std::string key, bus, rule, target, arn;
   size_t depth = 0;  // pending, including in flight
   int in_flight = 0;
-  std::string error;  // the target could not be built
+  std::string circuit;  // closed | open | half-open
+  bool paused = false;  // paused by hand
+  std::string error;    // the target could not be built
 };
 
 class Scheduler {
@@ -81,6 +91,8 @@ class Scheduler {
   void Wake();
 
   std::vector<TargetStats> Stats() const;
+  // Pauses/resumes a target by hand (`cxbridge targets pause|resume`). NotFound for unknown keys.
+  Status SetPaused(const std::string& key, bool paused);
   uint64_t MinPendingSeq() const { return min_pending_seq_.load(); }
 
  private:
@@ -91,6 +103,7 @@ class Scheduler {
     int64_t due_ms = 0;
     std::string last_error;
     std::shared_ptr<const std::string> json;  // held for fresh events; loaded on demand otherwise
+    std::string group;  // ordering key value ("" when the target is unordered)
   };
   struct Queue {
     std::string key;
@@ -100,18 +113,36 @@ class Scheduler {
     std::map<uint64_t, Item> waiting;          // by seq
     std::set<std::pair<int64_t, uint64_t>> ready;  // (due ms, seq) of `waiting`
     std::map<uint64_t, Item> in_flight;
-    int max_in_flight = 16;
+    FlowConfig flow;
+    TokenBucket bucket;
+    CircuitBreaker breaker;
+    // Ordered targets: per group, its pending seqs in order; only the head is in `ready`.
+    std::map<std::string, std::deque<uint64_t>> groups;
+    int64_t blocked_until_ms = 0;  // rate limit or open circuit: no dispatch before this
     prometheus::Gauge* depth_gauge = nullptr;
+    prometheus::Gauge* circuit_gauge = nullptr;
   };
   struct Completion {
     std::string key;
     uint64_t seq;
     SendResult result;
   };
+  struct Control {
+    std::string key;
+    bool pause;
+    std::promise<Status> done;
+  };
 
   void Loop();
   void ApplyTable(const std::shared_ptr<const bus::RouteTable>& table);
   void AddItem(const std::string& key, Item item);
+  // Makes `item` wait in `q` (ready when it is its group's head) — the one way items enter a queue.
+  void Park(Queue& q, Item item);
+  // Removes a finished item (delivered or dead-lettered) from its group; promotes the next.
+  void Release(Queue& q, const Item& item, int64_t now);
+  std::string GroupOf(const Queue& q, Item& item);
+  void EnforceBacklog(Queue& q, int64_t now);
+  void SetCircuitGauge(Queue& q);
   void Dispatch(Queue& q, int64_t now);
   void Complete(Completion& c, int64_t now);
   void DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
@@ -131,6 +162,7 @@ class Scheduler {
   std::condition_variable cv_;
   std::deque<bus::StoredEvent> inbox_;          // guarded by mu_
   std::deque<Completion> completions_;          // guarded by mu_
+  std::deque<Control> controls_;                // guarded by mu_
   std::shared_ptr<const bus::RouteTable> pending_table_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   bool woken_ = false;                          // guarded by mu_
@@ -148,6 +180,8 @@ class Scheduler {
   std::atomic<int> total_in_flight_{0};
 
   prometheus::Family<prometheus::Gauge>* depth_family_;
+  prometheus::Family<prometheus::Gauge>* circuit_family_;
+  prometheus::Family<prometheus::Counter>* transitions_;
   prometheus::Counter* delivered_;
   prometheus::Counter* retried_;
   prometheus::Counter* dead_lettered_;

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <future>
+#include <random>
 
 #include "store/event_log.h"
 
@@ -16,6 +17,10 @@ struct Script {
   std::vector<SendResult> answers;  // consumed front to back; kOk once exhausted
   std::vector<std::string> payloads;
   bool hold = false;  // never answer (a hung target)
+  bool down = false;  // answer every attempt with a retryable failure
+  double fail_ratio = 0;  // random retryable failures
+  std::mt19937 rng{42};
+  std::vector<std::string> delivered;  // payloads of successful attempts, in order
   std::vector<std::function<void(SendResult)>> held;
 };
 
@@ -34,7 +39,11 @@ class ScriptedTarget : public Target {
       if (!s_->answers.empty()) {
         r = s_->answers.front();
         s_->answers.erase(s_->answers.begin());
+      } else if (s_->down || std::uniform_real_distribution<>(0, 1)(s_->rng) < s_->fail_ratio) {
+        r.kind = SendResult::kRetryable;
+        r.error_code = "HTTP_503";
       }
+      if (r.kind == SendResult::kOk) s_->delivered.push_back(req.payload);
     }
     done(r);
   }
@@ -112,9 +121,9 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(router_->SetConfigDefinitions({}, rules_).ok());
   }
   // Stores one event routed to every matching target and hands it to the scheduler.
-  void Ingest(const std::string& id) {
+  void Ingest(const std::string& id, const std::string& detail = "{}") {
     bus::IncomingEvent e;
-    e.event_json = R"({"id":")" + id + R"(","source":"s","detail":{}})";
+    e.event_json = R"({"id":")" + id + R"(","source":"s","detail":)" + detail + "}";
     std::vector<std::shared_ptr<const bus::RouteTarget>> targets;
     ASSERT_TRUE(router_->Route(e, &targets).ok());
     store::AppendItem item;
@@ -288,6 +297,126 @@ TEST_F(SchedulerTest, RemovedTargetDeadLettersPending) {
   ASSERT_TRUE(Eventually([&] { return DlqCount() == 1; }, 500));
   auto entry = json::Parse((*ds_->ListDlq("", 1))[0].json);
   EXPECT_EQ(entry->Find("errorCode")->as_string(), "TARGET_NOT_FOUND");
+}
+
+size_t Delivered(Script& s) {
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.delivered.size();
+}
+size_t Attempts(Script& s) {
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.payloads.size();
+}
+
+TEST_F(SchedulerTest, RateLimitHoldsDeliveriesWithoutDropping) {
+  Script a;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}}, R"(,"RateLimitPerSecond":10)");
+  StartScheduler();
+  for (int i = 0; i < 25; ++i) Ingest("e" + std::to_string(i));
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == 10; }));  // the burst
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Delivered(a), 10u);  // no more without time passing
+  clock_.AdvanceMs(1000);
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == 20; }));
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == 25; }, 200));
+  EXPECT_EQ(DlqCount(), 0u);
+}
+
+// A target dead for 10 minutes of simulated time: the circuit opens, only probes reach it,
+// nothing is lost, and it recovers by itself.
+TEST_F(SchedulerTest, DeadTargetForTenMinutesLosesNothingAndRecovers) {
+  Script a;
+  a.down = true;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}},
+          R"(,"CircuitBreaker":{"FailureWindowSeconds":30,"ProbeIntervalSeconds":20})");
+  StartScheduler();
+  for (int i = 0; i < 50; ++i) Ingest("e" + std::to_string(i));
+  const int64_t start = clock_.NowMs();
+  while (clock_.NowMs() - start < 10 * 60 * 1000) {
+    clock_.AdvanceMs(500);
+    sched_->Wake();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // While open, the circuit lets one probe through per interval, not a retry storm.
+  EXPECT_LT(Attempts(a), 50u + 16u * 4 + 10 * 60 / 20 + 5);
+  auto stats = sched_->Stats();
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].depth, 50u);
+  EXPECT_NE(stats[0].circuit, "closed");
+  {
+    std::lock_guard<std::mutex> lock(a.mu);
+    a.down = false;
+  }
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == 50; }, 1000));
+  EXPECT_EQ(DlqCount(), 0u);
+  EXPECT_EQ(Pending(), 0u);
+  EXPECT_EQ(sched_->Stats()[0].circuit, "closed");
+}
+
+TEST_F(SchedulerTest, FifoOrderPerGroupWithRandomFailures) {
+  Script a;
+  a.fail_ratio = 0.3;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}}, R"(,"OrderingKey":"$.detail.g","Concurrency":8)");
+  StartScheduler();
+  constexpr int kGroups = 50, kPer = 6;
+  for (int n = 0; n < kPer; ++n) {
+    for (int g = 0; g < kGroups; ++g) {
+      Ingest("g" + std::to_string(g) + "-" + std::to_string(n), R"({"g":"G)" + std::to_string(g) +
+                                                                     R"(","n":)" + std::to_string(n) + "}");
+    }
+  }
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == kGroups * kPer; }, 200));
+  std::map<std::string, int> last;
+  std::lock_guard<std::mutex> lock(a.mu);
+  for (const auto& p : a.delivered) {
+    auto e = json::Parse(p);
+    ASSERT_TRUE(e.ok());
+    std::string g = e->FindPath("detail.g")->as_string();
+    int n = static_cast<int>(e->FindPath("detail.n")->as_double());
+    auto it = last.find(g);
+    if (it != last.end()) {
+      EXPECT_EQ(n, it->second + 1) << "group " << g << " out of order";
+    } else {
+      EXPECT_EQ(n, 0);
+    }
+    last[g] = n;
+  }
+  EXPECT_EQ(last.size(), static_cast<size_t>(kGroups));
+}
+
+TEST_F(SchedulerTest, PauseAndResumeByHand) {
+  Script a;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}});
+  StartScheduler();
+  std::string key = store::MakeTargetKey("default", "r", "t");
+  ASSERT_TRUE(Eventually([&] { return sched_->Stats().size() == 1; }));
+  ASSERT_TRUE(sched_->SetPaused(key, true).ok());
+  for (int i = 0; i < 5; ++i) Ingest("e" + std::to_string(i));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Delivered(a), 0u);
+  EXPECT_TRUE(sched_->Stats()[0].paused);
+  ASSERT_TRUE(sched_->SetPaused(key, false).ok());
+  ASSERT_TRUE(Eventually([&] { return Delivered(a) == 5; }));
+  EXPECT_EQ(sched_->SetPaused("nope", true).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SchedulerTest, BacklogLimitDeadLettersOldest) {
+  Script a;
+  a.hold = true;
+  scripts_["a"] = &a;
+  AddRule("r", {{"t", "test://a"}},
+          R"(,"Concurrency":1,"MaxBacklog":3,"BacklogPolicy":"dead-letter-oldest")");
+  StartScheduler();
+  for (int i = 0; i < 6; ++i) Ingest("e" + std::to_string(i));
+  ASSERT_TRUE(Eventually([&] { return DlqCount() == 3; }));
+  auto entries = ds_->ListDlq("", 10);
+  for (auto& e : *entries) {
+    EXPECT_EQ(json::Parse(e.json)->Find("errorCode")->as_string(), "BACKLOG_LIMIT");
+  }
 }
 
 }  // namespace
