@@ -1,5 +1,6 @@
 #include "api/events_api.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -106,12 +107,22 @@ struct EventsApi::Impl {
   }
 
   void ControlLoop() {
+    constexpr int64_t kRetentionEveryMs = 3600 * 1000;
+    int64_t last_sweep_ms = -kRetentionEveryMs;
     for (;;) {
+      if (ctx.clock.SteadyMs() - last_sweep_ms >= kRetentionEveryMs) {
+        last_sweep_ms = ctx.clock.SteadyMs();
+        std::lock_guard<std::mutex> lock(ctx.mu);
+        SweepArchiveRetention(ctx);
+      }
       std::function<void()> fn;
       {
         std::unique_lock<std::mutex> lock(queue_mu);
-        queue_cv.wait(lock, [this] { return !queue.empty() || !accepting; });
-        if (queue.empty()) return;
+        queue_cv.wait_for(lock, std::chrono::minutes(1), [this] { return !queue.empty() || !accepting; });
+        if (queue.empty()) {
+          if (!accepting) return;
+          continue;
+        }
         fn = std::move(queue.front());
         queue.pop_front();
       }
@@ -159,6 +170,11 @@ void EventsApi::Stop() {
 }
 
 bool EventsApi::RunReplaysOnce() { return impl_->engine.RunOnce(); }
+
+void EventsApi::RunRetentionOnce() {
+  std::lock_guard<std::mutex> lock(impl_->ctx.mu);
+  SweepArchiveRetention(impl_->ctx);
+}
 
 void EventsApi::Handle(http::Request req, http::Respond respond) {
   const std::string request_id = NewUuid4();

@@ -61,6 +61,8 @@ class EventsApi : public http::Handler {
 
   // Gives each running replay one batch; for tests with run_replay_thread = false.
   bool RunReplaysOnce();
+  // Applies archive retention now (the control thread does it hourly on its own).
+  void RunRetentionOnce();
 
  private:
   struct Impl;

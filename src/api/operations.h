@@ -51,6 +51,8 @@ Reply DescribeArchive(ApiContext& ctx, const json::Value& req);
 Reply ListArchives(ApiContext& ctx, const json::Value& req);
 Reply UpdateArchive(ApiContext& ctx, const json::Value& req);
 Reply DeleteArchive(ApiContext& ctx, const json::Value& req);
+// Deletes archived events older than each archive's RetentionDays (0 = keep forever).
+void SweepArchiveRetention(ApiContext& ctx);
 // The managed rule's pattern: the archive's pattern plus "replay-name": [{"exists": false}].
 std::string ArchiveRulePattern(const std::string& archive_pattern);
 

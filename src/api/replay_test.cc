@@ -99,6 +99,14 @@ TEST_F(ReplayTest, DescribeUpdateDeleteArchive) {
   EXPECT_EQ(*f.archives.Count("a1"), 0u);
 }
 
+TEST_F(ReplayTest, RetentionDropsOldEvents) {
+  const int64_t now = f.clock.NowMs();
+  f.archives.Append("a1", now - 8 * 86'400'000LL, Event("old", now - 8 * 86'400'000LL)).ok();
+  f.archives.Append("a1", now - 1000, Event("new", now - 1000)).ok();
+  f.api->RunRetentionOnce();
+  EXPECT_EQ(*f.archives.Count("a1"), 1u);  // RetentionDays 7
+}
+
 TEST_F(ReplayTest, StartReplayChecks) {
   http::Response r = Do("StartReplay", StartBody("r", 100, 100));
   EXPECT_EQ(ErrorMessage(r), "Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.");
