@@ -8,6 +8,8 @@
 #include <mutex>
 
 #include "admin/admin.h"
+#include "api/api_config.h"
+#include "api/events_api.h"
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
@@ -58,6 +60,7 @@ struct ServerApp::Impl {
   std::unique_ptr<deliver::DeadLetters> dead_letters;
   std::unique_ptr<ingest::WebhookHandler> webhooks;
   std::unique_ptr<admin::AdminHandler> admin;
+  std::unique_ptr<api::EventsApi> api;
   FrontHandler front;
   std::unique_ptr<http::Server> server;
   std::mutex reload_mu;
@@ -125,8 +128,6 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
   m.scheduler->OnTable(m.router->table());
   m.router->OnChange([s = m.scheduler.get()](auto t) { s->OnTable(std::move(t)); });
-  CXB_RETURN_IF_ERROR(m.scheduler->Recover());
-  m.scheduler->Start();
   m.dead_letters = std::make_unique<deliver::DeadLetters>(*m.deliveries, *m.log, m.clock, m.router.get(),
                                                           m.scheduler.get());
 
@@ -134,6 +135,18 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.pipeline = std::make_unique<bus::Pipeline>(*m.router, *m.log, m.clock, m.metrics,
                                                bus::Pipeline::Options{m.cfg.dedup_ttl_seconds * 1000});
   m.pipeline->SetOnStored([s = m.scheduler.get()](std::vector<bus::StoredEvent> e) { s->Enqueue(std::move(e)); });
+
+  // The EventBridge API: its rules join the router before pending deliveries are recovered (so
+  // they find their targets) and before the first event is accepted.
+  auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
+  if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
+  m.api = std::make_unique<api::EventsApi>(*api_opts, *m.resources, *m.archives, *m.pipeline,
+                                           *m.router, m.clock);
+  CXB_RETURN_IF_ERROR(m.api->Start());
+
+  CXB_RETURN_IF_ERROR(m.scheduler->Recover());
+  m.scheduler->Start();
+
   m.webhooks = std::make_unique<ingest::WebhookHandler>(*m.pipeline, m.clock, m.metrics);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(m.cfg.sources, m.cfg.account, m.cfg.region, m.BusNames()));
 
@@ -148,6 +161,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
 
   m.front.webhooks = m.webhooks.get();
   m.front.admin = m.admin.get();
+  m.front.api = m.api.get();
 
   http::ServerOptions ho;
   ho.address = m.cfg.address;
@@ -184,6 +198,7 @@ void ServerApp::Stop() {
   if (!m.server) return;
   spdlog::info("shutting down: draining in-flight requests");
   m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
+  m.api->Stop();
   m.scheduler->Stop(5000);
   m.log->Stop();
   m.server.reset();
