@@ -51,6 +51,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -68,6 +69,41 @@ int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
+}
+
+// User + system CPU seconds of these processes (all their threads), from /proc; -1 if unreadable.
+double CpuSeconds(const std::vector<int>& pids) {
+  static const double kTick = double(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (int pid : pids) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t paren = stat.rfind(')');  // the command name may contain spaces
+    if (paren == std::string::npos) return -1;
+    std::vector<std::string> f;
+    std::string cur;
+    for (size_t i = paren + 2; i <= stat.size(); ++i) {
+      if (i == stat.size() || stat[i] == ' ') {
+        f.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(stat[i]);
+      }
+    }
+    if (f.size() < 13) return -1;
+    total += (std::stod(f[11]) + std::stod(f[12])) / kTick;  // fields 14 and 15: utime, stime
+  }
+  return total;
+}
+
+// Busy CPU seconds of the whole machine (every core, including steal), from /proc/stat.
+double MachineBusySeconds() {
+  static const double kTick = double(sysconf(_SC_CLK_TCK));
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  double user, nice, system, idle, iowait, irq, softirq, steal;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal)) return -1;
+  return (user + nice + system + irq + softirq + steal) / kTick;
 }
 
 [[noreturn]] void Die(const std::string& msg) {
@@ -97,6 +133,7 @@ struct Options {
   uint64_t pool = 0;      // pre-generated requests; 0 = derived from the run's size
   double timeout_s = 10;  // how long to wait for outstanding answers at the end
   std::string sent_log;   // load: write "seq start_ns status" per timed request
+  std::vector<int> cpu_pids;  // load: report these processes' CPU time over the window
   std::string port_file;  // sink: write the bound port here
   std::string arrivals;   // sink: write "seq arrival_ns" here on exit
   std::string join_sent, join_arrivals;
@@ -107,7 +144,7 @@ void Usage() {
                "usage: cxbridge-loadgen --port P [--host H] [--path /webhooks/bench] [--connections 64]\n"
                "         [--duration S | --requests N] [--warmup S] [--rate R] [--body-bytes 2048]\n"
                "         [--header X-Signature --secret S [--encoding base64|hex] [--sig-prefix P]]\n"
-               "         [--pool N] [--timeout S] [--sent-log FILE] [--name NAME]\n"
+               "         [--pool N] [--timeout S] [--sent-log FILE] [--cpu-pids P1,P2] [--name NAME]\n"
                "       cxbridge-loadgen --sink [--port P] [--port-file F] [--arrivals FILE]\n"
                "       cxbridge-loadgen --join SENT_LOG ARRIVALS [--name NAME]\n");
 }
@@ -179,6 +216,14 @@ Options ParseOptions(int argc, char** argv) {
       o.timeout_s = number(next());
     } else if (key == "--sent-log") {
       o.sent_log = next();
+    } else if (key == "--cpu-pids") {
+      const std::string list = next();
+      for (size_t at = 0; at <= list.size();) {
+        size_t comma = list.find(',', at);
+        if (comma == std::string::npos) comma = list.size();
+        if (comma > at) o.cpu_pids.push_back(int(number(list.substr(at, comma - at))));
+        at = comma + 1;
+      }
     } else if (key == "--port-file") {
       o.port_file = next();
     } else if (key == "--arrivals") {
@@ -838,6 +883,21 @@ class LoadRun {
     }
   }
 
+  // Server CPU over the timed window, read as the loop crosses its start and end.
+  void SampleCpu(int64_t now) {
+    if (o_.cpu_pids.empty()) return;
+    if (cpu_start_ < 0 && now >= ws_) ReadCpu(&cpu_start_, &others_start_, &cpu_start_ns_);
+    if (cpu_end_ < 0 && cpu_start_ >= 0 && now >= we_) ReadCpu(&cpu_end_, &others_end_, &cpu_end_ns_);
+  }
+
+  // The server's CPU seconds, and everything else's on the machine but this loadgen's: other
+  // work on the shared cores shows up there and makes the window's figures suspect.
+  void ReadCpu(double* server, double* others, int64_t* at) {
+    *server = CpuSeconds(o_.cpu_pids);
+    *others = MachineBusySeconds() - *server - CpuSeconds({int(getpid())});
+    *at = NowNs();
+  }
+
   bool Done(int64_t now) {
     if (open_loop()) {
       if (issued_k_ >= total_k_ && busy_ == 0) return true;
@@ -864,6 +924,7 @@ class LoadRun {
         last_issue_deadline_ = now + int64_t(o_.timeout_s * kNsPerSec);
         deadline_set = true;
       }
+      SampleCpu(now);
       if (Done(now)) break;
       if (down_ > 0) {
         for (size_t i = 0; i < conns_.size(); ++i) {
@@ -894,6 +955,9 @@ class LoadRun {
         if ((ev & EPOLLOUT) && c.state == Conn::State::kBusy) TryWrite(i);
         if (c.fd >= 0 && (ev & (EPOLLIN | EPOLLERR | EPOLLHUP))) OnReadable(i);
       }
+    }
+    if (!o_.cpu_pids.empty() && cpu_start_ >= 0 && cpu_end_ < 0) {  // --requests: the window ends now
+      ReadCpu(&cpu_end_, &others_end_, &cpu_end_ns_);
     }
     // Whatever is still outstanding never got an answer within --timeout.
     finishing_ = true;
@@ -947,6 +1011,17 @@ class LoadRun {
       std::fclose(f);
     }
     PrintResult(o_.name, ok_, non2xx_, errors_, seconds, std::move(lat));
+    if (!o_.cpu_pids.empty()) {
+      // Utilization of the server's core(s) over the window, and CPU per answered request.
+      const uint64_t answered = ok_ + non2xx_;
+      const bool valid = cpu_start_ >= 0 && cpu_end_ >= 0 && cpu_end_ns_ > cpu_start_ns_;
+      const double cpu = valid ? cpu_end_ - cpu_start_ : 0;
+      const double wall = valid ? double(cpu_end_ns_ - cpu_start_ns_) / 1e9 : 0;
+      std::printf("CPU name=%s server_cpu_s=%.2f util=%.3f us_per_request=%.1f others_cores=%.2f\n",
+                  o_.name.c_str(), cpu, valid ? cpu / wall : 0.0,
+                  valid && answered ? cpu * 1e6 / double(answered) : 0.0,
+                  valid ? std::max(0.0, others_end_ - others_start_) / wall : 0.0);
+    }
     return 0;
   }
 
@@ -961,6 +1036,8 @@ class LoadRun {
   size_t busy_ = 0, down_ = 0;
   bool stop_issuing_ = false, finishing_ = false;
   int64_t t0_ = 0, ws_ = 0, we_ = 0, last_end_ = 0, last_issue_deadline_ = INT64_MAX;
+  double cpu_start_ = -1, cpu_end_ = -1, others_start_ = 0, others_end_ = 0;
+  int64_t cpu_start_ns_ = 0, cpu_end_ns_ = 0;
   // Open loop: request k is scheduled at t0 + k * interval; the first warmup_k are not timed.
   double interval_ns_ = 0;
   uint64_t warmup_k_ = 0, total_k_ = 0, issued_k_ = 0, armed_k_ = ~0ull;
