@@ -10,6 +10,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewHttpTargetKind());
   registry.Add(NewFileTargetKind());
   registry.Add(NewArchiveTargetKind());
+  registry.Add(NewCommandTargetKind());
 }
 
 Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,

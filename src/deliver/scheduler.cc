@@ -389,6 +389,7 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
     }
     SendRequest req;
     req.rule_arn = route.rule_arn;
+    req.event = item.json;
     req.attempt = item.attempts + 1;
     if (renderer_) {
       auto payload = renderer_(route, *item.json, item.first_ms);

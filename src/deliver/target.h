@@ -23,6 +23,9 @@ class HttpClient;
 namespace cxbridge::store {
 class ArchiveStore;
 }
+namespace cxbridge::queue {
+class QueueService;
+}
 
 namespace cxbridge::deliver {
 
@@ -45,6 +48,9 @@ struct SendRequest {
   std::string payload;  // the (transformed) body to send
   std::string rule_arn;
   int64_t attempt = 1;
+  // The original (untransformed) event, for kinds that derive a subject, group id or dedup id
+  // from it. May be null (then kinds fall back to the payload).
+  std::shared_ptr<const std::string> event;
 };
 
 // Thread-safety: Send may be called concurrently; `done` may run on any thread and must not block.
@@ -60,6 +66,7 @@ struct TargetEnv {
   store::ArchiveStore* archives = nullptr;
   Clock* clock = nullptr;
   std::string account, region;
+  queue::QueueService* queues = nullptr;  // the built-in SQS-compatible queues (queue_target.cc)
 };
 
 class TargetKind {
@@ -90,6 +97,9 @@ void RegisterBuiltins(TargetRegistry& registry);
 std::unique_ptr<TargetKind> NewHttpTargetKind();
 std::unique_ptr<TargetKind> NewFileTargetKind();
 std::unique_ptr<TargetKind> NewArchiveTargetKind();
+std::unique_ptr<TargetKind> NewCommandTargetKind();
+std::unique_ptr<TargetKind> NewNatsTargetKind();
+std::unique_ptr<TargetKind> NewQueueTargetKind();
 
 // HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and
 // connection errors retry; any other status is permanent.
