@@ -57,6 +57,12 @@ TEST(TopicPatternTest, StarMatchesAnyRunAndCapturesExpand) {
   EXPECT_FALSE(p->Match("v2.detail.events.agent.c1.state"));
   auto to = TopicPattern::Compile("x.{id}.y.*");
   EXPECT_EQ(to->Expand(caps), "x.c1.y.acd.end");
+  auto mid = TopicPattern::Compile("a*.end");
+  EXPECT_TRUE(mid->Match("a.x.end.end", &caps));
+  EXPECT_EQ(caps[0], ".x.end");
+  EXPECT_FALSE(mid->Match("a.x.ending"));
+  EXPECT_TRUE(TopicPattern::Compile("aws.partner/genesys.com*")->Match("aws.partner/genesys.com/cloud/o/b"));
+  EXPECT_TRUE(TopicPattern::Compile("*")->Match(""));
   EXPECT_FALSE(TopicPattern::Compile("").ok());
   EXPECT_FALSE(TopicPattern::Compile("a**").ok());
 }

@@ -41,6 +41,23 @@ bool TopicPattern::MatchFrom(size_t ti, std::string_view s,
     return MatchFrom(ti + 1, s.substr(t.literal.size()), captures);
   }
   const size_t mark = captures ? captures->size() : 0;
+  if (t.kind == Token::Kind::kStar && ti + 1 == tokens_.size()) {  // trailing '*': the rest
+    if (captures) captures->push_back(s);
+    return true;
+  }
+  if (t.kind == Token::Kind::kStar) {
+    // The next token is a literal ('**' and '*{id}' aside): try only where it occurs.
+    const Token& next = tokens_[ti + 1];
+    if (next.kind == Token::Kind::kLiteral) {
+      for (size_t pos = s.find(next.literal); pos != std::string_view::npos;
+           pos = s.find(next.literal, pos + 1)) {
+        if (captures) captures->push_back(s.substr(0, pos));
+        if (MatchFrom(ti + 1, s.substr(pos), captures)) return true;
+        if (captures) captures->resize(mark);
+      }
+      return false;
+    }
+  }
   const size_t min_len = t.kind == Token::Kind::kId ? 1 : 0;
   for (size_t len = min_len; len <= s.size(); ++len) {
     if (t.kind == Token::Kind::kId && (s[len - 1] == '.' || s[len - 1] == '/')) break;
