@@ -11,6 +11,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewFileTargetKind());
   registry.Add(NewArchiveTargetKind());
   registry.Add(NewCommandTargetKind());
+  registry.Add(NewNatsTargetKind());
 }
 
 Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,
