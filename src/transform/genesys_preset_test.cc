@@ -25,8 +25,12 @@ std::string ReadFile(const fs::path& p) {
 }
 
 fs::path SourceDir() {
-  const char* s = std::getenv("CXBRIDGE_SOURCE");
-  return s != nullptr ? fs::path(s) : fs::path(".");
+  if (const char* s = std::getenv("CXBRIDGE_SOURCE")) return s;
+#ifdef CXBRIDGE_SOURCE_DIR
+  return CXBRIDGE_SOURCE_DIR;
+#else
+  return ".";
+#endif
 }
 
 fs::path SharedDir() {
