@@ -1,0 +1,86 @@
+// The envelope: every accepted body becomes one EventBridge event (DESIGN.md §2), fields in the
+// order AWS delivers them:
+//   {"version":"0","id":…,"detail-type":…,"source":…,"account":…,"time":…,"region":…,
+//    "resources":[…],"detail":{…}}
+// Three kinds of body are recognised (in this order):
+//   1. already an EventBridge event (has version, id, detail-type, source and an object detail;
+//      e.g. a Genesys partner event bus forwarding through an API destination): taken as it is —
+//      its id, source, detail-type, time and detail are kept; missing account/time/region/
+//      resources are filled in; members are put in AWS order.
+//   2. a Genesys notification frame {topicName, version, eventBody, metadata}: detail-type = the
+//      topic pattern (TopicPattern(): ids → {id}, as Genesys's EventBridge integration does),
+//      detail = {topicName, version, eventBody, metadata, timestamp}, source = event_source
+//      (default "genesys.cloud").
+//   3. any other JSON object: detail = the body, detail-type from the configured path or
+//      constant (default: the source's name), source = event_source (default "cxbridge.webhook").
+// Source config keys read here (others are ignored, they belong to other parts):
+//   name, event_source, detail_type, idempotency_key, recognize — see src/ingest/README.md.
+// Thread-safety: EnvelopeOptions is immutable after parsing and shared by reference;
+// BuildEnvelope is a pure function, safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "ingest/idempotency.h"
+#include "ingest/json_path.h"
+#include "ingest/request.h"
+
+namespace cxbridge::ingest {
+
+inline constexpr std::string_view kDefaultGenesysSource = "genesys.cloud";
+inline constexpr std::string_view kDefaultPlainSource = "cxbridge.webhook";
+
+// How a plain JSON body gets its detail-type.
+struct DetailTypeRule {
+  enum class Kind { kSourceName, kConstant, kPath };
+  Kind kind = Kind::kSourceName;
+  std::string value;                  // kConstant
+  std::optional<JsonPath> path;       // kPath: evaluated against the body
+  std::optional<std::string> fallback;  // kPath: used when the path is absent; else 400
+};
+
+struct EnvelopeOptions {
+  std::string source_name;    // the {source} of /webhooks/{source}; namespaces dedup keys
+  std::string event_source;   // `source` for frames and plain bodies; empty = kinds' defaults
+  DetailTypeRule detail_type;
+  IdempotencySpec idempotency;
+  std::string account = "123456789012";
+  std::string region = "us-east-1";
+  bool recognize_eventbridge = true;  // `recognize:` lists which body kinds are detected
+  bool recognize_genesys = true;
+};
+
+// Reads the envelope keys of one source's config mapping (`name` is the source's name, set by
+// the loader). Unknown keys are left alone (they belong to auth, bus, the Genesys channel, ...).
+// kInvalidArgument naming the field on a bad value.
+Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& source_config,
+                                             std::string_view account, std::string_view region);
+
+struct Envelope {
+  enum class Kind { kEventBridge, kGenesysNotification, kPlain };
+  std::string event_json;  // the complete EventBridge event, compact JSON
+  std::string id, detail_type, source;
+  int64_t time_ms = 0;
+  std::string idempotency_key;  // empty = no dedup for this event
+  Kind kind = Kind::kPlain;
+};
+
+std::string_view EnvelopeKindName(Envelope::Kind kind);  // "eventbridge", "genesys", "plain"
+
+// Builds the event for one authenticated request. The body must be a JSON object; errors are
+// kInvalidArgument with a reason fit for a 400 answer ("body is not a JSON object",
+// "invalid JSON: ..."). `now_ms` fills `time` (and a frame's detail.timestamp) when absent; the
+// id is a new UUIDv4 unless the body is already an EventBridge event with an id.
+Result<Envelope> BuildEnvelope(const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms);
+
+// The same from an already parsed body (e.g. a WebSocket frame parsed by its reader); `req`
+// supplies headers for header-based idempotency keys and may have no header function.
+Result<Envelope> BuildEnvelopeFromValue(json::Value body, const RequestView& req,
+                                        const EnvelopeOptions& opts, int64_t now_ms);
+
+}  // namespace cxbridge::ingest
