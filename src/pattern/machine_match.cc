@@ -1,0 +1,458 @@
+// The matching hot path: walk the event with simdjson On-Demand, descend only into members some
+// pattern names, feed leaf values to their field tables, complete conjunctions. No allocation per
+// event once the context's buffers have grown to the working size.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "pattern/case_fold.h"
+#include "pattern/machine.h"
+#include "pattern/machine_data.h"
+
+namespace cxbridge::pattern {
+
+using internal::kNone;
+using internal::ListRef;
+using internal::MachineData;
+namespace od = simdjson::ondemand;
+
+std::string_view SimdjsonKernel() {
+#define CXB_STR2(x) #x
+#define CXB_STR(x) CXB_STR2(x)
+  return CXB_STR(SIMDJSON_BUILTIN_IMPLEMENTATION);
+#undef CXB_STR
+#undef CXB_STR2
+}
+
+namespace {
+const Status& NotValid() {
+  static const Status kStatus = Status::InvalidArgument("Parameter Event is not valid.");
+  return kStatus;
+}
+}  // namespace
+
+struct MatchContext::Impl {
+  od::parser parser;
+  std::vector<char> buf;
+  std::string fold;
+
+  // Generation-stamped state, indexed by slot / conjunction / field / pattern / anything-but id.
+  uint32_t gen = 0;
+  std::vector<uint32_t> slot_stamp, conj_stamp, conj_count, conj_trail_stamp, field_stamp,
+      pattern_stamp, ab_stamp;
+  std::vector<uint32_t> candidates;
+  struct Hit {
+    uint32_t slot;
+    uint32_t trail;
+  };
+  std::vector<Hit> hits;
+  // Array trails: trail t is trail_items[trails[t].off, +len); trail 0 is "not in an array".
+  std::vector<std::pair<uint32_t, uint32_t>> trail_items;
+  std::vector<ListRef> trails;
+  std::vector<std::pair<uint32_t, uint32_t>> stack;  // (array instance, element index)
+  uint32_t arrays = 0;
+  uint32_t cur_trail = kNone;  // trail id of the current leaf, materialized lazily
+
+  const MachineData* d = nullptr;
+  std::vector<uint32_t>* out = nullptr;
+  // Array-consistency search scratch.
+  std::vector<std::vector<uint32_t>> per_slot;
+  std::vector<uint32_t> chosen;
+
+  void Prepare(const MachineData& md) {
+    d = &md;
+    auto grow = [](std::vector<uint32_t>& v, size_t n) {
+      if (v.size() < n) v.resize(n, 0);
+    };
+    grow(slot_stamp, md.slot_conj.size());
+    grow(conj_stamp, md.conjs.size());
+    grow(conj_count, md.conjs.size());
+    grow(conj_trail_stamp, md.conjs.size());
+    grow(field_stamp, md.fields.size());
+    grow(pattern_stamp, md.pattern_count);
+    grow(ab_stamp, md.ab_slot.size());
+    if (++gen == 0) {
+      // Wrapped: old stamps could collide with new generations.
+      for (auto* v : {&slot_stamp, &conj_stamp, &conj_trail_stamp, &field_stamp, &pattern_stamp,
+                      &ab_stamp}) {
+        std::fill(v->begin(), v->end(), 0);
+      }
+      gen = 1;
+    }
+    candidates.clear();
+    hits.clear();
+    trail_items.clear();
+    trails.clear();
+    trails.push_back(ListRef{0, 0});
+    stack.clear();
+    arrays = 0;
+  }
+
+  void MatchPattern(uint32_t p) {
+    if (pattern_stamp[p] != gen) {
+      pattern_stamp[p] = gen;
+      out->push_back(p);
+    }
+  }
+
+  uint32_t Trail() {
+    if (cur_trail == kNone) {
+      if (stack.empty()) {
+        cur_trail = 0;
+      } else {
+        cur_trail = static_cast<uint32_t>(trails.size());
+        trails.push_back(ListRef{static_cast<uint32_t>(trail_items.size()),
+                                 static_cast<uint32_t>(stack.size())});
+        trail_items.insert(trail_items.end(), stack.begin(), stack.end());
+      }
+    }
+    return cur_trail;
+  }
+
+  void Hit(uint32_t slot) {
+    const uint32_t c = d->slot_conj[slot];
+    const internal::Conjunction& cj = d->conjs[c];
+    if (pattern_stamp[cj.pattern] == gen) return;  // already matched
+    if (cj.positive == 1 && cj.absent.len == 0) {
+      MatchPattern(cj.pattern);
+      return;
+    }
+    if (cj.positive > 1) {
+      const uint32_t t = Trail();
+      hits.push_back({slot, t});
+      if (t != 0) conj_trail_stamp[c] = gen;
+    }
+    if (slot_stamp[slot] == gen) return;
+    slot_stamp[slot] = gen;
+    if (conj_stamp[c] != gen) {
+      conj_stamp[c] = gen;
+      conj_count[c] = 0;
+    }
+    if (++conj_count[c] == cj.positive) candidates.push_back(c);
+  }
+
+  void Emit(ListRef l) {
+    const uint32_t* p = d->pool.data() + l.off;
+    for (uint32_t i = 0; i < l.len; ++i) Hit(p[i]);
+  }
+  void EmitFound(const internal::IndexEntry* e) {
+    if (e) Emit(e->list);
+  }
+  void Exclude(ListRef l) {
+    const uint32_t* p = d->pool.data() + l.off;
+    for (uint32_t i = 0; i < l.len; ++i) ab_stamp[p[i]] = gen;
+  }
+  // Every anything-but condition of the field not excluded for this value matches it.
+  void EmitAnythingBut(const internal::FieldTable& T) {
+    for (uint32_t i = 0; i < T.ab_count; ++i) {
+      const uint32_t ab = T.ab_first + i;
+      if (ab_stamp[ab] != gen) Hit(d->ab_slot[ab]);
+    }
+  }
+
+  void OnString(uint32_t fid, std::string_view s) {
+    const internal::FieldTable& T = d->fields[fid];
+    Emit(T.exists);
+    const char* p = s.data();
+    const size_t n = s.size();
+    if (T.has_exact) EmitFound(d->Find(fid, internal::kTagExact, p, n));
+    const uint32_t* lens = d->lens.data();
+    for (uint32_t i = 0; i < T.prefix_lens.len; ++i) {
+      const uint32_t L = lens[T.prefix_lens.off + i];
+      if (L > n) break;
+      EmitFound(d->Find(fid, internal::kTagPrefix, p, L));
+    }
+    for (uint32_t i = 0; i < T.suffix_lens.len; ++i) {
+      const uint32_t L = lens[T.suffix_lens.off + i];
+      if (L > n) break;
+      EmitFound(d->Find(fid, internal::kTagSuffix, p + n - L, L));
+    }
+    for (uint32_t i = 0; i < T.wc_head_lens.len; ++i) {
+      const uint32_t L = lens[T.wc_head_lens.off + i];
+      if (L > n) break;
+      if (const auto* e = d->Find(fid, internal::kTagWcHead, p, L)) Wildcards(e->list, s);
+    }
+    if (T.wc_always.len) Wildcards(T.wc_always, s);
+    if (T.ips.len) {
+      internal::IpAddress a;
+      if (internal::ParseIp(s, &a)) {
+        for (uint32_t i = 0; i < T.ips.len; ++i) {
+          const auto& e = d->ip_entries[T.ips.off + i];
+          if (e.range.Contains(a)) Hit(e.slot);
+        }
+      }
+    }
+    std::string_view f;
+    if (T.needs_fold) {
+      fold.clear();
+      internal::AppendFolded(s, &fold);
+      f = fold;
+      if (T.has_ic_exact) EmitFound(d->Find(fid, internal::kTagIc, f.data(), f.size()));
+      for (uint32_t i = 0; i < T.prefix_ic_lens.len; ++i) {
+        const uint32_t L = lens[T.prefix_ic_lens.off + i];
+        if (L > f.size()) break;
+        EmitFound(d->Find(fid, internal::kTagPrefixIc, f.data(), L));
+      }
+      for (uint32_t i = 0; i < T.suffix_ic_lens.len; ++i) {
+        const uint32_t L = lens[T.suffix_ic_lens.off + i];
+        if (L > f.size()) break;
+        EmitFound(d->Find(fid, internal::kTagSuffixIc, f.data() + f.size() - L, L));
+      }
+    }
+    if (T.ab_count) {
+      if (T.has_ab_exact) {
+        if (const auto* e = d->Find(fid, internal::kTagAbExact, p, n)) Exclude(e->list);
+      }
+      for (uint32_t i = 0; i < T.ab_prefix_lens.len; ++i) {
+        const uint32_t L = lens[T.ab_prefix_lens.off + i];
+        if (L > n) break;
+        if (const auto* e = d->Find(fid, internal::kTagAbPrefix, p, L)) Exclude(e->list);
+      }
+      for (uint32_t i = 0; i < T.ab_suffix_lens.len; ++i) {
+        const uint32_t L = lens[T.ab_suffix_lens.off + i];
+        if (L > n) break;
+        if (const auto* e = d->Find(fid, internal::kTagAbSuffix, p + n - L, L)) Exclude(e->list);
+      }
+      if (T.has_ab_ic) {
+        if (const auto* e = d->Find(fid, internal::kTagAbIc, f.data(), f.size())) Exclude(e->list);
+      }
+      for (uint32_t i = 0; i < T.ab_wildcards.len; ++i) {
+        const auto& e = d->ab_wc[T.ab_wildcards.off + i];
+        if (e.wildcard.Matches(s)) ab_stamp[e.id] = gen;
+      }
+      EmitAnythingBut(T);
+    }
+  }
+
+  void Wildcards(ListRef l, std::string_view s) {
+    const uint32_t* p = d->pool.data() + l.off;
+    for (uint32_t i = 0; i < l.len; ++i) {
+      const auto& e = d->wc_pool[p[i]];
+      if (e.wildcard.Matches(s)) Hit(e.id);
+    }
+  }
+
+  void OnNumber(uint32_t fid, double v) {
+    const internal::FieldTable& T = d->fields[fid];
+    Emit(T.exists);
+    if (T.has_numbers && !std::isnan(v)) {
+      const double* pts = d->points.data() + T.num_first;
+      const size_t i = std::lower_bound(pts, pts + T.num_count, v) - pts;
+      const size_t r = (i < T.num_count && pts[i] == v) ? 2 * i + 1 : 2 * i;
+      Emit(d->regions[T.region_first + r]);
+      if (T.ab_count) Exclude(d->ab_regions[T.region_first + r]);
+    }
+    if (T.ab_count) EmitAnythingBut(T);
+  }
+
+  void OnOther(uint32_t fid, ListRef l) {
+    const internal::FieldTable& T = d->fields[fid];
+    Emit(T.exists);
+    Emit(l);
+    if (T.ab_count) EmitAnythingBut(T);
+  }
+
+  uint32_t Child(uint32_t node, std::string_view seg) const {
+    const internal::TrieNode& n = d->nodes[node];
+    if (n.hashed_children) {
+      const auto* e = d->Find(node, internal::kTagTrie, seg.data(), seg.size());
+      return e ? e->list.off : kNone;
+    }
+    const internal::TrieEdge* e = d->edges.data() + n.child_first;
+    for (uint32_t i = 0; i < n.child_count; ++i) {
+      if (e[i].key_len == seg.size() &&
+          std::memcmp(d->key_bytes.data() + e[i].key_off, seg.data(), seg.size()) == 0) {
+        return e[i].node;
+      }
+    }
+    return kNone;
+  }
+
+  // Event keys containing '.' step through several trie levels ("a.b" == "a" -> "b").
+  uint32_t Step(uint32_t node, std::string_view key) const {
+    while (true) {
+      const void* dot = key.empty() ? nullptr : std::memchr(key.data(), '.', key.size());
+      if (!dot) return Child(node, key);
+      const size_t k = static_cast<const char*>(dot) - key.data();
+      node = Child(node, key.substr(0, k));
+      if (node == kNone) return kNone;
+      key.remove_prefix(k + 1);
+    }
+  }
+
+  bool WalkObject(od::object obj, uint32_t node) {
+    if (d->nodes[node].child_count == 0) return true;
+    for (auto member : obj) {
+      std::string_view key;
+      if (member.unescaped_key().get(key)) return false;
+      const uint32_t child = Step(node, key);
+      if (child == kNone) continue;  // skipped unparsed by the iterator
+      od::value v;
+      if (member.value().get(v)) return false;
+      if (!WalkValue(v, child)) return false;
+    }
+    return true;
+  }
+
+  bool WalkValue(od::value v, uint32_t node) {
+    od::json_type t;
+    if (v.type().get(t)) return false;
+    const internal::TrieNode& n = d->nodes[node];
+    switch (t) {
+      case od::json_type::object: {
+        if (n.child_count == 0) return true;
+        od::object o;
+        if (v.get_object().get(o)) return false;
+        return WalkObject(o, node);
+      }
+      case od::json_type::array: {
+        od::array a;
+        if (v.get_array().get(a)) return false;
+        stack.emplace_back(arrays++, 0);
+        const size_t depth = stack.size() - 1;
+        uint32_t idx = 0;
+        for (auto el : a) {
+          od::value ev;
+          if (el.get(ev)) return false;
+          stack[depth].second = idx++;
+          if (!WalkValue(ev, node)) return false;
+        }
+        stack.pop_back();
+        return true;
+      }
+      default:
+        break;
+    }
+    if (n.field == kNone) return true;
+    const uint32_t fid = n.field;
+    field_stamp[fid] = gen;
+    cur_trail = kNone;
+    switch (t) {
+      case od::json_type::string: {
+        std::string_view s;
+        if (v.get_string().get(s)) return false;
+        OnString(fid, s);
+        return true;
+      }
+      case od::json_type::number: {
+        double x;
+        if (v.get_double().get(x)) x = std::nan("");  // out of double range: no numeric match
+        OnNumber(fid, x);
+        return true;
+      }
+      case od::json_type::boolean: {
+        bool b;
+        if (v.get_bool().get(b)) return false;
+        const auto& T = d->fields[fid];
+        OnOther(fid, b ? T.true_slots : T.false_slots);
+        return true;
+      }
+      case od::json_type::null:
+        if (!v.is_null()) return false;
+        OnOther(fid, d->fields[fid].null_slots);
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  static bool Compatible(const std::pair<uint32_t, uint32_t>* a, uint32_t na,
+                         const std::pair<uint32_t, uint32_t>* b, uint32_t nb) {
+    for (uint32_t i = 0; i < na && i < nb; ++i) {
+      if (a[i].first != b[i].first) return true;
+      if (a[i].second != b[i].second) return false;
+    }
+    return true;
+  }
+
+  bool Choose(size_t k) {
+    if (k == per_slot.size()) return true;
+    for (uint32_t t : per_slot[k]) {
+      const ListRef& lt = trails[t];
+      bool ok = true;
+      for (uint32_t c : chosen) {
+        const ListRef& lc = trails[c];
+        if (!Compatible(trail_items.data() + lt.off, lt.len, trail_items.data() + lc.off, lc.len)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      chosen.push_back(t);
+      if (Choose(k + 1)) return true;
+      chosen.pop_back();
+    }
+    return false;
+  }
+
+  // Array consistency: can one value per field be chosen so that all agree on shared arrays?
+  bool Consistent(uint32_t c) {
+    const internal::Conjunction& cj = d->conjs[c];
+    per_slot.resize(cj.positive);
+    for (auto& v : per_slot) v.clear();
+    for (const auto& h : hits) {
+      if (d->slot_conj[h.slot] == c) {
+        auto& v = per_slot[h.slot - cj.first_slot];
+        if (std::find(v.begin(), v.end(), h.trail) == v.end()) v.push_back(h.trail);
+      }
+    }
+    chosen.clear();
+    return Choose(0);
+  }
+
+  bool AbsentOk(const internal::Conjunction& cj) const {
+    for (uint32_t i = 0; i < cj.absent.len; ++i) {
+      if (field_stamp[d->absent_fields[cj.absent.off + i]] == gen) return false;
+    }
+    return true;
+  }
+
+  void Finish() {
+    for (uint32_t c : candidates) {
+      const internal::Conjunction& cj = d->conjs[c];
+      if (pattern_stamp[cj.pattern] == gen) continue;
+      if (!AbsentOk(cj)) continue;
+      if (conj_trail_stamp[c] == gen && !Consistent(c)) continue;
+      MatchPattern(cj.pattern);
+    }
+    for (uint32_t c : d->absence_only) {
+      const internal::Conjunction& cj = d->conjs[c];
+      if (pattern_stamp[cj.pattern] != gen && AbsentOk(cj)) MatchPattern(cj.pattern);
+    }
+  }
+
+  Status Run(const MachineData& md, const char* data, size_t len, std::vector<uint32_t>* o) {
+    Prepare(md);
+    out = o;
+    od::document doc;
+    if (parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return NotValid();
+    od::object root;
+    if (doc.get_object().get(root)) return NotValid();
+    if (!WalkObject(root, 0)) return NotValid();
+    Finish();
+    return Status::Ok();
+  }
+};
+
+MatchContext::MatchContext() : impl_(std::make_unique<Impl>()) {}
+MatchContext::~MatchContext() = default;
+
+Status MatchContext::Match(const Machine& m, std::string_view event_json,
+                           std::vector<uint32_t>* out) {
+  auto& buf = impl_->buf;
+  if (buf.size() < event_json.size() + kPadding) buf.resize(event_json.size() + kPadding);
+  std::memcpy(buf.data(), event_json.data(), event_json.size());
+  std::memset(buf.data() + event_json.size(), 0, kPadding);
+  return impl_->Run(m.data(), buf.data(), event_json.size(), out);
+}
+
+Status MatchContext::MatchPadded(const Machine& m, const char* data, size_t len,
+                                 std::vector<uint32_t>* out) {
+  return impl_->Run(m.data(), data, len, out);
+}
+
+static_assert(MatchContext::kPadding >= simdjson::SIMDJSON_PADDING);
+
+}  // namespace cxbridge::pattern
