@@ -45,6 +45,11 @@ class StandardWebhooksAuthenticator final : public Authenticator {
     std::string_view msg_id = TrimAscii(*id);
     std::string_view ts_text = TrimAscii(*ts);
     if (msg_id.empty()) return AuthResult::Invalid(id_header_ + " is empty");
+    // The spec: ids must not contain '.', or id/timestamp/body boundaries in the signed
+    // content `id.timestamp.body` could be shifted.
+    if (msg_id.find('.') != std::string_view::npos) {
+      return AuthResult::Invalid(id_header_ + " must not contain '.'");
+    }
     int64_t ts_s = 0;
     if (ts_text.empty() || ts_text.size() > kMaxTimestampDigits) {
       return AuthResult::Invalid(ts_header_ + " is not a unix timestamp in seconds");

@@ -287,6 +287,11 @@ TEST(StandardWebhooksTest, MalformedHeaders) {
   EXPECT_EQ(Check(*a, SwReq("v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")), AuthOutcome::kInvalid);
   EXPECT_EQ(Check(*a, SwReq("v1,not-base64!")), AuthOutcome::kInvalid);
   EXPECT_EQ(Check(*a, SwReq("")), AuthOutcome::kInvalid);
+  // An id with '.' could shift the id/timestamp boundary of the signed content: refused even
+  // when correctly signed.
+  FakeRequest dotted = SwReq(SwSign(kSwSecret, "msg.1", kSwTs, kSwBody));
+  dotted.headers["webhook-id"] = "msg.1";
+  EXPECT_EQ(Check(*a, dotted), AuthOutcome::kInvalid);
 }
 
 TEST(StandardWebhooksTest, SeveralSignaturesInTheHeader) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 #include "ingest/config_util.h"
@@ -49,24 +50,39 @@ inline std::optional<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// ../shared (CXBRIDGE_SHARED from ctest, else relative to the source tree or the cwd).
+// This folder in the source tree, from the path the compiler saw (works without any env).
+inline std::string ThisSourceDir() {
+  std::string f = __FILE__;
+  size_t slash = f.rfind('/');
+  return slash == std::string::npos ? "." : f.substr(0, slash);
+}
+
+// ../shared (CXBRIDGE_SHARED from ctest, else next to the repository, found from the source
+// path or the cwd).
 inline std::optional<std::string> SharedDir() {
-  if (const char* s = std::getenv("CXBRIDGE_SHARED"); s && *s) return std::string(s);
-  for (const char* c : {"../shared", "../../shared", "/work/shared"}) {
-    if (ReadFile(std::string(c) + "/genesys/README.md")) return std::string(c);
+  std::vector<std::string> candidates;
+  if (const char* s = std::getenv("CXBRIDGE_SHARED"); s && *s) candidates.push_back(s);
+  candidates.push_back(ThisSourceDir() + "/../../../shared");
+  candidates.push_back("../shared");
+  candidates.push_back("../../shared");
+  for (const std::string& c : candidates) {
+    if (ReadFile(c + "/genesys/README.md")) return c;
   }
   return std::nullopt;
 }
 
 // src/ingest/testdata (CXBRIDGE_SOURCE from ctest, else relative to the cwd).
 inline std::string TestdataDir() {
+  std::vector<std::string> candidates;
   if (const char* s = std::getenv("CXBRIDGE_SOURCE"); s && *s) {
-    return std::string(s) + "/src/ingest/testdata";
+    candidates.push_back(std::string(s) + "/src/ingest/testdata");
   }
-  for (const char* c : {"src/ingest/testdata", "../src/ingest/testdata", "testdata"}) {
-    if (ReadFile(std::string(c) + "/README.md")) return c;
+  candidates.push_back(ThisSourceDir() + "/testdata");
+  candidates.push_back("src/ingest/testdata");
+  for (const std::string& c : candidates) {
+    if (ReadFile(c + "/README.md")) return c;
   }
-  return "src/ingest/testdata";
+  return candidates.front();
 }
 
 }  // namespace cxbridge::ingest::testing
