@@ -1,0 +1,93 @@
+// FakeGenesys: a test double of the Genesys Cloud Platform API and notification WebSocket, on
+// loopback over plain HTTP/WS, following the documented shapes (reference/genesys.md §1a, §6):
+//   POST /oauth/token (Basic client credentials → {access_token, token_type, expires_in})
+//   POST /api/v2/notifications/channels → {id, connectUri, expires}  (20 per client; a 21st
+//        removes the oldest, unconnected channels first)
+//   PUT|POST|GET|DELETE /api/v2/notifications/channels/{id}/subscriptions[?ignoreErrors=true]
+//        (≤1000 topics, else 400; listing {entities:[{id, state, rejectionReason,
+//        missingPermissions}]}; subscribing extends the channel's life by channel_lifetime)
+//   HEAD /api/v2/notifications/channels/{id}
+//   GET  /channels/{id} upgraded to a WebSocket: heartbeats every heartbeat_ms, {"message":"ping"}
+//        → pong, frames for the channel's (expanded combined) topics; a second socket on a channel
+//        becomes the channel's socket and the first is closed after its queued frames.
+// Tokens expire (401 afterwards) and channels expire (their socket is dropped) by the injected
+// Clock. Faults are injected with FailNext (e.g. 429 + Retry-After), RejectTopics, KillSockets,
+// SendSocketClosing, SendSystemMessage, SetAnswerPings/SetHeartbeats.
+// Thread-safety: every public method is safe from any thread; the server runs on its own thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace cxbridge::genesys {
+
+struct FakeGenesysOptions {
+  std::string client_id = "fake-client-id";
+  std::string client_secret = "fake-client-secret";
+  int64_t token_lifetime_s = 86'400;
+  int64_t channel_lifetime_ms = 86'400'000;
+  int64_t heartbeat_ms = 30'000;
+  int max_channels = 20;
+  int max_topics_per_channel = 1000;
+  int64_t tick_ms = 5;  // real-time period of the heartbeat/expiry checks
+};
+
+struct FakeGenesysCounts {
+  int tokens_issued = 0;
+  int channels_created = 0;
+  int channels_expired = 0;
+  int subscribe_calls = 0;
+  int ws_connects = 0;
+  int live_sockets = 0;
+  int pings = 0;
+  int rate_limited = 0;    // injected failures served
+  int unauthorized = 0;    // 401s for missing/expired/revoked tokens
+  int frames_published = 0;  // data frames queued to a socket
+  int frames_unrouted = 0;   // Publish calls no live socket subscribed to
+};
+
+class FakeGenesys {
+ public:
+  explicit FakeGenesys(Clock& clock, FakeGenesysOptions options = {});
+  ~FakeGenesys();
+
+  Status Start();  // binds 127.0.0.1:0
+  void Stop();
+  std::string base_url() const;  // "http://127.0.0.1:<port>" (login and API host alike)
+
+  // The next `count` requests whose path starts with `path_prefix` are answered `status` (with
+  // Retry-After: retry_after_s when ≥ 0) instead of being served.
+  void FailNext(const std::string& path_prefix, int count, int status, int retry_after_s);
+  // Subscriptions whose topic starts with `prefix` are Rejected with the reason and permission.
+  void RejectTopics(const std::string& prefix, const std::string& reason, const std::string& permission);
+  // Sends a notification frame {topicName, version "2", eventBody, metadata.CorrelationId} to
+  // every channel subscribed to `topic` that has a socket; returns how many got it.
+  int Publish(const std::string& topic, const std::string& event_body_json);
+  // Sends v2.system.socket_closing to every live socket.
+  void SendSocketClosing();
+  // Sends `topic` (e.g. v2.system.no_longer_subscribed.<id>) with a SystemMessage body.
+  void SendSystemMessage(const std::string& topic, const std::string& system_topic_type);
+  // Drops every socket's TCP connection without a close handshake.
+  void KillSockets();
+  // Forgets all channels (their sockets are dropped), as when Genesys removes them.
+  void DeleteChannels();
+  void RevokeTokens();
+  void SetAnswerPings(bool answer);
+  void SetHeartbeats(bool send);
+
+  FakeGenesysCounts counts() const;
+  // Topic ids currently subscribed on all channels.
+  std::vector<std::string> subscriptions() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cxbridge::genesys

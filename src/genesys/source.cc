@@ -1,0 +1,610 @@
+#include "genesys/source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "common/ids.h"
+#include "common/json.h"
+#include "common/secret.h"
+#include "genesys/api_client.h"
+#include "genesys/runtime.h"
+#include "genesys/ws_client.h"
+
+namespace cxbridge::genesys {
+namespace {
+
+constexpr int64_t kConnectTimeoutMs = 15'000;
+constexpr int64_t kRetireGraceMs = 10'000;  // Genesys allows a minute for the switch
+constexpr char kPing[] = R"({"message":"ping"})";
+
+// One WebSocket of a channel. Lives on the I/O thread.
+struct Socket {
+  std::shared_ptr<WsConnection> conn;
+  int64_t last_rx_steady = 0;
+  int64_t last_rx_wall = 0;
+  int64_t ping_sent_steady = 0;
+  bool ping_outstanding = false;
+  bool writing = false;
+  bool retiring = false;  // being replaced (socket_closing): its close is not a gap
+  bool closed = false;
+};
+
+// One notification channel and its subscriptions. Lives on the I/O thread.
+struct Slot {
+  int index = 0;
+  std::vector<Subscription> subs;
+  std::vector<std::string> topics;  // concrete topic names of the permitted subscriptions
+  Channel channel;
+  bool channel_ready = false;       // created, socket opened once, subscribed
+  int64_t channel_expires_ms = 0;   // wall clock
+  bool resubscribe_due = false;
+  int64_t next_resubscribe_steady = 0;  // after a failed resubscribe
+  std::shared_ptr<Socket> active;
+  std::vector<std::weak_ptr<Socket>> sockets;  // every socket whose reader may still run
+  bool rotate = false;
+  bool gap_open = false;
+  int64_t gap_start_ms = 0;
+  std::string gap_reason;
+  int failures = 0;
+  std::set<std::string> logged_rejections;
+};
+
+std::string JoinStrings(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+bus::IncomingEvent MakeGapEvent(const NotificationsSettings& s, const std::string& channel_id,
+                                const std::vector<std::string>& topics, const std::string& reason,
+                                int64_t start_ms, int64_t end_ms) {
+  using json::Value;
+  Value topic_list = Value::Array(), patterns = Value::Array();
+  std::set<std::string> seen;
+  for (const auto& t : topics) {
+    topic_list.Push(Value::String(t));
+    std::string p = TopicPattern(t);
+    if (seen.insert(p).second) patterns.Push(Value::String(p));
+  }
+  const std::string interval = FormatRfc3339Millis(start_ms) + "/" + FormatRfc3339Millis(end_ms);
+  // What a consumer runs to fill the gap (README.md, "Backfilling a gap").
+  Value queries = Value::Array();
+  auto any = [&](std::string_view needle) {
+    for (const auto& p : seen)
+      if (p.find(needle) != std::string::npos) return true;
+    return false;
+  };
+  if (any("conversation")) queries.Push(Value::String("POST /api/v2/analytics/conversations/details/query"));
+  if (any("v2.users.")) queries.Push(Value::String("POST /api/v2/analytics/users/details/query"));
+  if (any("v2.routing.queues.") || any("v2.analytics.queues.")) {
+    queries.Push(Value::String("POST /api/v2/analytics/queues/observations/query"));
+  }
+  if (any("v2.audits.")) queries.Push(Value::String("POST /api/v2/audits/query"));
+  Value detail = Value::Object({
+      {"sourceName", Value::String(s.name)},
+      {"channelId", Value::String(channel_id)},
+      {"reason", Value::String(reason)},
+      {"start", Value::String(FormatRfc3339Millis(start_ms))},
+      {"end", Value::String(FormatRfc3339Millis(end_ms))},
+      {"startMs", Value::Int(start_ms)},
+      {"endMs", Value::Int(end_ms)},
+      {"durationMs", Value::Int(end_ms - start_ms)},
+      {"topics", std::move(topic_list)},
+      {"topicPatterns", std::move(patterns)},
+      {"backfill", Value::Object({{"interval", Value::String(interval)}, {"queries", std::move(queries)}})},
+  });
+  bus::IncomingEvent e;
+  e.bus = s.bus;
+  e.id = NewUuid4();
+  e.source = "cxbridge";
+  e.detail_type = "cxbridge.source.gap";
+  e.time_ms = end_ms;
+  e.idempotency_key = "cxbridge.source.gap:" + s.name + ":" + channel_id + ":" + std::to_string(start_ms);
+  Value ev = Value::Object({
+      {"version", Value::String("0")},
+      {"id", Value::String(e.id)},
+      {"detail-type", Value::String(e.detail_type)},
+      {"source", Value::String(e.source)},
+      {"account", Value::String(s.account)},
+      {"time", Value::String(FormatRfc3339(end_ms))},
+      {"region", Value::String(s.aws_region)},
+      {"resources", Value::Array()},
+      {"detail", std::move(detail)},
+  });
+  e.event_json = json::Serialize(ev);
+  return e;
+}
+
+struct NotificationSource::Impl {
+  Impl(NotificationsSettings s, std::unique_ptr<FrameEnveloper> env, bus::EventSink& sink, Clock& clock)
+      : settings(std::move(s)), enveloper(std::move(env)), sink(sink), clock(clock), rt(clock, settings.tick_ms) {}
+
+  // ---- configuration, set before the thread starts ----
+  NotificationsSettings settings;
+  std::unique_ptr<FrameEnveloper> enveloper;
+  bus::EventSink& sink;
+  Clock& clock;
+  std::vector<std::vector<Subscription>> plan;
+  std::vector<std::unique_ptr<Slot>> slots;  // I/O thread after Start
+  std::unique_ptr<ApiClient> api;            // I/O thread after Start
+  Runtime rt;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::atomic<bool> started{false};  // api is set before it turns true
+
+  // ---- counters, any thread ----
+  struct Counters {
+    std::atomic<uint64_t> frames{0}, heartbeats{0}, pongs{0}, pings_sent{0}, submitted{0}, stored{0},
+        duplicate{0}, rejected{0}, retried{0}, dropped{0}, malformed{0}, channels_created{0},
+        subscribe_calls{0}, topics_rejected{0}, connects{0}, rotations{0}, gaps{0}, open_gaps{0};
+  } c;
+
+  // ---- events waiting for the sink's answer / a retry, any thread ----
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t in_flight = 0;                       // guarded by mu
+  std::deque<bus::IncomingEvent> retry_queue;   // guarded by mu
+  int retry_failures = 0;                       // I/O thread
+  int64_t next_retry_steady = 0;                // I/O thread
+
+  // ---------------------------------------------------------------- accept path
+  void Submit(bus::IncomingEvent e, bool retry) {
+    auto copy = std::make_shared<bus::IncomingEvent>(e);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++in_flight;
+    }
+    (retry ? c.retried : c.submitted)++;
+    std::vector<bus::IncomingEvent> batch;
+    batch.push_back(std::move(e));
+    sink.Submit(std::move(batch), [this, copy](std::vector<bus::AcceptResult> results) {
+      const bus::AcceptResult r = results.empty() ? bus::AcceptResult{} : results[0];
+      std::lock_guard<std::mutex> lock(mu);
+      switch (r.outcome) {
+        case bus::AcceptOutcome::kStored: c.stored++; break;
+        case bus::AcceptOutcome::kDuplicate: c.duplicate++; break;
+        case bus::AcceptOutcome::kRejected:
+          c.rejected++;
+          spdlog::error("genesys source {}: event {} rejected by the accept path: {}", settings.name,
+                        copy->detail_type, r.reason);
+          break;
+        case bus::AcceptOutcome::kUnavailable:
+          if (retry_queue.size() < kMaxRetryEvents) {
+            retry_queue.push_back(std::move(*copy));
+          } else {
+            c.dropped++;
+            spdlog::error("genesys source {}: store unavailable and retry queue full; event dropped ({})",
+                          settings.name, r.reason);
+          }
+          break;
+      }
+      --in_flight;
+      cv.notify_all();
+    });
+  }
+
+  // Resubmits what the sink could not store, with backoff (I/O thread, from Housekeeping).
+  void DrainRetries() {
+    const int64_t now = clock.SteadyMs();
+    if (now < next_retry_steady) return;
+    std::deque<bus::IncomingEvent> take;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      take.swap(retry_queue);
+    }
+    if (take.empty()) {
+      retry_failures = 0;
+      return;
+    }
+    ++retry_failures;
+    next_retry_steady = now + Backoff(retry_failures);
+    for (auto& e : take) Submit(std::move(e), /*retry=*/true);
+  }
+
+  int64_t Backoff(int failures) {
+    int64_t ms = settings.backoff_initial_ms;
+    for (int i = 1; i < failures && ms < settings.backoff_max_ms; ++i) ms *= 2;
+    ms = std::min(ms, settings.backoff_max_ms);
+    // Full jitter on the upper half, so many sources do not reconnect in lockstep.
+    return ms / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(ms / 2 + 1));
+  }
+
+  // ---------------------------------------------------------------- gaps
+  void OpenGap(Slot& s, int64_t start_ms, std::string reason) {
+    if (s.gap_open || rt.stopping()) return;
+    s.gap_open = true;
+    s.gap_start_ms = start_ms;
+    s.gap_reason = std::move(reason);
+    c.open_gaps++;
+    spdlog::warn("genesys source {}: channel {} lost its stream ({}); events from {} on are not received",
+                 settings.name, s.index, s.gap_reason, FormatRfc3339Millis(start_ms));
+  }
+
+  void CloseGap(Slot& s) {
+    if (!s.gap_open) return;
+    s.gap_open = false;
+    c.open_gaps--;
+    const int64_t end = clock.NowMs();
+    c.gaps++;
+    spdlog::warn("genesys source {}: channel {} receiving again; gap {} → {} recorded", settings.name,
+                 s.index, FormatRfc3339Millis(s.gap_start_ms), FormatRfc3339Millis(end));
+    Submit(MakeGapEvent(settings, s.channel.id, s.topics, s.gap_reason, s.gap_start_ms, end), false);
+  }
+
+  // ---------------------------------------------------------------- frames
+  void OnFrame(Slot& s, Socket& sock, const std::string& text) {
+    c.frames++;
+    auto doc = json::Parse(text);
+    if (!doc.ok() || !doc->is_object()) {
+      c.malformed++;
+      return;
+    }
+    const json::Value* topic = doc->Find("topicName");
+    if (topic == nullptr || !topic->is_string()) {
+      // Answers to socket-level subscribe requests and other control frames.
+      spdlog::debug("genesys source {}: control frame {}", settings.name, text.substr(0, 200));
+      return;
+    }
+    const std::string& t = topic->as_string();
+    if (t == "channel.metadata") {
+      const json::Value* m = doc->FindPath("eventBody.message");
+      if (m != nullptr && m->is_string() && m->as_string() == "pong") {
+        c.pongs++;
+      } else {
+        c.heartbeats++;
+      }
+      return;
+    }
+    if (t.starts_with("v2.system.")) return OnSystemFrame(s, sock, t, *doc);
+    auto e = enveloper->Envelope(text, clock.NowMs());
+    if (!e.ok()) {
+      c.malformed++;
+      spdlog::warn("genesys source {}: frame on {} not enveloped: {}", settings.name, t, e.status().message());
+      return;
+    }
+    e->bus = settings.bus;
+    Submit(std::move(*e), false);
+  }
+
+  void OnSystemFrame(Slot& s, Socket& sock, const std::string& t, const json::Value& doc) {
+    const json::Value* type = doc.FindPath("eventBody.systemTopicType");
+    const std::string kind = type != nullptr && type->is_string() ? type->as_string() : "";
+    if (t == "v2.system.socket_closing") {
+      spdlog::info("genesys source {}: channel {} socket closing for maintenance; rotating", settings.name, s.index);
+      if (!sock.retiring) s.rotate = true;
+    } else if (t.starts_with("v2.system.no_longer_subscribed") || kind == "no_longer_subscribed") {
+      OpenGap(s, clock.NowMs(), "no_longer_subscribed");
+      s.resubscribe_due = true;
+      s.next_resubscribe_steady = 0;
+    } else if (t.starts_with("v2.system.token_revoked") || kind == "token_revoked") {
+      OpenGap(s, clock.NowMs(), "token_revoked");
+      api->InvalidateToken();
+      s.channel_ready = false;  // a revoked token's channel is dead: build a new one
+      DropSocket(s);
+    } else {
+      spdlog::info("genesys source {}: system message {}", settings.name, t);
+    }
+  }
+
+  void DropSocket(Slot& s) {
+    if (!s.active) return;
+    auto sock = std::move(s.active);
+    sock->conn->Abort();
+  }
+
+  // ---------------------------------------------------------------- sockets
+  std::shared_ptr<Socket> Adopt(Slot& s, std::shared_ptr<WsConnection> conn) {
+    auto sock = std::make_shared<Socket>();
+    sock->conn = std::move(conn);
+    sock->last_rx_steady = clock.SteadyMs();
+    sock->last_rx_wall = clock.NowMs();
+    s.sockets.erase(std::remove_if(s.sockets.begin(), s.sockets.end(), [](auto& w) { return w.expired(); }),
+                    s.sockets.end());
+    s.sockets.push_back(sock);
+    c.connects++;
+    asio::co_spawn(rt.io(), ReadLoop(s, sock), asio::detached);
+    return sock;
+  }
+
+  asio::awaitable<void> ReadLoop(Slot& s, std::shared_ptr<Socket> sock) {
+    std::string why;
+    while (true) {
+      auto r = co_await sock->conn->Read();
+      if (!r.ok()) {
+        why = r.status().message();
+        break;
+      }
+      sock->last_rx_steady = clock.SteadyMs();
+      sock->last_rx_wall = clock.NowMs();
+      sock->ping_outstanding = false;
+      OnFrame(s, *sock, *r);
+    }
+    sock->closed = true;
+    if (s.active == sock) {
+      s.active.reset();
+      if (!sock->retiring) OpenGap(s, clock.NowMs(), "socket closed: " + why);
+    }
+  }
+
+  asio::awaitable<void> Ping(std::shared_ptr<Socket> sock) {
+    Status st = co_await sock->conn->Write(kPing);
+    sock->writing = false;
+    if (!st.ok()) spdlog::debug("genesys source {}: ping failed: {}", settings.name, st.message());
+  }
+
+  // Genesys closes a channel's older socket once a newer one connects, after the frames already
+  // routed to it; closing it ourselves first would make Beast discard those frames while it
+  // waits for the close reply. So the old socket is only closed by us after a grace period.
+  asio::awaitable<void> CloseOld(std::shared_ptr<Socket> old) {
+    const bool waited = co_await rt.SleepFor(kRetireGraceMs);
+    if (waited && !old->closed) co_await old->conn->Close();
+    co_return;
+  }
+
+  void Watchdog(Slot& s) {
+    if (!s.active) return;
+    Socket& k = *s.active;
+    const int64_t now = clock.SteadyMs();
+    if (k.ping_outstanding) {
+      if (now - k.ping_sent_steady >= settings.pong_timeout_ms) {
+        OpenGap(s, k.last_rx_wall, "no pong within " + std::to_string(settings.pong_timeout_ms) + " ms");
+        DropSocket(s);
+      }
+      return;
+    }
+    if (now - k.last_rx_steady >= settings.ping_after_ms && !k.writing) {
+      k.ping_outstanding = true;
+      k.ping_sent_steady = now;
+      c.pings_sent++;
+      k.writing = true;  // before scheduling: Beast allows one write at a time
+      asio::co_spawn(rt.io(), Ping(s.active), asio::detached);
+    }
+  }
+
+  // ---------------------------------------------------------------- channel upkeep
+  void RecordSubscription(Slot& s, const std::vector<TopicState>& states) {
+    std::set<std::string> permitted_ids;
+    for (const auto& st : states) {
+      if (st.permitted) {
+        permitted_ids.insert(st.id);
+        continue;
+      }
+      if (s.logged_rejections.insert(st.id).second) {
+        c.topics_rejected++;
+        spdlog::error("genesys source {}: topic {} rejected: {}{}{}", settings.name, st.id,
+                      st.rejection_reason.empty() ? "no reason given" : st.rejection_reason,
+                      st.missing_permissions.empty() ? "" : "; missing permissions: ",
+                      JoinStrings(st.missing_permissions, ", "));
+      }
+    }
+    s.topics.clear();
+    for (const auto& sub : s.subs)
+      if (permitted_ids.count(sub.id)) s.topics.insert(s.topics.end(), sub.topics.begin(), sub.topics.end());
+  }
+
+  asio::awaitable<Status> Resubscribe(Slot& s) {
+    c.subscribe_calls++;
+    auto states = co_await api->Subscribe(s.channel.id, s.subs);
+    if (!states.ok()) co_return states.status();
+    RecordSubscription(s, *states);
+    s.channel_expires_ms = clock.NowMs() + settings.channel_lifetime_ms;
+    s.resubscribe_due = false;
+    co_return Status::Ok();
+  }
+
+  asio::awaitable<Status> EstablishChannel(Slot& s) {
+    DropSocket(s);
+    auto ch = co_await api->CreateChannel();
+    if (!ch.ok()) co_return ch.status();
+    c.channels_created++;
+    s.channel = *ch;
+    auto conn = co_await WsConnection::Connect(rt.io(), s.channel.connect_uri, kConnectTimeoutMs);
+    if (!conn.ok()) co_return conn.status();
+    if (rt.stopping()) co_return Status::Unavailable("stopping");
+    s.active = Adopt(s, std::move(*conn));
+    s.rotate = false;
+    Status st = co_await Resubscribe(s);
+    if (!st.ok()) {
+      DropSocket(s);
+      co_return st;
+    }
+    const int64_t lifetime_end = clock.NowMs() + settings.channel_lifetime_ms;
+    s.channel_expires_ms = s.channel.expires_ms > 0 ? std::min(s.channel.expires_ms, lifetime_end) : lifetime_end;
+    s.channel_ready = true;
+    spdlog::info("genesys source {}: channel {} ({}) streaming {} topics", settings.name, s.index, s.channel.id,
+                 s.topics.size());
+    co_return Status::Ok();
+  }
+
+  asio::awaitable<Status> Reconnect(Slot& s) {
+    auto conn = co_await WsConnection::Connect(rt.io(), s.channel.connect_uri, kConnectTimeoutMs);
+    if (!conn.ok()) {
+      auto exists = co_await api->ChannelExists(s.channel.id);
+      if (exists.ok() && !*exists) s.channel_ready = false;
+      co_return conn.status();
+    }
+    if (rt.stopping()) co_return Status::Unavailable("stopping");
+    s.active = Adopt(s, std::move(*conn));
+    s.rotate = false;
+    co_return Status::Ok();
+  }
+
+  asio::awaitable<void> Rotate(Slot& s) {
+    std::shared_ptr<Socket> old = s.active;
+    if (old) old->retiring = true;
+    auto conn = co_await WsConnection::Connect(rt.io(), s.channel.connect_uri, kConnectTimeoutMs);
+    if (!conn.ok() || rt.stopping()) {
+      spdlog::warn("genesys source {}: channel {} rotation failed: {}", settings.name, s.index,
+                   conn.ok() ? "stopping" : conn.status().message());
+      if (old) old->retiring = false;
+      if (old && old->closed) OpenGap(s, old->last_rx_wall, "socket_closing without a new socket");
+      co_return;
+    }
+    s.active = Adopt(s, std::move(*conn));
+    c.rotations++;
+    // The old socket is drained: its reader keeps returning frames until the close completes.
+    if (old && !old->closed) asio::co_spawn(rt.io(), CloseOld(old), asio::detached);
+  }
+
+  asio::awaitable<void> Supervise(Slot& s) {
+    while (!rt.stopping()) {
+      Status st;
+      if (!s.channel_ready) {
+        st = co_await EstablishChannel(s);
+      } else if (!s.active) {
+        st = co_await Reconnect(s);
+      }
+      if (rt.stopping()) break;
+      if (!st.ok()) {
+        ++s.failures;
+        const int64_t wait = Backoff(s.failures);
+        spdlog::warn("genesys source {}: channel {}: {}; retrying in {} ms", settings.name, s.index,
+                     st.message(), wait);
+        const bool slept = co_await rt.SleepFor(wait);
+        if (!slept) break;
+        continue;
+      }
+      s.failures = 0;
+      if (s.rotate) {
+        s.rotate = false;
+        co_await Rotate(s);
+      }
+      const int64_t now_steady = clock.SteadyMs();
+      const bool expiring = clock.NowMs() >= s.channel_expires_ms - settings.resubscribe_before_ms;
+      if (s.active && (s.resubscribe_due || expiring) && now_steady >= s.next_resubscribe_steady) {
+        Status rs = co_await Resubscribe(s);
+        if (rs.code() == StatusCode::kNotFound) {
+          OpenGap(s, clock.NowMs(), "channel gone");
+          s.channel_ready = false;
+          DropSocket(s);
+          continue;
+        }
+        if (!rs.ok()) {
+          spdlog::warn("genesys source {}: channel {} resubscribe failed: {}", settings.name, s.index, rs.message());
+          s.next_resubscribe_steady = clock.SteadyMs() + Backoff(1);
+        }
+      }
+      if (s.active && s.gap_open && !s.resubscribe_due) CloseGap(s);
+      Watchdog(s);
+      const bool slept = co_await rt.SleepFor(rt.tick_ms());
+      if (!slept) break;
+    }
+  }
+
+  asio::awaitable<void> Housekeeping() {
+    while (!rt.stopping()) {
+      if (api->RefreshDue()) {
+        Status st = co_await api->RefreshToken();
+        if (st.ok()) {
+          for (auto& s : slots) s->resubscribe_due = true;  // bind the channels to the new token
+        } else if (!rt.stopping()) {
+          spdlog::error("genesys source {}: token refresh failed: {}", settings.name, st.message());
+        }
+      }
+      DrainRetries();
+      const bool slept = co_await rt.SleepFor(rt.tick_ms());
+      if (!slept) break;
+    }
+  }
+
+  void OnStop() {
+    for (auto& s : slots) {
+      for (auto& w : s->sockets)
+        if (auto k = w.lock()) k->conn->Abort();
+      s->active.reset();
+    }
+  }
+};
+
+NotificationSource::NotificationSource(NotificationsSettings settings, std::unique_ptr<FrameEnveloper> enveloper,
+                                       bus::EventSink& sink, Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(enveloper), sink, clock)) {}
+
+NotificationSource::~NotificationSource() { Stop(); }
+
+const std::string& NotificationSource::name() const { return impl_->settings.name; }
+
+std::vector<std::vector<Subscription>> NotificationSource::plan() const { return impl_->plan; }
+
+Status NotificationSource::Start() {
+  Impl& m = *impl_;
+  if (m.started) return Status::FailedPrecondition("already started");
+  const auto& s = m.settings;
+  auto id = ResolveSecret(s.client_id);
+  if (!id.ok()) return Status::InvalidArgument("client_id: " + id.status().message());
+  auto secret = ResolveSecret(s.client_secret);
+  if (!secret.ok()) return Status::InvalidArgument("client_secret: " + secret.status().message());
+  auto subs = PlanSubscriptions(s.topics, s.ids, s.combine_topics);
+  if (subs.empty()) return Status::InvalidArgument("no topics after expanding the id lists");
+  auto packed = PackChannels(std::move(subs), s.max_topics_per_channel, s.max_channels);
+  if (!packed.ok()) return packed.status();
+  m.plan = *packed;
+  m.api = std::make_unique<ApiClient>(m.rt, s.login_base_url, s.api_base_url, *id, *secret, s.request_timeout_ms);
+  for (size_t i = 0; i < m.plan.size(); ++i) {
+    auto slot = std::make_unique<Slot>();
+    slot->index = static_cast<int>(i);
+    slot->subs = m.plan[i];
+    m.slots.push_back(std::move(slot));
+  }
+  m.rt.OnStop([&m] { m.OnStop(); });
+  for (auto& slot : m.slots) asio::co_spawn(m.rt.io(), m.Supervise(*slot), asio::detached);
+  asio::co_spawn(m.rt.io(), m.Housekeeping(), asio::detached);
+  m.started = true;
+  m.rt.Start();
+  spdlog::info("genesys source {}: {} subscriptions on {} channel(s) via {}", s.name,
+               [&] { size_t n = 0; for (auto& c : m.plan) n += c.size(); return n; }(), m.plan.size(), s.api_base_url);
+  return Status::Ok();
+}
+
+void NotificationSource::Stop() {
+  Impl& m = *impl_;
+  m.rt.Stop();
+  std::unique_lock<std::mutex> lock(m.mu);
+  if (!m.cv.wait_for(lock, std::chrono::seconds(10), [&] { return m.in_flight == 0; })) {
+    spdlog::error("genesys source {}: {} events still unanswered by the store at shutdown", m.settings.name,
+                  m.in_flight);
+  }
+  if (!m.retry_queue.empty()) {
+    m.c.dropped += m.retry_queue.size();
+    spdlog::error("genesys source {}: {} events could not be stored before shutdown", m.settings.name,
+                  m.retry_queue.size());
+    m.retry_queue.clear();
+  }
+}
+
+SourceStats NotificationSource::stats() const {
+  const auto& c = impl_->c;
+  SourceStats s;
+  s.frames = c.frames;
+  s.heartbeats = c.heartbeats;
+  s.pongs = c.pongs;
+  s.pings_sent = c.pings_sent;
+  s.events_submitted = c.submitted;
+  s.events_stored = c.stored;
+  s.events_duplicate = c.duplicate;
+  s.events_rejected = c.rejected;
+  s.events_retried = c.retried;
+  s.events_dropped = c.dropped;
+  s.malformed_frames = c.malformed;
+  s.channels_created = c.channels_created;
+  s.subscribe_calls = c.subscribe_calls;
+  s.topics_rejected = c.topics_rejected;
+  s.connects = c.connects;
+  s.rotations = c.rotations;
+  s.gaps = c.gaps;
+  if (impl_->started) {  // api is set before started and never replaced
+    s.tokens_fetched = impl_->api->counters().tokens_fetched;
+    s.rate_limited = impl_->api->counters().rate_limited;
+  }
+  s.open_gaps = c.open_gaps;
+  return s;
+}
+
+}  // namespace cxbridge::genesys

@@ -1,0 +1,351 @@
+// NotificationSource against FakeGenesys on loopback: token refresh, socket_closing rotation,
+// killed sockets and gap events, ping watchdog, rejected topics, 429s, channel loss, and a
+// 10-minute accelerated soak.
+#include "genesys/source.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "common/ids.h"
+#include "genesys/fake_genesys.h"
+
+namespace cxbridge::genesys {
+namespace {
+
+const std::string kUser = "d4c3b2a1-9e8f-4a7b-8c6d-5e4f3a2b1c0d";
+const std::string kUser2 = "278522be-1683-4877-8257-4164a177be89";
+const std::string kQueue = "8f4e2a1c-3b5d-4c6e-8a9f-0b1c2d3e4f5a";
+const std::string kPresence = "v2.users." + kUser + ".presence";
+const std::string kQueueConv = "v2.routing.queues." + kQueue + ".conversations";
+
+// A minimal stand-in for ingest's envelope (the source only needs *an* enveloper).
+class TestEnveloper : public FrameEnveloper {
+ public:
+  Result<bus::IncomingEvent> Envelope(const std::string& frame, int64_t now_ms) const override {
+    auto doc = json::Parse(frame);
+    if (!doc.ok()) return doc.status();
+    const json::Value* t = doc->Find("topicName");
+    if (t == nullptr || !t->is_string()) return Status::InvalidArgument("no topicName");
+    bus::IncomingEvent e;
+    e.id = NewUuid4();
+    e.source = "genesys.test";
+    e.detail_type = TopicPattern(t->as_string());
+    e.time_ms = now_ms;
+    e.event_json = "{\"detail-type\":" + json::Quote(e.detail_type) + ",\"detail\":" + frame + "}";
+    return e;
+  }
+};
+
+// Stores everything (or answers kUnavailable while `unavailable` > 0).
+class TestSink : public bus::EventSink {
+ public:
+  void Submit(std::vector<bus::IncomingEvent> events, std::function<void(std::vector<bus::AcceptResult>)> done) override {
+    std::vector<bus::AcceptResult> results;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& e : events) {
+        bus::AcceptResult r;
+        if (unavailable_ > 0) {
+          --unavailable_;
+          r.outcome = bus::AcceptOutcome::kUnavailable;
+        } else {
+          r.outcome = bus::AcceptOutcome::kStored;
+          events_.push_back(std::move(e));
+        }
+        results.push_back(r);
+      }
+    }
+    done(std::move(results));
+  }
+  std::vector<bus::IncomingEvent> events() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  size_t Count(const std::string& detail_type) {
+    std::lock_guard<std::mutex> lock(mu_);
+    size_t n = 0;
+    for (const auto& e : events_) n += e.detail_type == detail_type;
+    return n;
+  }
+  std::vector<json::Value> Gaps() {
+    std::vector<json::Value> out;
+    for (const auto& e : events())
+      if (e.detail_type == "cxbridge.source.gap") out.push_back(*json::Parse(e.event_json));
+    return out;
+  }
+  void FailNext(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    unavailable_ = n;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<bus::IncomingEvent> events_;
+  int unavailable_ = 0;
+};
+
+// Polls `cond` for up to `ms` of real time, calling `step` (e.g. advance a FakeClock) between polls.
+bool WaitFor(const std::function<bool()>& cond, int ms = 10000, const std::function<void()>& step = {}) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    if (step) step();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return cond();
+}
+
+class SourceTest : public ::testing::Test {
+ protected:
+  void StartFake(FakeGenesysOptions o = {}) {
+    o.tick_ms = 2;
+    fake_ = std::make_unique<FakeGenesys>(*clock_, o);
+    ASSERT_TRUE(fake_->Start().ok());
+  }
+
+  NotificationsSettings Settings(const std::string& extra = "") {
+    std::string text = R"({"type":"genesys-notifications","api_base_url":")" + fake_->base_url() +
+                       R"(","login_base_url":")" + fake_->base_url() +
+                       R"(","client_id":"fake-client-id","client_secret":{"value":"fake-client-secret"},
+        "ids":{"users":[")" + kUser + R"(",")" + kUser2 + R"("],"queues":[")" + kQueue + R"("]},
+        "topics":["v2.users.{id}.presence","v2.users.{id}.routingStatus","v2.routing.queues.{id}.conversations"],
+        "backoff_initial_ms":20,"backoff_max_ms":200)" + extra + "}";
+    auto raw = json::Parse(text);
+    EXPECT_TRUE(raw.ok()) << raw.status().ToString();
+    auto s = ParseNotificationsSettings("live", *raw, "123456789012", "us-east-1");
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    s->tick_ms = 2;
+    return *s;
+  }
+
+  void StartSource(NotificationsSettings s) {
+    source_ = std::make_unique<NotificationSource>(std::move(s), std::make_unique<TestEnveloper>(), sink_, *clock_);
+    ASSERT_TRUE(source_->Start().ok());
+  }
+
+  // Streaming = the fake has a socket and the client holds no open gap.
+  bool Streaming(int sockets = 1) {
+    return fake_->counts().live_sockets == sockets && source_->stats().open_gaps == 0 &&
+           !fake_->subscriptions().empty();
+  }
+
+  // Publishes until the frame lands in the sink (the first ones may race the subscription).
+  void ExpectDelivered(const std::string& topic) {
+    const size_t before = sink_.Count(TopicPattern(topic));
+    ASSERT_GT(fake_->Publish(topic, R"({"id":"x"})"), 0) << topic;
+    EXPECT_TRUE(WaitFor([&] { return sink_.Count(TopicPattern(topic)) > before; })) << topic;
+  }
+
+  void TearDown() override {
+    if (source_) source_->Stop();
+    if (fake_) fake_->Stop();
+  }
+
+  FakeClock fake_clock_{1'773'842'400'000};
+  Clock* clock_ = &fake_clock_;
+  TestSink sink_;
+  std::unique_ptr<FakeGenesys> fake_;
+  std::unique_ptr<NotificationSource> source_;
+};
+
+TEST_F(SourceTest, SubscribesCombinedTopicsAndDeliversFrames) {
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  auto subs = fake_->subscriptions();
+  ASSERT_EQ(subs.size(), 3u);
+  EXPECT_EQ(subs[0], "v2.users." + kUser + "?presence&routingStatus");
+  ExpectDelivered(kPresence);
+  ExpectDelivered("v2.users." + kUser2 + ".routingStatus");
+  ExpectDelivered(kQueueConv);
+  EXPECT_TRUE(WaitFor([&] { return source_->stats().tokens_fetched == 1; }));
+  auto st = source_->stats();
+  EXPECT_EQ(st.channels_created, 1u);
+  EXPECT_EQ(st.gaps, 0u);
+}
+
+TEST_F(SourceTest, TokenIsRefreshedBeforeItExpires) {
+  FakeGenesysOptions o;
+  o.token_lifetime_s = 60;
+  StartFake(o);
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  // 5 fake minutes in 1 s steps: the token (60 s) must be renewed ahead of expiry each time.
+  for (int i = 0; i < 300; ++i) {
+    fake_clock_.AdvanceMs(1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  auto c = fake_->counts();
+  EXPECT_GE(c.tokens_issued, 5);
+  EXPECT_EQ(c.unauthorized, 0);  // never used an expired token
+  EXPECT_GE(c.subscribe_calls, 5);  // channels rebound to each new token
+  EXPECT_EQ(source_->stats().gaps, 0u);
+  ExpectDelivered(kPresence);
+}
+
+TEST_F(SourceTest, SocketClosingRotationLosesNoFrames) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  int published = 0;
+  for (int i = 0; i < 1500; ++i) {
+    if (i == 500) fake_->SendSocketClosing();
+    published += fake_->Publish(i % 2 ? kPresence : kQueueConv, "{\"seq\":" + std::to_string(i) + "}");
+    if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(published, 1500);
+  ASSERT_TRUE(WaitFor([&] { return sink_.events().size() >= 1500u; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(sink_.events().size(), 1500u);
+  auto st = source_->stats();
+  EXPECT_EQ(st.rotations, 1u);
+  EXPECT_EQ(st.gaps, 0u);
+  EXPECT_EQ(fake_->counts().ws_connects, 2);
+  EXPECT_EQ(fake_->counts().frames_unrouted, 0);
+  EXPECT_TRUE(WaitFor([&] { return fake_->counts().live_sockets == 1; }));
+}
+
+TEST_F(SourceTest, KilledSocketProducesAGapEvent) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  const int64_t before_kill = clock_->NowMs();
+  fake_->KillSockets();
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
+  json::Value gap = sink_.Gaps()[0];
+  EXPECT_EQ(gap.Find("source")->as_string(), "cxbridge");
+  const json::Value& d = *gap.Find("detail");
+  int64_t start = 0, end = 0;
+  ASSERT_TRUE(d.Find("startMs")->as_int64(&start));
+  ASSERT_TRUE(d.Find("endMs")->as_int64(&end));
+  EXPECT_GE(start, before_kill);
+  EXPECT_GE(end, start);
+  EXPECT_EQ(d.Find("topics")->items().size(), 5u);  // 2 users × 2 + 1 queue
+  EXPECT_NE(d.Find("reason")->as_string().find("socket closed"), std::string::npos);
+  EXPECT_EQ(d.Find("sourceName")->as_string(), "live");
+  EXPECT_FALSE(d.FindPath("backfill.queries")->items().empty());
+  EXPECT_EQ(fake_->counts().channels_created, 1);  // same channel, new socket
+  ExpectDelivered(kPresence);
+}
+
+TEST_F(SourceTest, SilentSocketIsPingedThenReplaced) {
+  StartFake();
+  StartSource(Settings(R"(,"ping_after_seconds":40,"pong_timeout_seconds":10)"));
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  fake_->SetHeartbeats(false);
+  // Answered pings keep the socket.
+  for (int i = 0; i < 45; ++i) {
+    fake_clock_.AdvanceMs(1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  ASSERT_TRUE(WaitFor([&] { return fake_->counts().pings >= 1 && source_->stats().pongs >= 1; }));
+  EXPECT_EQ(source_->stats().open_gaps, 0u);
+  // Unanswered pings: the socket is declared dead, a gap recorded, a new socket opened.
+  fake_->SetAnswerPings(false);
+  ASSERT_TRUE(WaitFor([&] { return source_->stats().open_gaps == 1; }, 10000, [&] { fake_clock_.AdvanceMs(1000); }));
+  fake_->SetAnswerPings(true);
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }, 10000, [&] { fake_clock_.AdvanceMs(50); }));
+  EXPECT_NE(sink_.Gaps()[0].FindPath("detail.reason")->as_string().find("no pong"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return fake_->counts().ws_connects == 2; }));
+  ExpectDelivered(kQueueConv);
+}
+
+TEST_F(SourceTest, RejectedTopicsAreReportedAndTheRestStream) {
+  clock_ = &SystemClock();
+  StartFake();
+  fake_->RejectTopics("v2.users.", "Missing permission", "directory:user:view");
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return fake_->subscriptions().size() == 1; }));
+  EXPECT_EQ(fake_->subscriptions()[0], kQueueConv);
+  EXPECT_TRUE(WaitFor([&] { return source_->stats().topics_rejected == 2; }));
+  EXPECT_EQ(fake_->Publish(kPresence, "{}"), 0);
+  ExpectDelivered(kQueueConv);
+}
+
+TEST_F(SourceTest, RateLimitedCallsWaitForRetryAfter) {
+  StartFake();
+  fake_->FailNext("/oauth/token", 1, 429, 3);
+  fake_->FailNext("/api/v2/notifications/channels", 2, 429, 5);
+  const int64_t t0 = fake_clock_.NowMs();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }, 10000, [&] { fake_clock_.AdvanceMs(100); }));
+  EXPECT_EQ(fake_->counts().rate_limited, 3);
+  EXPECT_EQ(source_->stats().rate_limited, 3u);
+  EXPECT_GE(fake_clock_.NowMs() - t0, 3000 + 5000 + 5000);  // every Retry-After waited out
+  EXPECT_EQ(source_->stats().channels_created, 1u);
+}
+
+TEST_F(SourceTest, NoLongerSubscribedIsResubscribedAndRecordedAsAGap) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  const int calls = fake_->counts().subscribe_calls;
+  fake_->SendSystemMessage("v2.system.no_longer_subscribed.streaming-0", "no_longer_subscribed");
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
+  EXPECT_EQ(sink_.Gaps()[0].FindPath("detail.reason")->as_string(), "no_longer_subscribed");
+  EXPECT_GT(fake_->counts().subscribe_calls, calls);
+  EXPECT_EQ(fake_->subscriptions().size(), 3u);
+  ExpectDelivered(kPresence);
+}
+
+TEST_F(SourceTest, VanishedChannelIsRecreated) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  fake_->DeleteChannels();
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
+  EXPECT_EQ(fake_->counts().channels_created, 2);
+  ExpectDelivered(kQueueConv);
+}
+
+TEST_F(SourceTest, UnstoredEventsAreRetried) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  sink_.FailNext(3);
+  for (int i = 0; i < 5; ++i) fake_->Publish(kPresence, "{}");
+  ASSERT_TRUE(WaitFor([&] { return sink_.events().size() == 5; }));
+  EXPECT_EQ(source_->stats().events_retried, 3u);
+}
+
+// The issue's soak: 10 accelerated minutes with 2-minute tokens and 3-minute channels, a
+// socket_closing rotation in the middle, one frame per simulated second — nothing lost.
+TEST_F(SourceTest, TenMinuteSoakThroughTokenRefreshChannelExpiryAndRotation) {
+  FakeGenesysOptions o;
+  o.token_lifetime_s = 120;
+  o.channel_lifetime_ms = 180'000;
+  StartFake(o);
+  StartSource(Settings(R"(,"channel_lifetime_seconds":180,"resubscribe_before_seconds":60)"));
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  int published = 0;
+  for (int second = 0; second < 600; ++second) {
+    if (second == 300) fake_->SendSocketClosing();
+    published += fake_->Publish(second % 2 ? kPresence : kQueueConv, "{\"s\":" + std::to_string(second) + "}");
+    fake_clock_.AdvanceMs(1000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  ASSERT_TRUE(WaitFor([&] { return sink_.events().size() >= static_cast<size_t>(published); }));
+  auto c = fake_->counts();
+  auto st = source_->stats();
+  EXPECT_EQ(published, 600);
+  EXPECT_EQ(sink_.events().size(), 600u);
+  EXPECT_EQ(c.channels_expired, 0);
+  EXPECT_EQ(c.unauthorized, 0);
+  EXPECT_GE(c.tokens_issued, 5);
+  EXPECT_EQ(st.rotations, 1u);
+  EXPECT_EQ(st.gaps, 0u);
+  EXPECT_GE(st.heartbeats, 15u);
+}
+
+}  // namespace
+}  // namespace cxbridge::genesys

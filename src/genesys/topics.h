@@ -1,0 +1,45 @@
+// Topic planning for the Notifications API: configured topic patterns × id lists → the concrete
+// subscriptions, combined where Genesys allows it (`v2.users.<id>?presence&routingStatus` is one
+// subscription that delivers frames under each expanded name), then packed into channels within
+// the per-channel and per-client limits. Pure functions; safe from any thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "genesys/settings.h"
+
+namespace cxbridge::genesys {
+
+// Genesys caps a combined topic at 200 characters.
+inline constexpr size_t kMaxCombinedTopicChars = 200;
+
+// One entry of a channel's subscription list.
+struct Subscription {
+  std::string id;                   // what is sent: {"id": "<id>"}
+  std::vector<std::string> topics;  // the concrete topic names its frames carry
+};
+
+// Expands every spec over its id list (config order; duplicates dropped) and, when `combine`,
+// merges the suffixes of one entity id into combined subscriptions.
+std::vector<Subscription> PlanSubscriptions(const std::vector<TopicSpec>& specs,
+                                            const std::map<std::string, std::vector<std::string>>& ids,
+                                            bool combine);
+
+// Splits the subscriptions into channels of at most `max_per_channel`, filling each channel
+// before the next. kResourceExhausted when more than `max_channels` would be needed.
+Result<std::vector<std::vector<Subscription>>> PackChannels(std::vector<Subscription> subs,
+                                                            int max_per_channel, int max_channels);
+
+// The concrete topics a subscription id delivers: itself, or for a combined id
+// "p?a&b" the names "p.a" and "p.b".
+std::vector<std::string> ExpandCombinedTopic(std::string_view id);
+
+// The topic pattern of a concrete topic name: every UUID-looking segment becomes {id}
+// (as Genesys's EventBridge detail-type). Used in logs and gap events.
+std::string TopicPattern(std::string_view topic);
+
+}  // namespace cxbridge::genesys
