@@ -107,6 +107,23 @@ TEST(EnvelopeTest, RejectsNonObjectsAndBadJson) {
   }
 }
 
+TEST(EnvelopeTest, EveryTruncationIsAnswered) {
+  // Untrusted input never crashes or asserts: each prefix of a frame builds or is a 400.
+  EnvelopeOptions o = Opts(R"({"name":"s","detail_type":{"path":"$.eventBody.x"},"idempotency_key":{"paths":["$.eventBody.id","$.a[3]"]}})");
+  std::string frame =
+      R"({"topicName":"v2.users.d4c3b2a1-9e8f-4a7b-8c6d-5e4f3a2b1c0d.presence","version":"2",)"
+      R"("eventBody":{"id":"x\u00e9\"y","n":[1,2.5e3,-0,{"k":null}]},"metadata":{"CorrelationId":"c"}})";
+  for (size_t n = 0; n <= frame.size(); ++n) {
+    auto e = Build(frame.substr(0, n), o);
+    if (!e.ok()) {
+      EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << n;
+    }
+  }
+  auto whole = Build(frame, o);
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  EXPECT_EQ(whole->idempotency_key, "[\"s\",\"x\xC3\xA9\\\"y\",null]");
+}
+
 // ---------------------------------------------------------------- plain bodies
 
 TEST(EnvelopeTest, PlainBodyWithPathDetailType) {
