@@ -74,6 +74,14 @@ class MatchContext {
   // Same, without copying: data[len .. len + kPadding) must be readable.
   Status MatchPadded(const Machine& m, const char* data, size_t len, std::vector<uint32_t>* out);
 
+  // Early exit (default on): inside an object, once every member some pattern names has been
+  // read, the rest of that object is skipped unread (the root included, so e.g. a large
+  // "geometry" after "properties" costs nothing when no pattern names it). The trade-off: a
+  // *repeated* key later in the same object (duplicate keys, or "a" followed by a dotted "a.b")
+  // is not seen. Objects holding dotted keys before that point are read to the end. Turn it off
+  // for exact reading of such events (TestEventPattern does).
+  void set_early_exit(bool on);
+
   struct Impl;
 
  private:

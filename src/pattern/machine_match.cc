@@ -56,6 +56,7 @@ struct MatchContext::Impl {
   uint32_t cur_trail = kNone;  // trail id of the current leaf, materialized lazily
 
   const MachineData* d = nullptr;
+  bool early_exit = true;
   std::vector<uint32_t>* out = nullptr;
   // Array-consistency search scratch.
   std::vector<std::vector<uint32_t>> per_slot;
@@ -254,16 +255,19 @@ struct MatchContext::Impl {
     if (T.ab_count) EmitAnythingBut(T);
   }
 
-  uint32_t Child(uint32_t node, std::string_view seg) const {
+  // Child of `node` for one key segment; *index is the child's position among its siblings.
+  uint32_t Child(uint32_t node, std::string_view seg, uint32_t* index) const {
     const internal::TrieNode& n = d->nodes[node];
     if (n.hashed_children) {
       const auto* e = d->Find(node, internal::kTagTrie, seg.data(), seg.size());
+      *index = kNone;
       return e ? e->list.off : kNone;
     }
     const internal::TrieEdge* e = d->edges.data() + n.child_first;
     for (uint32_t i = 0; i < n.child_count; ++i) {
       if (e[i].key_len == seg.size() &&
           std::memcmp(d->key_bytes.data() + e[i].key_off, seg.data(), seg.size()) == 0) {
+        *index = i;
         return e[i].node;
       }
     }
@@ -271,27 +275,60 @@ struct MatchContext::Impl {
   }
 
   // Event keys containing '.' step through several trie levels ("a.b" == "a" -> "b").
-  uint32_t Step(uint32_t node, std::string_view key) const {
+  uint32_t StepDotted(uint32_t node, std::string_view key) const {
+    uint32_t idx;
     while (true) {
-      const void* dot = key.empty() ? nullptr : std::memchr(key.data(), '.', key.size());
-      if (!dot) return Child(node, key);
-      const size_t k = static_cast<const char*>(dot) - key.data();
-      node = Child(node, key.substr(0, k));
+      const size_t k = key.find('.');
+      if (k == std::string_view::npos) return Child(node, key, &idx);
+      node = Child(node, key.substr(0, k), &idx);
       if (node == kNone) return kNone;
       key.remove_prefix(k + 1);
     }
   }
 
   bool WalkObject(od::object obj, uint32_t node) {
-    if (d->nodes[node].child_count == 0) return true;
-    for (auto member : obj) {
-      std::string_view key;
-      if (member.unescaped_key().get(key)) return false;
-      const uint32_t child = Step(node, key);
+    const internal::TrieNode& n = d->nodes[node];
+    if (n.child_count == 0) return true;
+    // Early exit: once every child this node has was seen in this object, the rest of the object
+    // is left unread (simdjson skips it). Disabled for objects with dotted keys, where "a" and
+    // "a.b" may both contribute to the same child.
+    bool can_stop = early_exit && !n.hashed_children && n.child_count <= 64;
+    const uint64_t all = n.child_count == 64 ? ~uint64_t{0} : (uint64_t{1} << n.child_count) - 1;
+    uint64_t seen = 0;
+    for (auto member_result : obj) {
+      od::field member;
+      if (std::move(member_result).get(member)) return false;
+      // Raw key bytes when they hold no escape (the common case): no copy, no unescaping.
+      const char* raw = member.key().raw();
+      size_t len = 0;
+      bool plain = true, dotted = false;
+      while (raw[len] != '"') {
+        if (raw[len] == '\\') {
+          plain = false;
+          break;
+        }
+        dotted |= raw[len] == '.';
+        ++len;
+      }
+      std::string_view key(raw, len);
+      if (!plain) {
+        if (member.unescaped_key().get(key)) return false;
+        dotted = key.find('.') != std::string_view::npos;
+      }
+      uint32_t idx = kNone;
+      uint32_t child;
+      if (dotted) {
+        can_stop = false;
+        child = StepDotted(node, key);
+      } else {
+        child = Child(node, key, &idx);
+      }
       if (child == kNone) continue;  // skipped unparsed by the iterator
-      od::value v;
-      if (member.value().get(v)) return false;
-      if (!WalkValue(v, child)) return false;
+      if (!WalkValue(member.value(), child)) return false;
+      if (can_stop && idx != kNone) {
+        seen |= uint64_t{1} << idx;
+        if (seen == all) return true;
+      }
     }
     return true;
   }
@@ -452,6 +489,8 @@ Status MatchContext::MatchPadded(const Machine& m, const char* data, size_t len,
                                  std::vector<uint32_t>* out) {
   return impl_->Run(m.data(), data, len, out);
 }
+
+void MatchContext::set_early_exit(bool on) { impl_->early_exit = on; }
 
 static_assert(MatchContext::kPadding >= simdjson::SIMDJSON_PADDING);
 
