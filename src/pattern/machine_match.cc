@@ -40,6 +40,7 @@ struct MatchContext::Impl {
 
   // Generation-stamped state, indexed by slot / conjunction / field / pattern / anything-but id.
   uint32_t gen = 0;
+  uint32_t value_seq = 0;
   std::vector<uint32_t> slot_stamp, conj_stamp, conj_count, conj_trail_stamp, field_stamp,
       pattern_stamp, ab_stamp;
   std::vector<uint32_t> candidates;
@@ -76,8 +77,7 @@ struct MatchContext::Impl {
     grow(ab_stamp, md.ab_slot.size());
     if (++gen == 0) {
       // Wrapped: old stamps could collide with new generations.
-      for (auto* v : {&slot_stamp, &conj_stamp, &conj_trail_stamp, &field_stamp, &pattern_stamp,
-                      &ab_stamp}) {
+      for (auto* v : {&slot_stamp, &conj_stamp, &conj_trail_stamp, &field_stamp, &pattern_stamp}) {
         std::fill(v->begin(), v->end(), 0);
       }
       gen = 1;
@@ -141,15 +141,23 @@ struct MatchContext::Impl {
   void EmitFound(const internal::IndexEntry* e) {
     if (e) Emit(e->list);
   }
+  // Anything-but exclusions are per value (each array element is judged on its own), so they are
+  // stamped with a per-value sequence number rather than the per-event generation.
+  void NextValue() {
+    if (++value_seq == 0) {
+      std::fill(ab_stamp.begin(), ab_stamp.end(), 0);
+      value_seq = 1;
+    }
+  }
   void Exclude(ListRef l) {
     const uint32_t* p = d->pool.data() + l.off;
-    for (uint32_t i = 0; i < l.len; ++i) ab_stamp[p[i]] = gen;
+    for (uint32_t i = 0; i < l.len; ++i) ab_stamp[p[i]] = value_seq;
   }
   // Every anything-but condition of the field not excluded for this value matches it.
   void EmitAnythingBut(const internal::FieldTable& T) {
     for (uint32_t i = 0; i < T.ab_count; ++i) {
       const uint32_t ab = T.ab_first + i;
-      if (ab_stamp[ab] != gen) Hit(d->ab_slot[ab]);
+      if (ab_stamp[ab] != value_seq) Hit(d->ab_slot[ab]);
     }
   }
 
@@ -221,7 +229,7 @@ struct MatchContext::Impl {
       }
       for (uint32_t i = 0; i < T.ab_wildcards.len; ++i) {
         const auto& e = d->ab_wc[T.ab_wildcards.off + i];
-        if (e.wildcard.Matches(s)) ab_stamp[e.id] = gen;
+        if (e.wildcard.Matches(s)) ab_stamp[e.id] = value_seq;
       }
       EmitAnythingBut(T);
     }
@@ -366,6 +374,7 @@ struct MatchContext::Impl {
     const uint32_t fid = n.field;
     field_stamp[fid] = gen;
     cur_trail = kNone;
+    NextValue();
     switch (t) {
       case od::json_type::string: {
         std::string_view s;
