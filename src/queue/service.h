@@ -1,0 +1,147 @@
+// QueueService: cxbridge's built-in, durable, SQS-compatible queues (standard and FIFO), stored
+// in the `queues` column family of the embedded database (record.h) and indexed in memory
+// (queue.h). Serves the SQS protocol handler (sqs_handler.h), the queue target
+// (deliver/queue_target.cc) and `cxbridge consume` (through the protocol).
+//
+// Durability: Send with durable=true returns only after the messages are synced to disk (the
+// WAL is fsync'd outside the lock, so concurrent senders share the wait); durable=false writes
+// without the fsync — the queue target uses it, because its delivery record is deleted by a
+// later write to the same WAL, so a crash can lose the message only together with that
+// deletion (and the delivery is then repeated). Receives, deletes and visibility changes are
+// unsynced: a lost one only makes a message visible again (at-least-once).
+//
+// Long polling: a receive that finds nothing waits up to WaitTimeSeconds without holding a
+// thread: it is parked, and the service's one poller thread answers it when a message becomes
+// visible or the wait ends. The poller also drops messages past their retention period.
+//
+// Thread-safety: every method is safe from any thread; one mutex guards the queues. `done`
+// callbacks run on the caller's thread or on the poller thread, never under the lock.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/status.h"
+#include "queue/errors.h"
+#include "queue/queue.h"
+#include "store/db.h"
+
+namespace cxbridge::queue {
+
+struct SendInput {
+  std::string body;
+  json::Value attributes = json::Value::Object();  // MessageAttributes
+  std::string group_id, dedup_id;
+  int delay_seconds = -1;  // -1: the queue's DelaySeconds
+  std::string sender_id;
+};
+
+struct SendOutput {
+  std::string message_id;
+  std::string md5_body, md5_attributes;
+  std::string sequence_number;  // FIFO only
+};
+
+struct ReceivedMessage {
+  std::string message_id, receipt_handle, body, md5_body;
+  std::string attributes_json;  // MessageAttributes as stored ({} when none)
+  std::string md5_attributes;
+  std::string group_id, dedup_id, sequence_number, sender_id;
+  int64_t sent_ms = 0, first_receive_ms = 0;
+  uint32_t receive_count = 0;
+};
+
+struct ReceiveInput {
+  std::string queue;
+  int max_messages = 1;      // 1..10
+  int visibility_seconds = -1;  // -1: the queue's VisibilityTimeout
+  int wait_seconds = -1;        // -1: the queue's ReceiveMessageWaitTimeSeconds; 0..20
+};
+
+using ReceiveDone = std::function<void(QueueError, std::vector<ReceivedMessage>)>;
+
+class QueueService {
+ public:
+  QueueService(store::Db& db, Clock& clock, std::string account, std::string region);
+  ~QueueService();
+
+  // Loads every queue and message. Call once before Start.
+  Status Open();
+  // Starts the poller thread.
+  void Start();
+  // Answers every parked receive (empty) and stops the poller. Later receives do not wait.
+  void Stop();
+  // Wakes the poller (tests with a FakeClock call this after advancing time).
+  void Wake();
+
+  const std::string& account() const { return account_; }
+  const std::string& region() const { return region_; }
+  std::string Arn(const std::string& name) const;
+
+  QueueError CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes);
+  QueueError DeleteQueue(const std::string& name);
+  QueueError SetAttributes(const std::string& name, const std::map<std::string, std::string>& attributes);
+  // `names` may hold "All". Unknown names are an error, as in SQS.
+  QueueError GetAttributes(const std::string& name, const std::vector<std::string>& names,
+                           std::map<std::string, std::string>* out);
+  std::vector<std::string> ListQueues(const std::string& prefix);
+  // Whether the queue exists, and whether it is FIFO.
+  std::optional<bool> IsFifo(const std::string& name);
+
+  // Sends each entry; per-entry results (a batch can partly fail, as SendMessageBatch).
+  // `durable`: see the header comment.
+  std::vector<std::pair<QueueError, SendOutput>> Send(const std::string& name, std::vector<SendInput> entries,
+                                                      bool durable);
+  void Receive(const ReceiveInput& in, ReceiveDone done);
+  QueueError DeleteMessage(const std::string& name, const std::string& receipt_handle);
+  QueueError ChangeVisibility(const std::string& name, const std::string& receipt_handle, int visibility_seconds);
+  QueueError Purge(const std::string& name);
+
+ private:
+  struct Waiter {
+    ReceiveInput in;
+    int64_t deadline_ms;
+    ReceiveDone done;
+  };
+  using Answer = std::pair<ReceiveDone, std::vector<ReceivedMessage>>;
+
+  static QueueError NoQueue();
+  Queue* Find(const std::string& name);  // requires mu_
+  // Receives from `q` now (requires mu_); writes the state changes.
+  QueueError ReceiveLocked(Queue& q, const ReceiveInput& in, std::vector<ReceivedMessage>* out);
+  Status Write(rocksdb::WriteBatch* wb);
+  void Loop();
+  // Answers parked receives that can be answered now (requires mu_).
+  void ServeWaiters(int64_t now, std::vector<Answer>* answers);
+
+  store::Db& db_;
+  Clock& clock_;
+  const std::string account_, region_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::unique_ptr<Queue>> queues_;  // guarded by mu_
+  std::vector<Waiter> waiters_;                           // guarded by mu_
+  uint64_t next_seq_ = 1;                                 // guarded by mu_
+  bool stopping_ = false, started_ = false;               // guarded by mu_
+  bool woken_ = false;                                    // guarded by mu_
+  int64_t last_expire_ms_ = 0;                            // poller thread
+  std::thread poller_;
+};
+
+// Receipt handles: opaque to clients; name the queue, the message and the receive.
+std::string MakeReceiptHandle(const std::string& queue, uint64_t seq, uint64_t nonce);
+bool ParseReceiptHandle(const std::string& handle, std::string* queue, uint64_t* seq, uint64_t* nonce);
+// SQS queue names: 1-80 of [A-Za-z0-9_-], FIFO names end in ".fifo".
+bool ValidQueueName(const std::string& name);
+
+}  // namespace cxbridge::queue

@@ -1,0 +1,46 @@
+// SqsHandler: the SQS JSON protocol (AWS JSON 1.0, `X-Amz-Target: AmazonSQS.<Operation>`,
+// Content-Type application/x-amz-json-1.0) over the built-in queues, so an unmodified SQS client
+// (boto3 ≥ 1.34, the aws CLI) pointed at cxbridge can produce and consume.
+//
+// Operations: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes,
+// SetQueueAttributes, SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage,
+// DeleteMessageBatch, ChangeMessageVisibility, ChangeMessageVisibilityBatch. Others answer
+// UnsupportedOperation.
+// Queue URLs: http://<Host header>/<account>/<name>; a URL naming another account is a queue
+// that does not exist. Errors carry SQS's `__type` and `x-amzn-query-error` (errors.h).
+// Authentication: when an `authenticate` hook is set, requests it refuses get its answer.
+//
+// Thread-safety: Handle may run on any I/O thread; it never blocks (long polls are parked in the
+// QueueService and answered from its poller thread).
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "http/message.h"
+#include "queue/service.h"
+
+namespace cxbridge::queue {
+
+class SqsHandler : public http::Handler {
+ public:
+  // Returns an error response to refuse the request, nullopt to let it through.
+  using Authenticate = std::function<std::optional<http::Response>(const http::Request&)>;
+
+  explicit SqsHandler(QueueService& service, Authenticate authenticate = nullptr)
+      : service_(service), authenticate_(std::move(authenticate)) {}
+
+  // True for requests this handler serves (X-Amz-Target: AmazonSQS.*).
+  static bool Serves(const http::Request& req);
+  void Handle(http::Request req, http::Respond respond) override;
+
+ private:
+  QueueService& service_;
+  Authenticate authenticate_;
+};
+
+// Parses a queue URL (http(s)://host[:port]/<account>/<name>) into the queue name; nullopt when
+// it is malformed or names another account.
+std::optional<std::string> QueueNameFromUrl(const std::string& url, const std::string& account);
+
+}  // namespace cxbridge::queue
