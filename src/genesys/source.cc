@@ -252,7 +252,7 @@ struct NotificationSource::Impl {
       spdlog::debug("genesys source {}: control frame {}", settings.name, text.substr(0, 200));
       return;
     }
-    const std::string& t = topic->as_string();
+    const std::string t = topic->as_string();
     if (t == "channel.metadata") {
       const json::Value* m = doc->FindPath("eventBody.message");
       if (m != nullptr && m->is_string() && m->as_string() == "pong") {
@@ -263,7 +263,7 @@ struct NotificationSource::Impl {
       return;
     }
     if (t.starts_with("v2.system.")) return OnSystemFrame(s, sock, t, *doc);
-    auto e = enveloper->Envelope(text, clock.NowMs());
+    auto e = enveloper->Envelope(std::move(*doc), clock.NowMs());
     if (!e.ok()) {
       c.malformed++;
       spdlog::warn("genesys source {}: frame on {} not enveloped: {}", settings.name, t, e.status().message());

@@ -42,13 +42,13 @@
 
 namespace cxbridge::genesys {
 
-// Turns one notification frame ({topicName, version, eventBody, metadata}) into the EventBridge
-// event the accept path stores (ingest's envelope, see MakeIngestEnveloper). Called on the I/O
-// thread; implementations must be safe to call from one thread at a time.
+// Turns one notification frame ({topicName, version, eventBody, metadata}, already parsed) into
+// the EventBridge event the accept path stores (ingest's envelope: see factory.h). Called on the
+// I/O thread; implementations must be safe to call from one thread at a time.
 class FrameEnveloper {
  public:
   virtual ~FrameEnveloper() = default;
-  virtual Result<bus::IncomingEvent> Envelope(const std::string& frame, int64_t now_ms) const = 0;
+  virtual Result<bus::IncomingEvent> Envelope(json::Value frame, int64_t now_ms) const = 0;
 };
 
 struct SourceStats {

@@ -25,17 +25,15 @@ const std::string kQueueConv = "v2.routing.queues." + kQueue + ".conversations";
 // A minimal stand-in for ingest's envelope (the source only needs *an* enveloper).
 class TestEnveloper : public FrameEnveloper {
  public:
-  Result<bus::IncomingEvent> Envelope(const std::string& frame, int64_t now_ms) const override {
-    auto doc = json::Parse(frame);
-    if (!doc.ok()) return doc.status();
-    const json::Value* t = doc->Find("topicName");
+  Result<bus::IncomingEvent> Envelope(json::Value frame, int64_t now_ms) const override {
+    const json::Value* t = frame.Find("topicName");
     if (t == nullptr || !t->is_string()) return Status::InvalidArgument("no topicName");
     bus::IncomingEvent e;
     e.id = NewUuid4();
     e.source = "genesys.test";
     e.detail_type = TopicPattern(t->as_string());
     e.time_ms = now_ms;
-    e.event_json = "{\"detail-type\":" + json::Quote(e.detail_type) + ",\"detail\":" + frame + "}";
+    e.event_json = "{\"detail-type\":" + json::Quote(e.detail_type) + ",\"detail\":" + json::Serialize(frame) + "}";
     return e;
   }
 };

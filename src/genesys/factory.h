@@ -1,0 +1,35 @@
+// Building a `genesys-notifications` source from the config file, wired to the same envelope
+// as webhook sources (ingest::BuildEnvelopeFromValue: detail-type = topic pattern, detail =
+// {topicName, version, eventBody, metadata, timestamp}, the Genesys default idempotency key
+// per topic family).
+//
+// The server (src/app/server_app.cc) does, for each config source with IsNotificationsSource():
+//   auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, pipeline, SystemClock());
+//   if (!src.ok()) → config error (names the source and line);
+//   (*src)->Start();  ... on shutdown, before the pipeline stops: (*src)->Stop();
+// and skips those sources when configuring the WebhookHandler (they have no `auth:`).
+// Thread-safety: plain functions.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bus/event_sink.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "genesys/source.h"
+
+namespace cxbridge::genesys {
+
+// The ingest envelope for frames of the source described by `settings` (its raw mapping holds
+// event_source / detail_type / idempotency_key like a webhook source's).
+Result<std::unique_ptr<FrameEnveloper>> MakeIngestEnveloper(const NotificationsSettings& settings);
+
+// Parses and validates the source (errors carry "source <name> (line N): ...") and builds it,
+// not started.
+Result<std::unique_ptr<NotificationSource>> MakeNotificationSource(const config::SourceConfig& sc,
+                                                                   const std::string& account,
+                                                                   const std::string& region,
+                                                                   bus::EventSink& sink, Clock& clock);
+
+}  // namespace cxbridge::genesys
