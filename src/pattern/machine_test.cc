@@ -11,6 +11,8 @@
 #include "pattern/pattern.h"
 #include "pattern/reference.h"
 
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
+
 namespace cxbridge::pattern {
 namespace {
 
@@ -169,6 +171,16 @@ TEST(MachineDifferentialTest, RandomPatternsAndEventsAgreeWithReference) {
   std::cout << "[ differential ] " << compared << " (pattern, event) pairs, " << matched
             << " matches\n";
   EXPECT_GT(matched, compared / 50);  // the generator must produce real matches
+}
+
+TEST(FuzzEntryTest, RunsOnSeedsWithoutAborting) {
+  Gen g(99);
+  for (int i = 0; i < 300; ++i) {
+    std::string in = g.PatternObject(0) + "\n" + g.Object(0, false);
+    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  }
+  const std::string junk = "{\"a\":[1]}\n{\"a\":";
+  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(junk.data()), junk.size());
 }
 
 TEST(MachineTest, ManyRulesOneAutomatonReportsEachPatternOnce) {
