@@ -1,0 +1,97 @@
+#include "bus/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+namespace cxbridge::bus {
+namespace {
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cxb-pipeline-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto db = store::Db::Open(dir_, clock_);
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(db.value());
+    log_ = std::make_unique<store::EventLog>(*db_, clock_, store::EventLog::Options{});
+    ASSERT_TRUE(log_->Start().ok());
+    RuleDef rule;
+    rule.name = "r";
+    rule.event_pattern = R"({"source":["a"]})";
+    TargetDef t;
+    t.id = "t";
+    t.arn = "file:///dev/null";
+    rule.targets.push_back(t);
+    ASSERT_TRUE(router_.SetConfigDefinitions({}, {rule}).ok());
+    pipeline_ = std::make_unique<Pipeline>(router_, *log_, clock_, metrics_, Pipeline::Options{});
+    pipeline_->SetOnStored([this](std::vector<StoredEvent> s) {
+      for (auto& e : s) stored_.push_back(std::move(e));
+    });
+  }
+  void TearDown() override {
+    log_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::vector<AcceptResult> Submit(std::vector<IncomingEvent> events) {
+    std::promise<std::vector<AcceptResult>> p;
+    pipeline_->Submit(std::move(events), [&](auto r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  static IncomingEvent Event(std::string source, std::string key = "", std::string bus = "default") {
+    IncomingEvent e;
+    e.bus = bus;
+    e.event_json = R"({"id":"x","source":")" + source + R"("})";
+    e.idempotency_key = std::move(key);
+    return e;
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Db> db_;
+  std::unique_ptr<store::EventLog> log_;
+  prometheus::Registry metrics_;
+  Router router_{"123456789012", "us-east-1"};
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<StoredEvent> stored_;
+};
+
+TEST_F(PipelineTest, StoresMatchedAndUnmatchedHandsOnlyMatchedToDelivery) {
+  auto r = Submit({Event("a"), Event("zzz")});
+  EXPECT_EQ(r[0].outcome, AcceptOutcome::kStored);
+  EXPECT_EQ(r[1].outcome, AcceptOutcome::kStored);
+  ASSERT_EQ(stored_.size(), 1u);
+  ASSERT_EQ(stored_[0].targets.size(), 1u);
+  EXPECT_EQ(stored_[0].targets[0]->def.id, "t");
+}
+
+TEST_F(PipelineTest, DuplicatesAreAnsweredAndNotDelivered) {
+  EXPECT_EQ(Submit({Event("a", "k")})[0].outcome, AcceptOutcome::kStored);
+  EXPECT_EQ(Submit({Event("a", "k")})[0].outcome, AcceptOutcome::kDuplicate);
+  EXPECT_EQ(stored_.size(), 1u);
+}
+
+TEST_F(PipelineTest, UnknownBusRejectedStorageFailureUnavailable) {
+  EXPECT_EQ(Submit({Event("a", "", "nope")})[0].outcome, AcceptOutcome::kRejected);
+  log_->Stop();
+  auto r = Submit({Event("a")});
+  EXPECT_EQ(r[0].outcome, AcceptOutcome::kUnavailable);
+  EXPECT_FALSE(r[0].reason.empty());
+}
+
+TEST_F(PipelineTest, NormalizerRewritesBeforeRouting) {
+  pipeline_->SetNormalizer([](IncomingEvent* e, std::string*) {
+    e->event_json = R"({"id":"x","source":"a"})";
+    return true;
+  });
+  Submit({Event("renamed-by-normalizer")});
+  EXPECT_EQ(stored_.size(), 1u);
+}
+
+}  // namespace
+}  // namespace cxbridge::bus
