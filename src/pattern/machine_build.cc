@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "pattern/compile.h"
@@ -245,6 +246,7 @@ std::shared_ptr<const Machine> Machine::Build(
   d->pattern_count = static_cast<uint32_t>(patterns.size());
 
   std::vector<TrieBuild> trie(1);
+  std::set<uint32_t> record_field;
   std::vector<FieldBuild> fb;
   auto intern = [&](const std::string& path) -> uint32_t {
     uint32_t node = 0;
@@ -271,63 +273,132 @@ std::shared_ptr<const Machine> Machine::Build(
     return trie[node].field;
   };
 
-  uint32_t slot_count = 0;
+  // Pass 1: conjunctions with their fields (exists:false next to other conditions, "absent OR
+  // value", becomes two conjunctions).
+  struct Spec {
+    uint32_t pattern;
+    std::vector<std::pair<uint32_t, const std::vector<Condition>*>> positive;
+    std::vector<uint32_t> absent;
+  };
+  std::vector<std::vector<Condition>> positives;  // stable storage for Spec pointers
+  size_t total_fields = 0;
+  for (const auto* p : patterns) {
+    for (const auto& sub : p->subs) total_fields += sub.fields.size();
+  }
+  positives.reserve(total_fields);
+  std::vector<Spec> specs;
   for (uint32_t p = 0; p < patterns.size(); ++p) {
     for (const internal::SubPattern& sub : patterns[p]->subs) {
-      // exists:false next to other conditions ("absent OR value") becomes two conjunctions.
       struct F {
         uint32_t id;
-        std::vector<Condition> positive;
+        const std::vector<Condition>* positive;
         bool absent_ok;
       };
       std::vector<F> fs;
       std::vector<size_t> either;
       for (const auto& fc : sub.fields) {
-        F f{intern(fc.path), {}, false};
+        positives.emplace_back();
+        F f{intern(fc.path), &positives.back(), false};
         for (const Condition& c : fc.conds) {
           if (c.kind == CondKind::kAbsent) {
             f.absent_ok = true;
           } else {
-            f.positive.push_back(c);
+            positives.back().push_back(c);
           }
         }
-        if (f.absent_ok && !f.positive.empty()) either.push_back(fs.size());
-        fs.push_back(std::move(f));
+        if (f.absent_ok && !f.positive->empty()) either.push_back(fs.size());
+        fs.push_back(f);
       }
       const size_t combos = size_t{1} << std::min<size_t>(either.size(), 16);
       for (size_t mask = 0; mask < combos; ++mask) {
         std::vector<bool> use_absent(fs.size());
-        for (size_t i = 0; i < fs.size(); ++i) use_absent[i] = fs[i].positive.empty();
+        for (size_t i = 0; i < fs.size(); ++i) use_absent[i] = fs[i].positive->empty();
         for (size_t k = 0; k < either.size() && k < 16; ++k) {
           if (mask & (size_t{1} << k)) use_absent[either[k]] = true;
         }
-        internal::Conjunction cj;
-        cj.pattern = p;
-        cj.first_slot = slot_count;
-        cj.positive = 0;
-        cj.absent.off = static_cast<uint32_t>(d->absent_fields.size());
-        const uint32_t conj_id = static_cast<uint32_t>(d->conjs.size());
+        Spec spec{p, {}, {}};
         for (size_t i = 0; i < fs.size(); ++i) {
           if (use_absent[i]) {
-            d->absent_fields.push_back(fs[i].id);
-            continue;
+            spec.absent.push_back(fs[i].id);
+          } else {
+            spec.positive.emplace_back(fs[i].id, fs[i].positive);
           }
-          const uint32_t slot = slot_count++;
-          d->slot_conj.push_back(conj_id);
-          ++cj.positive;
-          for (const Condition& c : fs[i].positive) AddCondition(fb[fs[i].id], c, slot);
         }
-        cj.absent.len = static_cast<uint32_t>(d->absent_fields.size()) - cj.absent.off;
-        if (cj.absent.len) d->any_absent = true;
-        if (cj.positive == 0) d->absence_only.push_back(conj_id);
-        d->conjs.push_back(cj);
+        specs.push_back(std::move(spec));
       }
     }
+  }
+
+  // Pass 2: how many slots share each indexed key, to pick each conjunction's lead slot.
+  auto key_of = [](uint32_t fid, const Condition& c) -> std::string {
+    std::string k = std::to_string(fid) + ":" + std::to_string(static_cast<int>(c.kind)) + ":";
+    switch (c.kind) {
+      case CondKind::kExactString: case CondKind::kPrefix: case CondKind::kSuffix:
+      case CondKind::kPrefixIc: case CondKind::kSuffixIc: case CondKind::kEqualsIc:
+        return k + c.str;
+      case CondKind::kExactNumber: return k + c.str;
+      case CondKind::kWildcard: return k + c.wildcard.leading();
+      default: return k;  // ranges, anything-but, exists, booleans: one bucket per field and kind
+    }
+  };
+  std::unordered_map<std::string, uint32_t> fanout;
+  for (const Spec& spec : specs) {
+    if (spec.positive.size() < 2) continue;
+    for (const auto& [fid, conds] : spec.positive) {
+      for (const Condition& c : *conds) ++fanout[key_of(fid, c)];
+    }
+  }
+
+  uint32_t slot_count = 0;
+  for (const Spec& spec : specs) {
+    internal::Conjunction cj;
+    cj.pattern = spec.pattern;
+    cj.first_slot = slot_count;
+    cj.positive = static_cast<uint32_t>(spec.positive.size());
+    cj.lead = 0;
+    const uint32_t conj_id = static_cast<uint32_t>(d->conjs.size());
+    if (cj.positive > 1) {
+      uint64_t best = ~uint64_t{0};
+      for (uint32_t k = 0; k < cj.positive; ++k) {
+        uint64_t w = 0;
+        for (const Condition& c : *spec.positive[k].second) {
+          // Anything-but and exists match most values: never lead with them if avoidable.
+          const bool wide = c.is_anything_but() || c.kind == CondKind::kExists;
+          w += fanout[key_of(spec.positive[k].first, c)] + (wide ? 1000000 : 0);
+        }
+        if (w < best) {
+          best = w;
+          cj.lead = k;
+        }
+      }
+    }
+    for (uint32_t k = 0; k < cj.positive; ++k) {
+      const auto& [fid, conds] = spec.positive[k];
+      const uint32_t slot = slot_count++;
+      d->slot_conj.push_back(conj_id);
+      d->slot_field.push_back(fid);
+      if (k == cj.lead) {
+        for (const Condition& c : *conds) AddCondition(fb[fid], c, slot);
+        d->slot_conds.push_back(ListRef{});
+      } else {
+        d->slot_conds.push_back(ListRef{static_cast<uint32_t>(d->conds.size()),
+                                        static_cast<uint32_t>(conds->size())});
+        d->conds.insert(d->conds.end(), conds->begin(), conds->end());
+        record_field.insert(fid);
+      }
+    }
+    cj.absent.off = static_cast<uint32_t>(d->absent_fields.size());
+    d->absent_fields.insert(d->absent_fields.end(), spec.absent.begin(), spec.absent.end());
+    cj.absent.len = static_cast<uint32_t>(spec.absent.size());
+    if (cj.absent.len) d->any_absent = true;
+    if (cj.positive == 0) d->absence_only.push_back(conj_id);
+    d->conjs.push_back(cj);
   }
 
   Flattener fl(d.get());
   d->fields.resize(fb.size());
   for (uint32_t f = 0; f < fb.size(); ++f) fl.Field(f, fb[f]);
+  for (uint32_t f : record_field) d->fields[f].record = true;
 
   // Trie: children with more than a few edges are looked up through the hash index.
   constexpr size_t kLinearChildren = 8;

@@ -38,17 +38,27 @@ struct MatchContext::Impl {
   std::vector<char> buf;
   std::string fold;
 
-  // Generation-stamped state, indexed by slot / conjunction / field / pattern / anything-but id.
+  // Generation-stamped state, indexed by conjunction / field / pattern / anything-but id.
   uint32_t gen = 0;
   uint32_t value_seq = 0;
-  std::vector<uint32_t> slot_stamp, conj_stamp, conj_count, conj_trail_stamp, field_stamp,
-      pattern_stamp, ab_stamp;
+  std::vector<uint32_t> conj_stamp, field_stamp, pattern_stamp, ab_stamp;
   std::vector<uint32_t> candidates;
   struct Hit {
     uint32_t slot;
     uint32_t trail;
   };
   std::vector<Hit> hits;
+  // Values of fields that non-lead slots read, for Finish.
+  struct Leaf {
+    enum Type : uint8_t { kString, kNumber, kTrue, kFalse, kNull };
+    uint32_t field;
+    Type type;
+    std::string_view str;
+    double num;
+    uint32_t trail;
+  };
+  std::vector<Leaf> leaves;
+  std::string fold2;
   // Array trails: trail t is trail_items[trails[t].off, +len); trail 0 is "not in an array".
   std::vector<std::pair<uint32_t, uint32_t>> trail_items;
   std::vector<ListRef> trails;
@@ -68,22 +78,20 @@ struct MatchContext::Impl {
     auto grow = [](std::vector<uint32_t>& v, size_t n) {
       if (v.size() < n) v.resize(n, 0);
     };
-    grow(slot_stamp, md.slot_conj.size());
     grow(conj_stamp, md.conjs.size());
-    grow(conj_count, md.conjs.size());
-    grow(conj_trail_stamp, md.conjs.size());
     grow(field_stamp, md.fields.size());
     grow(pattern_stamp, md.pattern_count);
     grow(ab_stamp, md.ab_slot.size());
     if (++gen == 0) {
       // Wrapped: old stamps could collide with new generations.
-      for (auto* v : {&slot_stamp, &conj_stamp, &conj_trail_stamp, &field_stamp, &pattern_stamp}) {
+      for (auto* v : {&conj_stamp, &field_stamp, &pattern_stamp}) {
         std::fill(v->begin(), v->end(), 0);
       }
       gen = 1;
     }
     candidates.clear();
     hits.clear();
+    leaves.clear();
     trail_items.clear();
     trails.clear();
     trails.push_back(ListRef{0, 0});
@@ -112,6 +120,7 @@ struct MatchContext::Impl {
     return cur_trail;
   }
 
+  // `slot` is always a lead slot (the only kind indexed in the field tables).
   void Hit(uint32_t slot) {
     const uint32_t c = d->slot_conj[slot];
     const internal::Conjunction& cj = d->conjs[c];
@@ -120,18 +129,11 @@ struct MatchContext::Impl {
       MatchPattern(cj.pattern);
       return;
     }
-    if (cj.positive > 1) {
-      const uint32_t t = Trail();
-      hits.push_back({slot, t});
-      if (t != 0) conj_trail_stamp[c] = gen;
-    }
-    if (slot_stamp[slot] == gen) return;
-    slot_stamp[slot] = gen;
+    if (cj.positive > 1) hits.push_back({slot, Trail()});
     if (conj_stamp[c] != gen) {
       conj_stamp[c] = gen;
-      conj_count[c] = 0;
+      candidates.push_back(c);
     }
-    if (++conj_count[c] == cj.positive) candidates.push_back(c);
   }
 
   void Emit(ListRef l) {
@@ -375,28 +377,34 @@ struct MatchContext::Impl {
     field_stamp[fid] = gen;
     cur_trail = kNone;
     NextValue();
+    const bool record = d->fields[fid].record;
     switch (t) {
       case od::json_type::string: {
         std::string_view s;
         if (v.get_string().get(s)) return false;
+        // Strings stay valid in the parser's string buffer until the next document.
+        if (record) leaves.push_back(Leaf{fid, Leaf::kString, s, 0, Trail()});
         OnString(fid, s);
         return true;
       }
       case od::json_type::number: {
         double x;
         if (v.get_double().get(x)) x = std::nan("");  // out of double range: no numeric match
+        if (record) leaves.push_back(Leaf{fid, Leaf::kNumber, {}, x, Trail()});
         OnNumber(fid, x);
         return true;
       }
       case od::json_type::boolean: {
         bool b;
         if (v.get_bool().get(b)) return false;
+        if (record) leaves.push_back(Leaf{fid, b ? Leaf::kTrue : Leaf::kFalse, {}, 0, Trail()});
         const auto& T = d->fields[fid];
         OnOther(fid, b ? T.true_slots : T.false_slots);
         return true;
       }
       case od::json_type::null:
         if (!v.is_null()) return false;
+        if (record) leaves.push_back(Leaf{fid, Leaf::kNull, {}, 0, Trail()});
         OnOther(fid, d->fields[fid].null_slots);
         return true;
       default:
@@ -433,17 +441,117 @@ struct MatchContext::Impl {
     return false;
   }
 
-  // Array consistency: can one value per field be chosen so that all agree on shared arrays?
-  bool Consistent(uint32_t c) {
+  static bool StartsWith(std::string_view s, std::string_view p) {
+    return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0;
+  }
+  static bool EndsWith(std::string_view s, std::string_view p) {
+    return s.size() >= p.size() && std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
+  }
+  std::string_view FoldedLeaf(const Leaf& l) {
+    fold2.clear();
+    internal::AppendFolded(l.str, &fold2);
+    return fold2;
+  }
+
+  // One condition of a non-lead slot against one recorded value (the semantics of
+  // reference.cc, on the recorded form).
+  bool Eval(const internal::Condition& c, const Leaf& l) {
+    using K = internal::CondKind;
+    const bool is_str = l.type == Leaf::kString, is_num = l.type == Leaf::kNumber;
+    switch (c.kind) {
+      case K::kExactString: return is_str && l.str == c.str;
+      case K::kExactNumber: return is_num && l.num == c.num;
+      case K::kTrue: return l.type == Leaf::kTrue;
+      case K::kFalse: return l.type == Leaf::kFalse;
+      case K::kNull: return l.type == Leaf::kNull;
+      case K::kPrefix: return is_str && StartsWith(l.str, c.str);
+      case K::kSuffix: return is_str && EndsWith(l.str, c.str);
+      case K::kPrefixIc: return is_str && StartsWith(FoldedLeaf(l), c.str);
+      case K::kSuffixIc: return is_str && EndsWith(FoldedLeaf(l), c.str);
+      case K::kEqualsIc: return is_str && FoldedLeaf(l) == c.str;
+      case K::kWildcard: return is_str && c.wildcard.Matches(l.str);
+      case K::kNumeric: return is_num && !std::isnan(l.num) && c.range.Contains(l.num);
+      case K::kIpRange: {
+        internal::IpAddress a;
+        return is_str && internal::ParseIp(l.str, &a) && c.ip.Contains(a);
+      }
+      case K::kExists: return true;
+      case K::kAbsent: return false;
+      case K::kAbStrings:
+        if (!is_str) return true;
+        for (const auto& x : c.strs) {
+          if (l.str == x) return false;
+        }
+        return true;
+      case K::kAbNumbers:
+        if (!is_num) return true;
+        for (double x : c.nums) {
+          if (l.num == x) return false;
+        }
+        return true;
+      case K::kAbPrefixes:
+        if (!is_str) return true;
+        for (const auto& x : c.strs) {
+          if (StartsWith(l.str, x)) return false;
+        }
+        return true;
+      case K::kAbSuffixes:
+        if (!is_str) return true;
+        for (const auto& x : c.strs) {
+          if (EndsWith(l.str, x)) return false;
+        }
+        return true;
+      case K::kAbIc: {
+        if (!is_str) return true;
+        std::string_view f = FoldedLeaf(l);
+        for (const auto& x : c.strs) {
+          if (f == x) return false;
+        }
+        return true;
+      }
+      case K::kAbWildcards:
+        if (!is_str) return true;
+        for (const auto& w : c.wildcards) {
+          if (w.Matches(l.str)) return false;
+        }
+        return true;
+    }
+    return false;
+  }
+
+  // All slots of a candidate conjunction: the lead's hits, and the recorded values that satisfy
+  // each other slot; then array consistency over the value trails.
+  bool Complete(uint32_t c) {
     const internal::Conjunction& cj = d->conjs[c];
     per_slot.resize(cj.positive);
-    for (auto& v : per_slot) v.clear();
-    for (const auto& h : hits) {
-      if (d->slot_conj[h.slot] == c) {
-        auto& v = per_slot[h.slot - cj.first_slot];
-        if (std::find(v.begin(), v.end(), h.trail) == v.end()) v.push_back(h.trail);
+    bool any_trail = false;
+    for (uint32_t k = 0; k < cj.positive; ++k) {
+      auto& v = per_slot[k];
+      v.clear();
+      const uint32_t slot = cj.first_slot + k;
+      if (k == cj.lead) {
+        for (const auto& h : hits) {
+          if (h.slot == slot && std::find(v.begin(), v.end(), h.trail) == v.end()) {
+            v.push_back(h.trail);
+          }
+        }
+      } else {
+        const uint32_t fid = d->slot_field[slot];
+        const ListRef cl = d->slot_conds[slot];
+        for (const Leaf& l : leaves) {
+          if (l.field != fid) continue;
+          for (uint32_t i = 0; i < cl.len; ++i) {
+            if (Eval(d->conds[cl.off + i], l)) {
+              if (std::find(v.begin(), v.end(), l.trail) == v.end()) v.push_back(l.trail);
+              break;
+            }
+          }
+        }
       }
+      if (v.empty()) return false;
+      for (uint32_t t : v) any_trail |= t != 0;
     }
+    if (!any_trail) return true;
     chosen.clear();
     return Choose(0);
   }
@@ -460,7 +568,7 @@ struct MatchContext::Impl {
       const internal::Conjunction& cj = d->conjs[c];
       if (pattern_stamp[cj.pattern] == gen) continue;
       if (!AbsentOk(cj)) continue;
-      if (conj_trail_stamp[c] == gen && !Consistent(c)) continue;
+      if (cj.positive > 1 && !Complete(c)) continue;
       MatchPattern(cj.pattern);
     }
     for (uint32_t c : d->absence_only) {
