@@ -3,6 +3,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <charconv>
+#include <tuple>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -68,12 +69,15 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
       return r;
     }
   }
-  if (req.path == "/admin/dlq" && req.method == "GET") {
+  const bool is_quarantine = req.path.starts_with("/admin/quarantine");
+  if ((req.path == "/admin/dlq" || req.path == "/admin/quarantine") && req.method == "GET") {
     size_t limit = 100;
     std::string l = QueryParam(req.query, "limit");
     if (!l.empty()) std::from_chars(l.data(), l.data() + l.size(), limit);
     limit = std::clamp<size_t>(limit, 1, 1000);
-    auto page = deps_.dead_letters->List(QueryParam(req.query, "after"), limit);
+    std::string after = QueryParam(req.query, "after");
+    auto page = is_quarantine ? deps_.store->ListQuarantine(after, limit)
+                              : deps_.dead_letters->List(after, limit);
     if (!page.ok()) return http::Response::Error(503, "Unavailable", page.status().message());
     std::string body = "{\"entries\":[";
     for (size_t i = 0; i < page->size(); ++i) {
@@ -85,12 +89,14 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
     body += "}";
     return http::Response::Json(200, std::move(body));
   }
-  if (req.path.starts_with("/admin/dlq/") && req.method == "GET") {
-    auto e = deps_.dead_letters->Show(std::string_view(req.path).substr(11));
+  if ((req.path.starts_with("/admin/dlq/") || req.path.starts_with("/admin/quarantine/")) &&
+      req.method == "GET") {
+    std::string_view id = std::string_view(req.path).substr(req.path.find('/', 7) + 1);
+    auto e = is_quarantine ? deps_.store->GetQuarantine(id) : deps_.dead_letters->Show(id);
     if (!e.ok()) return http::Response::Error(404, "NotFound", e.status().message());
     return http::Response::Json(200, e->json);
   }
-  if (req.path == "/admin/dlq/redrive" && req.method == "POST") {
+  if ((req.path == "/admin/dlq/redrive" || req.path == "/admin/quarantine/replay") && req.method == "POST") {
     auto body = json::Parse(req.body);
     if (!body.ok() || !body->is_object()) return http::Response::Error(400, "BadRequest", "body must be a JSON object");
     std::vector<std::string> ids;
@@ -101,16 +107,25 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
         if (i.is_string()) ids.push_back(i.as_string());
     }
     if (!all && ids.empty()) return http::Response::Error(400, "BadRequest", "give \"ids\" or \"all\": true");
-    auto res = deps_.dead_letters->Redrive(ids, all);
-    json::Value out = json::Value::Object();
-    json::Value red = json::Value::Array();
-    for (auto& id : res.redriven) red.Push(json::Value::String(id));
-    json::Value failed = json::Value::Array();
-    for (auto& [id, why] : res.failed) {
-      failed.Push(json::Value::Object({{"id", json::Value::String(id)}, {"reason", json::Value::String(why)}}));
+    std::vector<std::string> done;
+    std::vector<std::pair<std::string, std::string>> failed;
+    if (is_quarantine) {
+      if (!deps_.quarantine_replay) return http::Response::Error(404, "NotFound", "no quarantine");
+      std::tie(done, failed) = deps_.quarantine_replay(ids, all);
+    } else {
+      auto res = deps_.dead_letters->Redrive(ids, all);
+      done = std::move(res.redriven);
+      failed = std::move(res.failed);
     }
-    out.Set("redriven", std::move(red));
-    out.Set("failed", std::move(failed));
+    json::Value out = json::Value::Object();
+    json::Value ok = json::Value::Array();
+    for (auto& id : done) ok.Push(json::Value::String(id));
+    json::Value bad = json::Value::Array();
+    for (auto& [id, why] : failed) {
+      bad.Push(json::Value::Object({{"id", json::Value::String(id)}, {"reason", json::Value::String(why)}}));
+    }
+    out.Set(is_quarantine ? "replayed" : "redriven", std::move(ok));
+    out.Set("failed", std::move(bad));
     return http::Response::Json(200, json::Serialize(out));
   }
   if (req.path == "/admin/targets" && req.method == "GET") {

@@ -8,7 +8,11 @@
 //   GET  /admin/targets           per-target queue depth, circuit state
 //   POST /admin/targets/pause     {"bus"?, "rule", "target"}: hold deliveries (they accumulate durably)
 //   POST /admin/targets/resume    same body: deliver again
-//   POST /admin/reload            re-read the config file (rules, sources)
+//   POST /admin/reload            re-read the config file (rules, sources, schemas)
+//   GET  /admin/quarantine?after=&limit=   events no schema rule set could normalize
+//   GET  /admin/quarantine/{id}   one entry
+//   POST /admin/quarantine/replay {"ids":[…]} or {"all":true}: normalize again with the current
+//                                 rules and accept; entries that still fail stay
 // Everything under /admin/ requires `Authorization: Bearer <token>` when a token is configured,
 // and a token must be configured when the server listens beyond loopback.
 // Thread-safety: Handle is safe from any I/O thread.
@@ -33,6 +37,11 @@ struct AdminDeps {
   deliver::DeadLetters* dead_letters = nullptr;
   deliver::Scheduler* scheduler = nullptr;
   std::function<Status()> reload;  // may be empty
+  store::DeliveryStore* store = nullptr;  // quarantine listing
+  // Replays quarantined entries; returns (replayed ids, failed (id, reason)).
+  std::function<std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::string>>>(
+      const std::vector<std::string>& ids, bool all)>
+      quarantine_replay;
   std::string token;               // empty: no token required (loopback only)
 };
 

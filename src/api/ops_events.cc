@@ -117,6 +117,7 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
       bus::AcceptOutcome outcome = k < accepted.size() ? accepted[k].outcome : bus::AcceptOutcome::kUnavailable;
       switch (outcome) {
         case bus::AcceptOutcome::kStored:
+        case bus::AcceptOutcome::kQuarantined:
         case bus::AcceptOutcome::kDuplicate: {
           slot = json::Value::Object();
           slot.Set("EventId", json::Value::String(ids[k]));

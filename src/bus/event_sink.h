@@ -27,6 +27,7 @@ struct IncomingEvent {
 // What happened to one submitted event; each value says what the caller answers.
 enum class AcceptOutcome {
   kStored,       // durably stored (fsync'd); answer 2xx with the event id
+  kQuarantined,  // durably stored in the quarantine (could not be normalized); answer 2xx
   kDuplicate,    // idempotency key seen within its TTL; answer 200, nothing stored
   kUnavailable,  // could not be stored (storage error, full, shutting down); answer 503 + Retry-After
   kRejected,     // cannot be accepted as it is (e.g. unknown event bus); answer 4xx with `reason`

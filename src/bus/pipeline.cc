@@ -2,6 +2,9 @@
 
 #include <prometheus/counter.h>
 
+#include "common/ids.h"
+#include "common/json.h"
+
 namespace cxbridge::bus {
 
 Pipeline::Pipeline(Router& router, store::EventLog& log, Clock& clock,
@@ -13,6 +16,7 @@ Pipeline::Pipeline(Router& router, store::EventLog& log, Clock& clock,
                      .Register(registry);
   stored_ = &events.Add({{"outcome", "stored"}});
   duplicates_ = &events.Add({{"outcome", "duplicate"}});
+  quarantined_ = &events.Add({{"outcome", "quarantined"}});
   store_failures_ = &events.Add({{"outcome", "store_failed"}});
   auto& routed = prometheus::BuildCounter()
                      .Name("cxbridge_events_routed_total")
@@ -41,20 +45,32 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
   for (size_t i = 0; i < events.size(); ++i) {
     IncomingEvent& e = events[i];
     // 1. normalize
+    std::string quarantine;
     if (normalizer_) {
+      std::string original = e.event_json;
       std::string reason;
       if (!normalizer_(&e, &reason)) {
-        // Quarantine is a destination of its own, configured by the transform module.
-        results[i] = {AcceptOutcome::kRejected, "quarantined: " + reason};
-        continue;
+        json::Value rec = json::Value::Object();
+        rec.Set("id", json::Value::String(e.id));
+        rec.Set("time", json::Value::String(FormatRfc3339Millis(now_ms)));
+        rec.Set("reason", json::Value::String(reason));
+        rec.Set("bus", json::Value::String(e.bus));
+        rec.Set("source", json::Value::String(e.source));
+        rec.Set("detailType", json::Value::String(e.detail_type));
+        quarantine = json::Serialize(rec);
+        quarantine.pop_back();  // splice the original event in as an object
+        quarantine += ",\"event\":" + original + "}";
+        e.event_json = std::move(original);
       }
     }
-    // 2. route
+    // 2. route (quarantined events go nowhere until they are replayed)
     std::vector<std::shared_ptr<const RouteTarget>> targets;
-    Status st = router_.Route(e, &targets);
-    if (!st.ok()) {
-      results[i] = {AcceptOutcome::kRejected, st.message()};
-      continue;
+    if (quarantine.empty()) {
+      Status st = router_.Route(e, &targets);
+      if (!st.ok()) {
+        results[i] = {AcceptOutcome::kRejected, st.message()};
+        continue;
+      }
     }
     store::AppendItem item;
     item.bus = e.bus;
@@ -62,6 +78,7 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
     item.idempotency_key = std::move(e.idempotency_key);
     item.dedup_ttl_ms = options_.dedup_ttl_ms;
     item.ingest_ms = now_ms;
+    item.quarantine_record = std::move(quarantine);
     item.target_keys.reserve(targets.size());
     for (const auto& t : targets) item.target_keys.push_back(t->key);
     items.push_back(std::move(item));
@@ -93,6 +110,10 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
           }
           break;
         }
+        case store::AppendOutcome::kQuarantined:
+          r.outcome = AcceptOutcome::kQuarantined;
+          quarantined_->Increment();
+          break;
         case store::AppendOutcome::kDuplicate:
           r.outcome = AcceptOutcome::kDuplicate;
           duplicates_->Increment();

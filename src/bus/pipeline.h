@@ -34,7 +34,9 @@ struct StoredEvent {
 };
 
 // Rewrites an event before routing (schema normalization). Returns false with a reason when the
-// event must be quarantined instead of routed. May replace event->event_json.
+// event must be quarantined instead of routed (then the original bytes are quarantined, durably,
+// and the sender still gets 2xx: it did nothing wrong). May replace event->event_json.
+// Thread-safe: called concurrently from I/O threads.
 using Normalizer = std::function<bool(IncomingEvent* event, std::string* reason)>;
 
 class Pipeline : public EventSink {
@@ -50,6 +52,7 @@ class Pipeline : public EventSink {
 
   // Receives every durably stored batch (on the committer thread). Set before serving.
   void SetOnStored(std::function<void(std::vector<StoredEvent>)> fn) { on_stored_ = std::move(fn); }
+  // Set before serving (not synchronized); swap rule sets inside the callback for reloads.
   void SetNormalizer(Normalizer fn) { normalizer_ = std::move(fn); }
 
  private:
@@ -62,6 +65,7 @@ class Pipeline : public EventSink {
   // Metrics, declared together.
   prometheus::Counter* stored_;
   prometheus::Counter* duplicates_;
+  prometheus::Counter* quarantined_;
   prometheus::Counter* store_failures_;
   prometheus::Counter* matched_;
   prometheus::Counter* unmatched_;

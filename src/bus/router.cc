@@ -89,6 +89,11 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
       if (const json::Value* dl = td.raw.Find("DeadLetterConfig")) {
         if (const json::Value* a = dl->Find("Arn"); a && a->is_string()) rt->dead_letter_arn = a->as_string();
       }
+      auto input = transform::CompileInput(td.raw);
+      if (!input.ok()) {
+        return Status::InvalidArgument("rule " + r.name + " target " + td.id + ": " + input.status().message());
+      }
+      rt->input = std::move(*input);
       t->targets[rt->key] = rt;
       rr.targets.push_back(std::move(rt));
     }

@@ -20,6 +20,7 @@
 #include "bus/model.h"
 #include "common/status.h"
 #include "pattern/pattern.h"
+#include "transform/input.h"
 
 namespace cxbridge::bus {
 
@@ -35,6 +36,8 @@ struct RouteTarget {
   TargetDef def;
   RetryPolicy retry;
   std::string dead_letter_arn;  // DeadLetterConfig.Arn, empty when none
+  // Input / InputPath / InputTransformer, compiled when the rule was saved.
+  std::shared_ptr<const transform::CompiledInput> input;
 };
 
 struct RouteRule {

@@ -398,6 +398,19 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
         continue;
       }
       req.payload = std::move(*payload);
+    } else if (route.input && route.input->mode() != transform::InputMode::kWholeEvent) {
+      // Input / InputPath / InputTransformer. A render that fails (a path that names nothing,
+      // output that is not valid JSON) is a delivery failure with its reason, never a drop.
+      auto event = json::Parse(*item.json);
+      Status st = event.ok() ? Status::Ok() : event.status();
+      if (st.ok()) {
+        transform::RenderContext ctx{route.rule_arn, route.rule, item.first_ms, false};
+        st = transform::RenderTo(*route.input, *event, ctx, &req.payload);
+      }
+      if (!st.ok()) {
+        DeadLetter(q, std::move(item), "TRANSFORM_FAILED", st.message(), "", now);
+        continue;
+      }
     } else {
       req.payload = *item.json;
     }

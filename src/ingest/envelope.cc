@@ -51,7 +51,7 @@ std::string KeyFor(const EnvelopeOptions& opts, const RequestView& req, const js
         any = any || v.has_value();
         parts.push_back(v ? Str(std::string(*v)) : json::Value::Null());
       }
-      for (const JsonPath& p : opts.idempotency.paths) {
+      for (const transform::JsonPath& p : opts.idempotency.paths) {
         const json::Value* v = p.Find(detail);
         any = any || (v != nullptr && !v->is_null());
         parts.push_back(KeyPart(v));
@@ -281,7 +281,7 @@ Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& config, std::str
         rule.kind = DetailTypeRule::Kind::kConstant;
         rule.value = **value;
       } else {
-        auto p = JsonPath::Parse(**path);
+        auto p = transform::JsonPath::Compile(**path);
         if (!p.ok()) return Bad("detail_type: " + p.status().message());
         rule.kind = DetailTypeRule::Kind::kPath;
         rule.path = std::move(*p);

@@ -27,7 +27,7 @@
 #include "common/json.h"
 #include "common/status.h"
 #include "ingest/idempotency.h"
-#include "ingest/json_path.h"
+#include "transform/json_path.h"
 #include "ingest/request.h"
 
 namespace cxbridge::ingest {
@@ -40,7 +40,7 @@ struct DetailTypeRule {
   enum class Kind { kSourceName, kConstant, kPath };
   Kind kind = Kind::kSourceName;
   std::string value;                  // kConstant
-  std::optional<JsonPath> path;       // kPath: evaluated against the body
+  std::optional<transform::JsonPath> path;       // kPath: evaluated against the body
   std::optional<std::string> fallback;  // kPath: used when the path is absent; else 400
 };
 

@@ -40,7 +40,7 @@ Result<IdempotencySpec> ParseIdempotencySpec(const json::Value* config) {
       return spec;
     }
     if (config->as_string() == "default") return spec;
-    auto p = JsonPath::Parse(config->as_string());
+    auto p = transform::JsonPath::Compile(config->as_string());
     if (!p.ok()) return Status::InvalidArgument("idempotency_key: " + p.status().message());
     spec.mode = IdempotencySpec::Mode::kExplicit;
     spec.paths.push_back(std::move(*p));
@@ -76,7 +76,7 @@ Result<IdempotencySpec> ParseIdempotencySpec(const json::Value* config) {
     return Status::Ok();
   };
   auto add_path = [&](const std::string& text) {
-    auto p = JsonPath::Parse(text);
+    auto p = transform::JsonPath::Compile(text);
     if (!p.ok()) return Status::InvalidArgument("idempotency_key: " + p.status().message());
     spec.paths.push_back(std::move(*p));
     return Status::Ok();

@@ -29,7 +29,7 @@
 
 #include "common/json.h"
 #include "common/status.h"
-#include "ingest/json_path.h"
+#include "transform/json_path.h"
 #include "ingest/request.h"
 
 namespace cxbridge::ingest {
@@ -40,7 +40,7 @@ inline constexpr size_t kMaxIdempotencyKeyBytes = 512;
 struct IdempotencySpec {
   enum class Mode { kDefault, kNone, kExplicit };
   Mode mode = Mode::kDefault;
-  std::vector<JsonPath> paths;       // kExplicit: relative to the event's detail
+  std::vector<transform::JsonPath> paths;       // kExplicit: relative to the event's detail
   std::vector<std::string> headers;  // kExplicit: request header values, before the paths
 };
 

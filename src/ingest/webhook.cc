@@ -14,6 +14,9 @@ http::Response AcceptResponse(const bus::AcceptResult& result, const std::string
     case bus::AcceptOutcome::kStored:
       body = "{\"status\":\"stored\",\"id\":" + json::Quote(event_id) + "}";
       return http::Response::Json(202, std::move(body));
+    case bus::AcceptOutcome::kQuarantined:
+      body = "{\"status\":\"quarantined\",\"id\":" + json::Quote(event_id) + "}";
+      return http::Response::Json(202, std::move(body));
     case bus::AcceptOutcome::kDuplicate:
       return http::Response::Json(200, "{\"status\":\"duplicate\"}");
     case bus::AcceptOutcome::kRejected:
@@ -131,8 +134,9 @@ void WebhookHandler::Handle(http::Request req, http::Respond respond) {
   sink_.Submit(std::move(batch), [this, id = std::move(id), respond = std::move(respond),
                                   start](std::vector<bus::AcceptResult> results) {
     const bus::AcceptResult& r = results.at(0);
-    const char* label = r.outcome == bus::AcceptOutcome::kStored      ? "stored"
-                        : r.outcome == bus::AcceptOutcome::kDuplicate ? "duplicate"
+    const char* label = r.outcome == bus::AcceptOutcome::kStored        ? "stored"
+                        : r.outcome == bus::AcceptOutcome::kQuarantined ? "quarantined"
+                        : r.outcome == bus::AcceptOutcome::kDuplicate   ? "duplicate"
                         : r.outcome == bus::AcceptOutcome::kRejected  ? "rejected"
                                                                        : "unavailable";
     requests_->Add({{"result", label}}).Increment();

@@ -70,7 +70,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, Clock& clock) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, base}, {kCfEvents, base},    {kCfDedup, dedup_opts},
       {kCfDeliveries, base},                      {kCfDlq, base},       {kCfResources, base},
-      {kCfArchive, base},                         {kCfQueues, base},
+      {kCfArchive, base},                         {kCfQueues, base},    {kCfQuarantine, base},
   };
   std::unique_ptr<Db> db(new Db());
   db->dir_ = dir;

@@ -168,6 +168,36 @@ Result<DlqEntry> DeliveryStore::GetDlq(std::string_view id) {
   return DlqEntry{std::string(id), std::move(v)};
 }
 
+Result<std::vector<DlqEntry>> DeliveryStore::ListQuarantine(std::string_view after, size_t limit) {
+  std::vector<DlqEntry> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.quarantine()));
+  if (after.empty()) {
+    it->SeekToFirst();
+  } else {
+    it->Seek(rocksdb::Slice(after.data(), after.size()));
+    if (it->Valid() && View(it->key()) == after) it->Next();
+  }
+  for (; it->Valid() && out.size() < limit; it->Next()) {
+    out.push_back({it->key().ToString(), it->value().ToString()});
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "quarantine list");
+  return out;
+}
+
+Result<DlqEntry> DeliveryStore::GetQuarantine(std::string_view id) {
+  std::string v;
+  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.quarantine(), rocksdb::Slice(id.data(), id.size()), &v);
+  if (s.IsNotFound()) return Status::NotFound("no quarantined event " + std::string(id));
+  if (!s.ok()) return FromRocks(s, "quarantine get");
+  return DlqEntry{std::string(id), std::move(v)};
+}
+
+Status DeliveryStore::DeleteQuarantine(std::string_view id) {
+  rocksdb::WriteBatch wb;
+  wb.Delete(db_.quarantine(), rocksdb::Slice(id.data(), id.size()));
+  return db_.WriteSynced(&wb);
+}
+
 Result<uint64_t> DeliveryStore::CountDlq() {
   uint64_t n = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.dlq()));

@@ -75,6 +75,11 @@ class DeliveryStore {
   Status StageRedrive(rocksdb::WriteBatch* wb, std::string_view target_key, uint64_t seq, int64_t now_ms,
                       std::string_view bus, std::string_view event_json, std::string_view dlq_id);
 
+  // The quarantine: events no normalization rule set could normalize (same id scheme as the DLQ).
+  Result<std::vector<DlqEntry>> ListQuarantine(std::string_view after, size_t limit);
+  Result<DlqEntry> GetQuarantine(std::string_view id);
+  Status DeleteQuarantine(std::string_view id);
+
   // Deletes logged events with seq < below_seq whose ingest time is before cutoff_ms.
   Result<uint64_t> TrimEvents(uint64_t below_seq, int64_t cutoff_ms);
 

@@ -206,6 +206,13 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
         wb.Put(db_.dedup(), item.idempotency_key, expiry);
       }
       const uint64_t s = seq++;
+      if (!item.quarantine_record.empty()) {
+        wb.Put(db_.quarantine(), DlqId(now_ms, s), item.quarantine_record);
+        out[i].kind = AppendOutcome::kQuarantined;
+        out[i].seq = s;
+        ++stored;
+        continue;
+      }
       EventRecord rec{item.ingest_ms ? item.ingest_ms : now_ms, item.bus, std::move(item.event_json)};
       wb.Put(db_.events(), SeqKey(s), EncodeEventRecord(rec));
       DeliveryRecord d;

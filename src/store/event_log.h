@@ -40,10 +40,13 @@ struct AppendItem {
   int64_t dedup_ttl_ms = 24 * 3600 * 1000LL;
   std::vector<std::string> target_keys;  // deliveries to create (format.h MakeTargetKey)
   int64_t ingest_ms = 0;
+  // Non-empty: the event could not be normalized. It is stored in the quarantine (with this
+  // record, JSON) instead of the log, still durably and still claiming its idempotency key.
+  std::string quarantine_record;
 };
 
 struct AppendOutcome {
-  enum Kind { kStored, kDuplicate, kFailed };
+  enum Kind { kStored, kQuarantined, kDuplicate, kFailed };
   Kind kind = kFailed;
   uint64_t seq = 0;   // for kStored
   std::string error;  // for kFailed

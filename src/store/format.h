@@ -9,6 +9,7 @@
 //   resources   key = kind '\0' name                     value = JSON text
 //   archive     key = archive '\0' time ms (8 BE) seq    value = event JSON
 //   queues      the built-in SQS-compatible queues; layout in queue/record.h
+//   quarantine  key = id (as dlq)                        value = quarantine record (JSON)
 //   default     "next_seq" and other metadata
 // A target key is "bus\x1frule\x1ftarget-id"; none of its parts may contain '\0' or '\x1f'.
 #pragma once
@@ -27,6 +28,7 @@ inline constexpr char kCfDlq[] = "dlq";
 inline constexpr char kCfResources[] = "resources";
 inline constexpr char kCfArchive[] = "archive";
 inline constexpr char kCfQueues[] = "queues";
+inline constexpr char kCfQuarantine[] = "quarantine";
 inline constexpr char kTargetKeySep = '\x1f';
 
 void PutFixed64BE(std::string* out, uint64_t v);
