@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "app/consume.h"
 #include "app/logging.h"
 #include "app/server_app.h"
 
@@ -80,6 +81,23 @@ int main(int argc, char** argv) {
   sd->add_option("--server", send.server, "Server URL (default from the config)");
   sd->add_option("--header", send.headers, "Extra header 'Name: value' (repeatable)");
 
+  // --- consume: the controlled-rate consumer of a built-in queue (app/consume.cc) ---
+  ConsumeArgs consume;
+  auto* cs = cli.add_subcommand("consume", "Feed a built-in queue's messages to a command at a controlled rate "
+                                           "(cxbridge consume QUEUE --rate 10/s -- COMMAND ARGS...)");
+  cs->add_option("queue", consume.queue, "Queue name")->required();
+  cs->add_option("command", consume.command, "Command and its arguments, after --")->required();
+  cs->add_option("--rate", consume.rate, "Messages per second at most: 50/s, 300/m, 10/h (default unlimited)");
+  cs->add_option("--concurrency", consume.concurrency, "Commands running at once, never two of one FIFO group (default 1)");
+  cs->add_option("--visibility-timeout", consume.visibility_timeout, "Seconds a received message stays hidden (default 30)");
+  cs->add_option("--timeout", consume.timeout, "Seconds a command may run before it is killed (default 30)");
+  cs->add_option("--max", consume.max_messages, "Stop after this many messages were handled");
+  cs->add_flag("--exit-when-empty", consume.exit_when_empty, "Stop when nothing is waiting");
+  cs->add_flag("--quiet", consume.quiet, "No throughput line");
+  cs->add_option("--config", consume.config_path, "Config file (server address)");
+  cs->add_option("--server", consume.server, "Server URL (default http://127.0.0.1:8088)");
+  // --- end consume ---
+
   CLI11_PARSE(cli, argc, argv);
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
@@ -90,6 +108,7 @@ int main(int argc, char** argv) {
     return RunDlqRedrive(dlq);
   }
   if (*sd) return RunSend(send);
+  if (*cs) return RunConsume(consume);
   if (*tg) {
     if (*tl) return RunTargetsList(targets);
     return RunTargetsPause(targets, tpause->parsed());

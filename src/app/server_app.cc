@@ -19,6 +19,8 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "ingest/webhook.h"
+#include "queue/service.h"
+#include "queue/sqs_handler.h"
 #include "store/db.h"
 #include "store/embedded.h"
 #include "store/event_log.h"
@@ -31,8 +33,10 @@ class FrontHandler : public http::Handler {
   http::Handler* webhooks = nullptr;
   http::Handler* admin = nullptr;
   http::Handler* api = nullptr;
+  http::Handler* sqs = nullptr;  // the built-in queues (X-Amz-Target: AmazonSQS.*)
   void Handle(http::Request req, http::Respond respond) override {
     if (req.path.starts_with("/webhooks/")) return webhooks->Handle(std::move(req), std::move(respond));
+    if (sqs && queue::SqsHandler::Serves(req)) return sqs->Handle(std::move(req), std::move(respond));
     if (req.Header("X-Amz-Target")) {
       if (api) return api->Handle(std::move(req), std::move(respond));
       return respond(http::Response::Error(404, "NotFound", "the EventBridge API is not enabled"));
@@ -52,6 +56,8 @@ struct ServerApp::Impl {
   std::unique_ptr<store::EmbeddedResourceStore> resources;
   std::unique_ptr<store::EmbeddedArchiveStore> archives;
   std::unique_ptr<store::DeliveryStore> deliveries;
+  std::unique_ptr<queue::QueueService> queues;
+  std::unique_ptr<queue::SqsHandler> sqs;
   std::unique_ptr<bus::Router> router;
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
@@ -112,6 +118,12 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.archives = std::make_unique<store::EmbeddedArchiveStore>(*m.db);
   m.deliveries = std::make_unique<store::DeliveryStore>(*m.db);
 
+  // Built-in queues: loaded before delivery recovery, since queue targets write to them.
+  m.queues = std::make_unique<queue::QueueService>(*m.db, m.clock, m.cfg.account, m.cfg.region);
+  CXB_RETURN_IF_ERROR(m.queues->Open());
+  m.queues->Start();
+  m.sqs = std::make_unique<queue::SqsHandler>(*m.queues);
+
   // Routing.
   m.router = std::make_unique<bus::Router>(m.cfg.account, m.cfg.region);
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(m.cfg.buses, m.cfg.rules));
@@ -125,6 +137,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   so.concurrency = m.cfg.target_concurrency;
   so.event_retention_ms = m.cfg.event_retention_seconds * 1000;
   deliver::TargetEnv env{m.client.get(), m.archives.get(), &m.clock, m.cfg.account, m.cfg.region};
+  env.queues = m.queues.get();
   m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
   m.scheduler->OnTable(m.router->table());
   m.router->OnChange([s = m.scheduler.get()](auto t) { s->OnTable(std::move(t)); });
@@ -162,6 +175,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.front.webhooks = m.webhooks.get();
   m.front.admin = m.admin.get();
   m.front.api = m.api.get();
+  m.front.sqs = m.sqs.get();
 
   http::ServerOptions ho;
   ho.address = m.cfg.address;
@@ -197,6 +211,7 @@ void ServerApp::Stop() {
   Impl& m = *impl_;
   if (!m.server) return;
   spdlog::info("shutting down: draining in-flight requests");
+  m.queues->Stop();  // answers parked long polls now, so the drain below does not wait for them
   m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
   m.api->Stop();
   m.scheduler->Stop(5000);

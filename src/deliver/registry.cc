@@ -12,6 +12,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewArchiveTargetKind());
   registry.Add(NewCommandTargetKind());
   registry.Add(NewNatsTargetKind());
+  registry.Add(NewQueueTargetKind());
 }
 
 Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,
@@ -20,7 +21,7 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
     if (k->Handles(def)) return k->Create(def, env);
   }
   return Status::NotFound("no target kind serves Arn '" + def.arn +
-                          "' (supported: http(s)://…, file://…, arn:aws:events:…:archive/…)");
+                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:archive/…)");
 }
 
 std::vector<std::string> TargetRegistry::names() const {
