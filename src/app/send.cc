@@ -19,7 +19,9 @@ std::string Str(const json::Value& o, const char* key, std::string def = "") {
   return v && v->is_string() ? v->as_string() : def;
 }
 
-// Adds the auth headers for `body` as the source's `auth:` section describes.
+}  // namespace
+
+// Declared in cli.h; also used by `cxbridge simulate` (src/genesys/simulate_command.h).
 Status Sign(const json::Value& auth, const std::string& body,
             std::vector<std::pair<std::string, std::string>>* headers) {
   const std::string scheme = Str(auth, "scheme");
@@ -81,8 +83,6 @@ Status Sign(const json::Value& auth, const std::string& body,
   }
   return Status::InvalidArgument("unknown auth scheme '" + scheme + "'");
 }
-
-}  // namespace
 
 int RunSend(const SendArgs& a) {
   auto cfg = config::LoadConfig(a.config_path);

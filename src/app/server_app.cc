@@ -3,6 +3,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <mutex>
@@ -16,6 +17,8 @@
 #include "common/secret.h"
 #include "deliver/dead_letters.h"
 #include "deliver/scheduler.h"
+#include "genesys/factory.h"
+#include "genesys/settings.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "ingest/webhook.h"
@@ -70,6 +73,35 @@ struct ServerApp::Impl {
   FrontHandler front;
   std::unique_ptr<http::Server> server;
   std::mutex reload_mu;
+
+  // --- genesys-notifications sources (src/genesys/factory.h); started after the accept path,
+  // stopped before it. Not reloaded: a change to them needs a restart. ---
+  std::vector<std::unique_ptr<genesys::NotificationSource>> genesys_sources;
+
+  static std::vector<config::SourceConfig> WebhookSources(const std::vector<config::SourceConfig>& all) {
+    std::vector<config::SourceConfig> out;
+    for (const auto& s : all)
+      if (!genesys::IsNotificationsSource(s.raw)) out.push_back(s);
+    return out;
+  }
+
+  Status StartGenesysSources() {
+    const auto buses = BusNames();
+    for (const auto& sc : cfg.sources) {
+      if (!genesys::IsNotificationsSource(sc.raw)) continue;
+      auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, *pipeline, clock);
+      if (!src.ok()) return src.status();
+      const json::Value* bus = sc.raw.Find("bus");
+      const std::string bus_name = bus != nullptr && bus->is_string() ? bus->as_string() : "default";
+      if (std::find(buses.begin(), buses.end(), bus_name) == buses.end()) {
+        return Status::InvalidArgument("source " + sc.name + " (line " + std::to_string(sc.line) + "): unknown bus " + bus_name);
+      }
+      CXB_RETURN_IF_ERROR((*src)->Start());
+      genesys_sources.push_back(std::move(*src));
+    }
+    return Status::Ok();
+  }
+  // --- end genesys-notifications sources ---
 
   std::vector<std::string> BusNames() const {
     std::vector<std::string> names;
@@ -161,7 +193,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.scheduler->Start();
 
   m.webhooks = std::make_unique<ingest::WebhookHandler>(*m.pipeline, m.clock, m.metrics);
-  CXB_RETURN_IF_ERROR(m.webhooks->Configure(m.cfg.sources, m.cfg.account, m.cfg.region, m.BusNames()));
+  CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(m.cfg.sources), m.cfg.account, m.cfg.region,
+                                            m.BusNames()));
+  CXB_RETURN_IF_ERROR(m.StartGenesysSources());
 
   admin::AdminDeps deps;
   deps.metrics = &m.metrics;
@@ -202,7 +236,8 @@ Status ServerApp::Reload() {
   auto c = config::LoadConfig(m.overrides.config_path);
   if (!c.ok()) return c.status();
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(c->buses, c->rules));
-  CXB_RETURN_IF_ERROR(m.webhooks->Configure(c->sources, m.cfg.account, m.cfg.region, m.BusNames()));
+  CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(c->sources), m.cfg.account, m.cfg.region,
+                                            m.BusNames()));
   spdlog::info("config reloaded: {} sources, {} rules", c->sources.size(), c->rules.size());
   return Status::Ok();
 }
@@ -211,6 +246,7 @@ void ServerApp::Stop() {
   Impl& m = *impl_;
   if (!m.server) return;
   spdlog::info("shutting down: draining in-flight requests");
+  for (auto& g : m.genesys_sources) g->Stop();  // genesys: their last events reach the log first
   m.queues->Stop();  // answers parked long polls now, so the drain below does not wait for them
   m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
   m.api->Stop();

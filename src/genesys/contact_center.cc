@@ -53,10 +53,14 @@ ContactCenter::ContactCenter(ContactCenterOptions options)
   }
   division_id_ = Uuid();
   for (auto& w : wrapup_codes_) w = Uuid();
-  for (int i = 0; i < opt_.queues; ++i) queue_ids_.push_back(Uuid());
+  opt_.queues = std::max<int>(opt_.queues, static_cast<int>(opt_.queue_ids.size()));
+  opt_.agents = std::max<int>(opt_.agents, static_cast<int>(opt_.agent_ids.size()));
+  for (int i = 0; i < opt_.queues; ++i) {
+    queue_ids_.push_back(i < static_cast<int>(opt_.queue_ids.size()) ? opt_.queue_ids[i] : Uuid());
+  }
   for (int i = 0; i < opt_.agents; ++i) {
     Agent a;
-    a.id = Uuid();
+    a.id = i < static_cast<int>(opt_.agent_ids.size()) ? opt_.agent_ids[i] : Uuid();
     a.name = std::string(kFirst[i % 10]) + " " + kLast[(i / 10 + i) % 10];
     agent_ids_.push_back(a.id);
     agents_.push_back(std::move(a));

@@ -38,6 +38,9 @@ struct ContactCenterOptions {
   bool snapshots = true;           // v2.routing.queues.{id}.conversations and v2.users.{id}.conversations
   uint64_t seed = 1;
   int64_t start_ms = 1'773'842'400'000;  // 2026-03-18T14:00:00Z
+  // Real ids to use (e.g. a genesys-notifications source's `ids:` lists, so its subscriptions
+  // match); the rest are generated from the seed.
+  std::vector<std::string> agent_ids, queue_ids;
 };
 
 struct SimFrame {

@@ -441,8 +441,9 @@ FakeGenesys::~FakeGenesys() { Stop(); }
 Status FakeGenesys::Start() {
   Impl& m = *impl_;
   boost::system::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), m.opt.port);
   m.acceptor.open(ep.protocol(), ec);
+  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) m.acceptor.bind(ep, ec);
   if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status::Unavailable("fake genesys: " + ec.message());

@@ -27,6 +27,7 @@
 namespace cxbridge::genesys {
 
 struct FakeGenesysOptions {
+  uint16_t port = 0;  // 0: any free port on 127.0.0.1
   std::string client_id = "fake-client-id";
   std::string client_secret = "fake-client-secret";
   int64_t token_lifetime_s = 86'400;
@@ -56,7 +57,7 @@ class FakeGenesys {
   explicit FakeGenesys(Clock& clock, FakeGenesysOptions options = {});
   ~FakeGenesys();
 
-  Status Start();  // binds 127.0.0.1:0
+  Status Start();  // binds 127.0.0.1:<options.port>
   void Stop();
   std::string base_url() const;  // "http://127.0.0.1:<port>" (login and API host alike)
 

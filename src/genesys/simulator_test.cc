@@ -9,6 +9,7 @@
 
 #include "common/encoding.h"
 #include "genesys/fake_genesys.h"
+#include "genesys/simulate_command.h"
 #include "genesys/source.h"
 #include "http/server.h"
 
@@ -184,6 +185,17 @@ TEST(SimulatorTest, PlaysIntoTheNotificationsSource) {
   EXPECT_EQ(sink.n.load(), static_cast<size_t>(published));
   source.Stop();
   fake.Stop();
+}
+
+TEST(SimulateCommandTest, ParsesDurations) {
+  EXPECT_EQ(*ParseDuration("90"), 90'000);
+  EXPECT_EQ(*ParseDuration("90s"), 90'000);
+  EXPECT_EQ(*ParseDuration("10m"), 600'000);
+  EXPECT_EQ(*ParseDuration("1.5h"), 5'400'000);
+  EXPECT_EQ(*ParseDuration("250ms"), 250);
+  EXPECT_FALSE(ParseDuration("ten").ok());
+  EXPECT_FALSE(ParseDuration("10d").ok());
+  EXPECT_FALSE(ParseDuration("-1").ok());
 }
 
 }  // namespace
