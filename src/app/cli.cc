@@ -156,15 +156,16 @@ int RunDlqList(const DlqArgs& a) {
   DlqAccess acc;
   if (!acc.Open(a.conn)) return 2;
   std::vector<std::string> entries;
+  const std::string base = a.quarantine ? "/admin/quarantine" : "/admin/dlq";
   if (acc.dl) {
-    auto page = acc.dl->List("", a.limit);
+    auto page = a.quarantine ? acc.store->ListQuarantine("", a.limit) : acc.dl->List("", a.limit);
     if (!page.ok()) {
       std::cerr << page.status().message() << "\n";
       return 2;
     }
     for (auto& e : *page) entries.push_back(e.json);
   } else {
-    auto body = acc.Call("GET", "/admin/dlq?limit=" + std::to_string(a.limit), "");
+    auto body = acc.Call("GET", base + "?limit=" + std::to_string(a.limit), "");
     if (!body) return 2;
     auto doc = json::Parse(*body);
     if (!doc.ok()) return 2;
@@ -177,7 +178,7 @@ int RunDlqList(const DlqArgs& a) {
       PrintEntry(e);
     }
   }
-  if (!a.json) std::cerr << entries.size() << " dead-lettered deliveries\n";
+  if (!a.json) std::cerr << entries.size() << (a.quarantine ? " quarantined events\n" : " dead-lettered deliveries\n");
   return 0;
 }
 
@@ -186,14 +187,14 @@ int RunDlqShow(const DlqArgs& a) {
   if (!acc.Open(a.conn)) return 2;
   std::string text;
   if (acc.dl) {
-    auto e = acc.dl->Show(a.id);
+    auto e = a.quarantine ? acc.store->GetQuarantine(a.id) : acc.dl->Show(a.id);
     if (!e.ok()) {
       std::cerr << e.status().message() << "\n";
       return 1;
     }
     text = e->json;
   } else {
-    auto body = acc.Call("GET", "/admin/dlq/" + a.id, "");
+    auto body = acc.Call("GET", std::string(a.quarantine ? "/admin/quarantine/" : "/admin/dlq/") + a.id, "");
     if (!body) return 1;
     text = *body;
   }
@@ -209,6 +210,10 @@ int RunDlqRedrive(const DlqArgs& a) {
   DlqAccess acc;
   if (!acc.Open(a.conn)) return 2;
   size_t ok = 0, failed = 0;
+  if (acc.dl && a.quarantine) {
+    std::cerr << "replaying the quarantine needs the running server (it normalizes and routes)\n";
+    return 2;
+  }
   if (acc.dl) {
     auto res = acc.dl->Redrive(a.ids, a.all);
     ok = res.redriven.size();
@@ -220,17 +225,18 @@ int RunDlqRedrive(const DlqArgs& a) {
     json::Value ids = json::Value::Array();
     for (auto& id : a.ids) ids.Push(json::Value::String(id));
     req.Set("ids", std::move(ids));
-    auto body = acc.Call("POST", "/admin/dlq/redrive", json::Serialize(req));
+    auto body = acc.Call("POST", a.quarantine ? "/admin/quarantine/replay" : "/admin/dlq/redrive",
+                         json::Serialize(req));
     if (!body) return 2;
     auto doc = json::Parse(*body);
     if (!doc.ok()) return 2;
-    ok = doc->Find("redriven")->items().size();
+    ok = doc->Find(a.quarantine ? "replayed" : "redriven")->items().size();
     for (const auto& f : doc->Find("failed")->items()) {
       ++failed;
       std::cerr << f.Find("id")->as_string() << ": " << f.Find("reason")->as_string() << "\n";
     }
   }
-  std::cout << "redriven " << ok << ", failed " << failed << "\n";
+  std::cout << (a.quarantine ? "replayed " : "redriven ") << ok << ", failed " << failed << "\n";
   return failed ? 1 : 0;
 }
 

@@ -23,6 +23,7 @@ struct Connection {
 
 struct DlqArgs {
   Connection conn;
+  bool quarantine = false;  // the quarantine instead of the dead-letter queue
   bool json = false;
   size_t limit = 100;
   std::string id;
@@ -31,7 +32,7 @@ struct DlqArgs {
 };
 int RunDlqList(const DlqArgs& a);
 int RunDlqShow(const DlqArgs& a);
-int RunDlqRedrive(const DlqArgs& a);
+int RunDlqRedrive(const DlqArgs& a);  // for the quarantine: replay (needs the running server)
 
 struct TargetsArgs {
   Connection conn;

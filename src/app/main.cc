@@ -31,27 +31,36 @@ int main(int argc, char** argv) {
   tp->add_option("--pattern", pat.pattern, "Pattern JSON or @path")->required();
   tp->add_option("--event", pat.event, "Event JSON or @path")->required();
 
+  // `dlq` and `quarantine` share their commands (list, show, redrive/replay).
   DlqArgs dlq;
-  auto* d = cli.add_subcommand("dlq", "Inspect and redrive the dead-letter queue");
-  d->require_subcommand(1);
-  auto add_common = [&](CLI::App* c) {
-    c->add_option("--config", dlq.conn.config_path, "Config file (server address, data folder, token)");
-    c->add_option("--data-dir", dlq.conn.data_dir, "Data folder (used directly when the server is stopped)");
-    c->add_option("--server", dlq.conn.server, "Server URL (default from the config)");
-    c->add_option("--token", dlq.conn.token, "Admin bearer token");
-    c->add_option("--token-env", dlq.conn.token_env, "Environment variable holding the admin token");
-    c->add_flag("--json", dlq.json, "Print raw JSON");
+  auto add_entry_commands = [&](CLI::App* d, bool quarantine) {
+    d->require_subcommand(1);
+    auto add_common = [&](CLI::App* c) {
+      c->add_option("--config", dlq.conn.config_path, "Config file (server address, data folder, token)");
+      c->add_option("--data-dir", dlq.conn.data_dir, "Data folder (used directly when the server is stopped)");
+      c->add_option("--server", dlq.conn.server, "Server URL (default from the config)");
+      c->add_option("--token", dlq.conn.token, "Admin bearer token");
+      c->add_option("--token-env", dlq.conn.token_env, "Environment variable holding the admin token");
+      c->add_flag("--json", dlq.json, "Print raw JSON");
+      c->callback([&dlq, quarantine] { dlq.quarantine = quarantine; });
+    };
+    auto* dl = d->add_subcommand("list", quarantine ? "List quarantined events" : "List dead-lettered deliveries");
+    add_common(dl);
+    dl->add_option("--limit", dlq.limit, "At most this many");
+    auto* ds = d->add_subcommand("show", "Show one entry");
+    add_common(ds);
+    ds->add_option("id", dlq.id, "Entry id")->required();
+    auto* dr = d->add_subcommand(quarantine ? "replay" : "redrive",
+                                 quarantine ? "Normalize again with the current rules and accept"
+                                            : "Deliver entries again (attempts reset)");
+    add_common(dr);
+    dr->add_option("ids", dlq.ids, "Entry ids");
+    dr->add_flag("--all", dlq.all, "Every entry");
   };
-  auto* dl = d->add_subcommand("list", "List dead-lettered deliveries");
-  add_common(dl);
-  dl->add_option("--limit", dlq.limit, "At most this many");
-  auto* ds = d->add_subcommand("show", "Show one entry");
-  add_common(ds);
-  ds->add_option("id", dlq.id, "Entry id")->required();
-  auto* dr = d->add_subcommand("redrive", "Deliver entries again (attempts reset)");
-  add_common(dr);
-  dr->add_option("ids", dlq.ids, "Entry ids");
-  dr->add_flag("--all", dlq.all, "Every entry");
+  auto* d = cli.add_subcommand("dlq", "Inspect and redrive the dead-letter queue");
+  add_entry_commands(d, false);
+  auto* qr = cli.add_subcommand("quarantine", "Inspect and replay events that could not be normalized");
+  add_entry_commands(qr, true);
 
   TargetsArgs targets;
   auto* tg = cli.add_subcommand("targets", "Inspect, pause and resume delivery targets (running server)");
@@ -128,9 +137,10 @@ int main(int argc, char** argv) {
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
   if (*tp) return RunTestPattern(pat);
-  if (*d) {
-    if (*dl) return RunDlqList(dlq);
-    if (*ds) return RunDlqShow(dlq);
+  for (CLI::App* group : {d, qr}) {
+    if (!group->parsed()) continue;
+    if (group->get_subcommand("list")->parsed()) return RunDlqList(dlq);
+    if (group->get_subcommand("show")->parsed()) return RunDlqShow(dlq);
     return RunDlqRedrive(dlq);
   }
   if (*sd) return RunSend(send);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <mutex>
 
 #include "admin/admin.h"
@@ -27,6 +28,7 @@
 #include "store/db.h"
 #include "store/embedded.h"
 #include "store/event_log.h"
+#include "transform/normalizer.h"
 
 namespace cxbridge::app {
 
@@ -73,6 +75,83 @@ struct ServerApp::Impl {
   FrontHandler front;
   std::unique_ptr<http::Server> server;
   std::mutex reload_mu;
+
+  // Schema normalization: the compiled `schemas:` rule sets, swapped whole on reload.
+  std::atomic<std::shared_ptr<const transform::Normalizer>> normalizer;
+
+  static Result<std::shared_ptr<const transform::Normalizer>> CompileSchemas(const json::Value& schemas) {
+    if (schemas.is_null()) return std::shared_ptr<const transform::Normalizer>();
+    auto n = transform::CompileNormalizer(schemas);
+    if (!n.ok()) return Status::InvalidArgument("schemas: " + n.status().message());
+    return *n;
+  }
+
+  // The pipeline's normalize stage. False (with the reason) quarantines the event.
+  bool Normalize(bus::IncomingEvent* e, std::string* reason) {
+    auto n = normalizer.load();
+    if (!n) return true;
+    auto doc = json::Parse(e->event_json);
+    if (!doc.ok()) return true;  // built by our own envelope; cannot happen, route it as it is
+    transform::NormalizeResult r = transform::Normalize(*n, &*doc);
+    if (r.outcome == transform::NormalizeOutcome::kQuarantine) {
+      *reason = r.reason;
+      return false;
+    }
+    if (r.outcome == transform::NormalizeOutcome::kNormalized) e->event_json = json::Serialize(*doc);
+    return true;
+  }
+
+  // Replays quarantined events: each is normalized again with the current rules; those that now
+  // pass are accepted (durably, then delivered) and leave the quarantine.
+  std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::string>>> ReplayQuarantine(
+      const std::vector<std::string>& ids, bool all) {
+    std::vector<std::string> todo = ids, ok;
+    std::vector<std::pair<std::string, std::string>> failed;
+    if (all) {
+      todo.clear();
+      std::string after;
+      for (;;) {
+        auto page = deliveries->ListQuarantine(after, 1000);
+        if (!page.ok() || page->empty()) break;
+        for (auto& e : *page) todo.push_back(e.id);
+        after = page->back().id;
+      }
+    }
+    for (const auto& id : todo) {
+      auto entry = deliveries->GetQuarantine(id);
+      auto doc = entry.ok() ? json::Parse(entry->json) : Result<json::Value>(entry.status());
+      const json::Value* ev = doc.ok() ? doc->Find("event") : nullptr;
+      if (!ev || !ev->is_object()) {
+        failed.emplace_back(id, doc.ok() ? "entry has no event" : doc.status().message());
+        continue;
+      }
+      bus::IncomingEvent e;
+      const json::Value* b = doc->Find("bus");
+      e.bus = b && b->is_string() ? b->as_string() : "default";
+      e.event_json = json::Serialize(*ev);
+      std::string reason;
+      bus::IncomingEvent probe = e;
+      if (!Normalize(&probe, &reason)) {
+        failed.emplace_back(id, "still fails normalization: " + reason);
+        continue;
+      }
+      std::promise<bus::AcceptResult> p;
+      pipeline->Submit({std::move(e)}, [&p](std::vector<bus::AcceptResult> r) { p.set_value(r.at(0)); });
+      bus::AcceptResult r = p.get_future().get();
+      if (r.outcome != bus::AcceptOutcome::kStored) {
+        failed.emplace_back(id, r.reason.empty() ? "not stored" : r.reason);
+        continue;
+      }
+      Status st = deliveries->DeleteQuarantine(id);
+      if (!st.ok()) {
+        // Accepted but still listed: a second replay would deliver it twice; say so.
+        failed.emplace_back(id, "replayed, but not removed from the quarantine: " + st.message());
+        continue;
+      }
+      ok.push_back(id);
+    }
+    return {ok, failed};
+  }
 
   // --- genesys-notifications sources (src/genesys/factory.h); started after the accept path,
   // stopped before it. Not reloaded: a change to them needs a restart. ---
@@ -180,6 +259,12 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.pipeline = std::make_unique<bus::Pipeline>(*m.router, *m.log, m.clock, m.metrics,
                                                bus::Pipeline::Options{m.cfg.dedup_ttl_seconds * 1000});
   m.pipeline->SetOnStored([s = m.scheduler.get()](std::vector<bus::StoredEvent> e) { s->Enqueue(std::move(e)); });
+  {
+    auto n = Impl::CompileSchemas(m.cfg.schemas);
+    if (!n.ok()) return n.status();
+    m.normalizer.store(*n);
+    m.pipeline->SetNormalizer([&m](bus::IncomingEvent* e, std::string* reason) { return m.Normalize(e, reason); });
+  }
 
   // The EventBridge API: its rules join the router before pending deliveries are recovered (so
   // they find their targets) and before the first event is accepted.
@@ -202,6 +287,10 @@ Status ServerApp::Start(const ServeOverrides& o) {
   deps.log = m.log.get();
   deps.dead_letters = m.dead_letters.get();
   deps.scheduler = m.scheduler.get();
+  deps.store = m.deliveries.get();
+  deps.quarantine_replay = [&m](const std::vector<std::string>& ids, bool all) {
+    return m.ReplayQuarantine(ids, all);
+  };
   deps.token = token;
   if (!o.config_path.empty()) deps.reload = [this] { return Reload(); };
   m.admin = std::make_unique<admin::AdminHandler>(std::move(deps));
@@ -235,7 +324,10 @@ Status ServerApp::Reload() {
   if (m.overrides.config_path.empty()) return Status::FailedPrecondition("started without a config file");
   auto c = config::LoadConfig(m.overrides.config_path);
   if (!c.ok()) return c.status();
+  auto schemas = Impl::CompileSchemas(c->schemas);
+  if (!schemas.ok()) return schemas.status();  // validated before anything changes
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(c->buses, c->rules));
+  m.normalizer.store(*schemas);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(c->sources), m.cfg.account, m.cfg.region,
                                             m.BusNames()));
   spdlog::info("config reloaded: {} sources, {} rules", c->sources.size(), c->rules.size());
