@@ -1,4 +1,4 @@
-// The cxbridge command line: serve, send, dlq, test-pattern, simulate.
+// The cxbridge command line: serve, send, dlq, test-pattern, simulate, genesys.
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -9,6 +9,7 @@
 #include "app/consume.h"
 #include "app/logging.h"
 #include "app/server_app.h"
+#include "genesys/setup.h"
 #include "genesys/simulate_command.h"
 
 int main(int argc, char** argv) {
@@ -133,6 +134,27 @@ int main(int argc, char** argv) {
   sm->add_option("--concurrency", sim.concurrency, "Requests in flight at most (default 32)");
   // --- end simulate ---
 
+  // --- genesys: set Genesys Cloud up from the config (src/genesys/setup.h) ---
+  cxbridge::genesys::GenesysCommandArgs gen;
+  auto* gn = cli.add_subcommand("genesys", "Validate and set up Genesys Cloud from a genesys-notifications source");
+  gn->require_subcommand(1);
+  auto add_gen_common = [&](CLI::App* c) {
+    c->add_option("--config", gen.config_path, "Config file")->required();
+    c->add_option("--source", gen.source, "A genesys-notifications source (credentials, hosts, topics)")->required();
+  };
+  auto* gcheck = gn->add_subcommand("check", "Check credentials and list the topics Genesys would reject, and why");
+  add_gen_common(gcheck);
+  auto* geb = gn->add_subcommand("setup-eventbridge", "Create/update the amazon-eventbridge-source integration "
+                                                      "(dry run unless --apply) and print the AWS side");
+  add_gen_common(geb);
+  geb->add_flag("--apply", gen.apply, "Make the changes (default: show them)");
+  geb->add_option("--aws-account", gen.aws_account_id, "AWS account id (default: the source's eventbridge.aws_account_id)");
+  geb->add_option("--aws-region", gen.aws_region, "AWS region (default: eventbridge.aws_region, else the server's)");
+  geb->add_option("--suffix", gen.suffix, "Partner event source suffix (default: eventbridge.suffix)");
+  geb->add_option("--name", gen.name, "Integration name (default: eventbridge.name or 'cxbridge EventBridge')");
+  geb->add_option("--topic", gen.topics, "Event filter topic pattern, repeatable (default: eventbridge.topics, else the source's topics)");
+  // --- end genesys ---
+
   CLI11_PARSE(cli, argc, argv);
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
@@ -144,6 +166,10 @@ int main(int argc, char** argv) {
     return RunDlqRedrive(dlq);
   }
   if (*sd) return RunSend(send);
+  if (*gn) {  // genesys
+    if (*gcheck) return cxbridge::genesys::RunGenesysCheck(gen, std::cout, std::cerr);
+    return cxbridge::genesys::RunSetupEventBridge(gen, std::cout, std::cerr);
+  }
   if (*sm) {  // simulate
     return cxbridge::genesys::RunSimulateCommand(sim, [](const cxbridge::json::Value& auth) {
       return cxbridge::Result<cxbridge::genesys::Signer>(cxbridge::genesys::Signer(

@@ -21,6 +21,7 @@
 #include "common/encoding.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "genesys/fake_integrations.h"
 #include "genesys/topics.h"
 
 namespace cxbridge::genesys {
@@ -53,7 +54,7 @@ struct FakeChannel {
 };
 
 struct Fault {
-  std::string prefix;
+  std::string prefix, method;
   int count = 0;
   int status = 429;
   int retry_after_s = 1;
@@ -84,6 +85,7 @@ struct FakeGenesys::Impl {
   bool answer_pings = true;
   bool heartbeats = true;
   FakeGenesysCounts counts;
+  FakeIntegrations integrations;
   int next_id = 1;
 
   template <class F>
@@ -338,7 +340,7 @@ struct FakeGenesys::Impl {
     const std::string path = target.substr(0, q);
     const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
     for (auto& f : faults) {
-      if (f.count > 0 && path.starts_with(f.prefix)) {
+      if (f.count > 0 && path.starts_with(f.prefix) && (f.method.empty() || f.method == req.method_string())) {
         --f.count;
         counts.rate_limited++;
         Res r = Error(req, f.status, f.status == 429 ? "too.many.requests" : "injected", "injected failure");
@@ -364,6 +366,9 @@ struct FakeGenesys::Impl {
       if (slash == std::string::npos && method == "HEAD") return Reply(req, 200, "");
       if (rest.substr(slash + 1) == "subscriptions") return Subscriptions(req, it->second, query);
     }
+    int status = 0;
+    std::string body;
+    if (integrations.Handle(method, path, query, req.body(), &status, &body)) return Reply(req, status, body);
     return Error(req, 404, "not.found", "no route " + method + " " + path);
   }
 
@@ -471,8 +476,9 @@ void FakeGenesys::Stop() {
 
 std::string FakeGenesys::base_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
 
-void FakeGenesys::FailNext(const std::string& path_prefix, int count, int status, int retry_after_s) {
-  impl_->Run([&] { impl_->faults.push_back({path_prefix, count, status, retry_after_s}); });
+void FakeGenesys::FailNext(const std::string& path_prefix, int count, int status, int retry_after_s,
+                           const std::string& method) {
+  impl_->Run([&] { impl_->faults.push_back({path_prefix, method, count, status, retry_after_s}); });
 }
 
 void FakeGenesys::RejectTopics(const std::string& prefix, const std::string& reason, const std::string& permission) {
@@ -566,6 +572,23 @@ std::vector<std::string> FakeGenesys::subscriptions() const {
     for (const auto& [id, ch] : impl_->channels) out.insert(out.end(), ch.subscriptions.begin(), ch.subscriptions.end());
     return out;
   });
+}
+
+std::vector<std::string> FakeGenesys::integrations() const {
+  return impl_->Run([&] {
+    std::vector<std::string> out;
+    for (const auto& [id, i] : impl_->integrations.integrations()) {
+      out.push_back(json::Serialize(json::Value::Object({{"id", json::Value::String(i.id)},
+                                                         {"type", json::Value::String(i.type)},
+                                                         {"intendedState", json::Value::String(i.intended_state)},
+                                                         {"config", i.config}})));
+    }
+    return out;
+  });
+}
+
+int FakeGenesys::integration_writes() const {
+  return impl_->Run([&] { return impl_->integrations.writes(); });
 }
 
 }  // namespace cxbridge::genesys

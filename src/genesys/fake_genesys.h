@@ -7,6 +7,7 @@
 //        (≤1000 topics, else 400; listing {entities:[{id, state, rejectionReason,
 //        missingPermissions}]}; subscribing extends the channel's life by channel_lifetime)
 //   HEAD /api/v2/notifications/channels/{id}
+//   the organization and Integrations API of the EventBridge setup (fake_integrations.h)
 //   GET  /channels/{id} upgraded to a WebSocket: heartbeats every heartbeat_ms, {"message":"ping"}
 //        → pong, frames for the channel's (expanded combined) topics; a second socket on a channel
 //        becomes the channel's socket and the first is closed after its queued frames.
@@ -61,9 +62,11 @@ class FakeGenesys {
   void Stop();
   std::string base_url() const;  // "http://127.0.0.1:<port>" (login and API host alike)
 
-  // The next `count` requests whose path starts with `path_prefix` are answered `status` (with
-  // Retry-After: retry_after_s when ≥ 0) instead of being served.
-  void FailNext(const std::string& path_prefix, int count, int status, int retry_after_s);
+  // The next `count` requests whose path starts with `path_prefix` (and whose method is `method`,
+  // when given) are answered `status` (with Retry-After: retry_after_s when ≥ 0) instead of being
+  // served.
+  void FailNext(const std::string& path_prefix, int count, int status, int retry_after_s,
+                const std::string& method = "");
   // Subscriptions whose topic starts with `prefix` are Rejected with the reason and permission.
   void RejectTopics(const std::string& prefix, const std::string& reason, const std::string& permission);
   // Sends a notification frame {topicName, version "2", eventBody, metadata.CorrelationId} to
@@ -84,6 +87,10 @@ class FakeGenesys {
   FakeGenesysCounts counts() const;
   // Topic ids currently subscribed on all channels.
   std::vector<std::string> subscriptions() const;
+  // The integrations (fake_integrations.h): {id, type, intendedState, config} as JSON text each,
+  // and how many calls changed one.
+  std::vector<std::string> integrations() const;
+  int integration_writes() const;
 
   struct Impl;
 

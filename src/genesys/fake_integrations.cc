@@ -1,0 +1,100 @@
+#include "genesys/fake_integrations.h"
+
+#include "common/ids.h"
+
+namespace cxbridge::genesys {
+
+std::string FakeIntegrations::Render(const Integration& i) const {
+  const json::Value* name = i.config.Find("name");
+  return json::Serialize(json::Value::Object({
+      {"id", json::Value::String(i.id)},
+      {"name", name ? *name : json::Value::String(i.type)},
+      {"integrationType", json::Value::Object({{"id", json::Value::String(i.type)}})},
+      {"intendedState", json::Value::String(i.intended_state)},
+  }));
+}
+
+bool FakeIntegrations::Handle(const std::string& method, const std::string& path, const std::string& query,
+                              const std::string& body, int* status, std::string* out) {
+  auto error = [&](int st, const std::string& msg) {
+    *status = st;
+    *out = "{\"message\":" + json::Quote(msg) + ",\"status\":" + std::to_string(st) + "}";
+    return true;
+  };
+  if (path == "/api/v2/organizations/me" && method == "GET") {
+    *status = 200;
+    *out = std::string("{\"id\":\"") + kOrgId + "\",\"name\":\"Fake Org\",\"thirdPartyOrgName\":\"fakeorg\"}";
+    return true;
+  }
+  const std::string kBase = "/api/v2/integrations";
+  if (path == kBase && method == "GET") {
+    std::string entities;
+    for (const auto& [id, i] : integrations_) entities += (entities.empty() ? "" : ",") + Render(i);
+    *status = 200;
+    *out = "{\"entities\":[" + entities + "],\"pageNumber\":1,\"pageCount\":1,\"total\":" +
+           std::to_string(integrations_.size()) + "}";
+    return true;
+  }
+  auto doc = body.empty() ? Result<json::Value>(json::Value::Object()) : json::Parse(body);
+  if (!doc.ok()) return error(400, "body is not JSON");
+  if (path == kBase && method == "POST") {
+    const json::Value* type = doc->FindPath("integrationType.id");
+    if (type == nullptr || !type->is_string()) return error(400, "integrationType.id is required");
+    Integration i;
+    i.id = "int-" + std::to_string(next_++);
+    i.type = type->as_string();
+    i.config = json::Value::Object({{"name", json::Value::String(i.type)}, {"properties", json::Value::Object()},
+                                    {"advanced", json::Value::Object()}, {"notes", json::Value::String("")},
+                                    {"credentials", json::Value::Object()}});
+    ++writes_;
+    *status = 200;
+    *out = Render(i);
+    integrations_[i.id] = std::move(i);
+    return true;
+  }
+  if (!path.starts_with(kBase + "/")) return false;
+  std::string rest = path.substr(kBase.size() + 1);
+  const size_t slash = rest.find('/');
+  const std::string id = rest.substr(0, slash);
+  const std::string sub = slash == std::string::npos ? "" : rest.substr(slash);
+  auto it = integrations_.find(id);
+  if (it == integrations_.end()) return id == "actions" ? false : error(404, "integration " + id + " not found");
+  Integration& i = it->second;
+  if (sub.empty() && method == "PATCH") {
+    const json::Value* st = doc->Find("intendedState");
+    if (st == nullptr || !st->is_string()) return error(400, "intendedState is required");
+    if (i.intended_state != st->as_string()) ++writes_;
+    i.intended_state = st->as_string();
+    *status = 200;
+    *out = Render(i);
+    return true;
+  }
+  if (sub == "/config/current" && method == "GET") {
+    json::Value c = i.config;
+    c.Set("version", json::Value::Int(i.version));
+    *status = 200;
+    *out = json::Serialize(c);
+    return true;
+  }
+  if (sub == "/config/current" && method == "PUT") {
+    int64_t version = 0;
+    const json::Value* v = doc->Find("version");
+    if (v == nullptr || !v->as_int64(&version) || version != i.version) {
+      return error(409, "version mismatch: current is " + std::to_string(i.version));
+    }
+    json::Value c = *doc;
+    c.Erase("version");
+    i.config = std::move(c);
+    ++i.version;
+    ++writes_;
+    json::Value answer = i.config;
+    answer.Set("version", json::Value::Int(i.version));
+    *status = 200;
+    *out = json::Serialize(answer);
+    return true;
+  }
+  (void)query;
+  return false;
+}
+
+}  // namespace cxbridge::genesys

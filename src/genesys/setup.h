@@ -1,0 +1,35 @@
+// `cxbridge genesys check | setup-eventbridge`: validate and set up Genesys Cloud from the config
+// file, reproducibly. Both use the credentials and hosts of a `genesys-notifications` source.
+//
+//   check              fetches a token (credentials), plans the source's subscriptions (limits),
+//                      and probes them on a scratch channel: each topic Genesys would reject is
+//                      listed with the reason and the missing permissions. The probe's
+//                      subscriptions are deleted afterwards. Exit 0 all permitted, 1 otherwise.
+//   setup-eventbridge  creates or updates the `amazon-eventbridge-source` integration (config
+//                      with version handling and 409 retry, then enable), idempotently, and
+//                      prints the AWS side to run. Dry run unless `apply`: only GETs are made.
+//                      Settings come from flags, else from the source's `eventbridge:` mapping:
+//                        eventbridge: {aws_account_id: "123456789012", aws_region: us-east-1,
+//                                      suffix: cxbridge-prod, name: cxbridge EventBridge,
+//                                      topics: [v2.detail.events.conversation.{id}.acw, ...]}
+//                      (topics default to the source's topic patterns).
+// Output goes to `out` (results) and `err` (problems). Not used on the data path.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace cxbridge::genesys {
+
+struct GenesysCommandArgs {
+  std::string config_path, source;
+  bool apply = false;
+  std::string aws_account_id, aws_region, suffix, name;
+  std::vector<std::string> topics;
+};
+
+int RunGenesysCheck(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
+int RunSetupEventBridge(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace cxbridge::genesys
