@@ -4,6 +4,7 @@
 
 #include "common/ids.h"
 #include "common/json.h"
+#include "store/format.h"
 
 namespace cxbridge::bus {
 
@@ -45,13 +46,16 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
   for (size_t i = 0; i < events.size(); ++i) {
     IncomingEvent& e = events[i];
     // 1. normalize
-    std::string quarantine;
+    std::string quarantine, quarantine_id;
     if (normalizer_) {
       std::string original = e.event_json;
       std::string reason;
       if (!normalizer_(&e, &reason)) {
         json::Value rec = json::Value::Object();
-        rec.Set("id", json::Value::String(e.id));
+        // Time-ordered and unique: listing shows the oldest first.
+        quarantine_id = store::DlqId(now_ms, 0).substr(0, 13) + "-" + NewUuid4();
+        rec.Set("id", json::Value::String(quarantine_id));
+        rec.Set("eventId", json::Value::String(e.id));
         rec.Set("time", json::Value::String(FormatRfc3339Millis(now_ms)));
         rec.Set("reason", json::Value::String(reason));
         rec.Set("bus", json::Value::String(e.bus));
@@ -79,6 +83,7 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
     item.dedup_ttl_ms = options_.dedup_ttl_ms;
     item.ingest_ms = now_ms;
     item.quarantine_record = std::move(quarantine);
+    item.quarantine_id = std::move(quarantine_id);
     item.target_keys.reserve(targets.size());
     for (const auto& t : targets) item.target_keys.push_back(t->key);
     items.push_back(std::move(item));

@@ -207,7 +207,7 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
       }
       const uint64_t s = seq++;
       if (!item.quarantine_record.empty()) {
-        wb.Put(db_.quarantine(), DlqId(now_ms, s), item.quarantine_record);
+        wb.Put(db_.quarantine(), item.quarantine_id, item.quarantine_record);
         out[i].kind = AppendOutcome::kQuarantined;
         out[i].seq = s;
         ++stored;

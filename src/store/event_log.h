@@ -43,6 +43,7 @@ struct AppendItem {
   // Non-empty: the event could not be normalized. It is stored in the quarantine (with this
   // record, JSON) instead of the log, still durably and still claiming its idempotency key.
   std::string quarantine_record;
+  std::string quarantine_id;  // its key in the quarantine (time-ordered, unique)
 };
 
 struct AppendOutcome {
