@@ -546,6 +546,15 @@ void FakeGenesys::DeleteChannels() {
   });
 }
 
+void FakeGenesys::SetDirectory(std::vector<std::string> queues, std::vector<std::string> users,
+                               std::map<std::string, std::vector<std::string>> groups) {
+  impl_->Run([&] {
+    impl_->integrations.queues = std::move(queues);
+    impl_->integrations.users = std::move(users);
+    impl_->integrations.groups = std::move(groups);
+  });
+}
+
 void FakeGenesys::RevokeTokens() {
   impl_->Run([&] { impl_->tokens.clear(); });
 }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,6 +82,9 @@ class FakeGenesys {
   // Forgets all channels (their sockets are dropped), as when Genesys removes them.
   void DeleteChannels();
   void RevokeTokens();
+  // The directory served for id discovery.
+  void SetDirectory(std::vector<std::string> queues, std::vector<std::string> users,
+                    std::map<std::string, std::vector<std::string>> groups);
   void SetAnswerPings(bool answer);
   void SetHeartbeats(bool send);
 

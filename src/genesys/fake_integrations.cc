@@ -1,5 +1,8 @@
 #include "genesys/fake_integrations.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "common/ids.h"
 
 namespace cxbridge::genesys {
@@ -14,6 +17,23 @@ std::string FakeIntegrations::Render(const Integration& i) const {
   }));
 }
 
+std::string FakeIntegrations::Page(const std::vector<std::string>& ids, const std::string& query) {
+  auto param = [&](const std::string& name, int def) {
+    size_t at = query.find(name + "=");
+    return at == std::string::npos ? def : std::max(1, std::atoi(query.c_str() + at + name.size() + 1));
+  };
+  const int size = param("pageSize", 25), number = param("pageNumber", 1);
+  const int count = static_cast<int>(ids.size());
+  const int pages = count == 0 ? 0 : (count + size - 1) / size;
+  std::string entities;
+  for (int i = (number - 1) * size; i < std::min(count, number * size); ++i) {
+    entities += (entities.empty() ? "" : ",") + std::string("{\"id\":\"") + ids[i] + "\",\"name\":\"n" +
+                std::to_string(i) + "\"}";
+  }
+  return "{\"entities\":[" + entities + "],\"pageSize\":" + std::to_string(size) + ",\"pageNumber\":" +
+         std::to_string(number) + ",\"total\":" + std::to_string(count) + ",\"pageCount\":" + std::to_string(pages) + "}";
+}
+
 bool FakeIntegrations::Handle(const std::string& method, const std::string& path, const std::string& query,
                               const std::string& body, int* status, std::string* out) {
   auto error = [&](int st, const std::string& msg) {
@@ -24,6 +44,18 @@ bool FakeIntegrations::Handle(const std::string& method, const std::string& path
   if (path == "/api/v2/organizations/me" && method == "GET") {
     *status = 200;
     *out = std::string("{\"id\":\"") + kOrgId + "\",\"name\":\"Fake Org\",\"thirdPartyOrgName\":\"fakeorg\"}";
+    return true;
+  }
+  if (method == "GET" && (path == "/api/v2/routing/queues" || path == "/api/v2/users")) {
+    *status = 200;
+    *out = Page(path == "/api/v2/users" ? users : queues, query);
+    return true;
+  }
+  if (method == "GET" && path.starts_with("/api/v2/groups/") && path.ends_with("/members")) {
+    auto g = groups.find(path.substr(15, path.size() - 15 - 8));
+    if (g == groups.end()) return error(404, "group not found");
+    *status = 200;
+    *out = Page(g->second, query);
     return true;
   }
   const std::string kBase = "/api/v2/integrations";
@@ -93,7 +125,6 @@ bool FakeIntegrations::Handle(const std::string& method, const std::string& path
     *out = json::Serialize(answer);
     return true;
   }
-  (void)query;
   return false;
 }
 

@@ -8,11 +8,14 @@
 //   GET   /api/v2/integrations/{id}/config/current       → {name,version,properties,advanced,notes,credentials}
 //   PUT   /api/v2/integrations/{id}/config/current       409 unless `version` is the current one
 //   PATCH /api/v2/integrations/{id}                      {intendedState}
+// and the directory the notification source discovers ids from (paged, pageSize/pageNumber):
+//   GET   /api/v2/routing/queues, /api/v2/users, /api/v2/groups/{id}/members
 // Thread-safety: used only on FakeGenesys's I/O thread.
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 
@@ -32,10 +35,14 @@ class FakeIntegrations {
     json::Value config = json::Value::Object();  // {name, properties, advanced, notes, credentials}
   };
   const std::map<std::string, Integration>& integrations() const { return integrations_; }
+
+  std::vector<std::string> queues, users;
+  std::map<std::string, std::vector<std::string>> groups;  // group id → member user ids
   int writes() const { return writes_; }  // POST/PUT/PATCH calls that changed something
 
  private:
   std::string Render(const Integration& i) const;
+  static std::string Page(const std::vector<std::string>& ids, const std::string& query);
   std::map<std::string, Integration> integrations_;
   int next_ = 1;
   int writes_ = 0;

@@ -105,7 +105,22 @@ Result<NotificationsSettings> ParseNotificationsSettings(const std::string& name
   if (const json::Value* ids = raw.Find("ids"); ids != nullptr) {
     if (!ids->is_object()) return Status::InvalidArgument("ids must map a list name to a list of ids");
     for (const auto& [list, v] : ids->members()) {
-      if (!v.is_array()) return Status::InvalidArgument("ids." + list + " must be a list of ids");
+      if (const json::Value* d = v.is_object() ? v.Find("discover") : nullptr; d != nullptr) {
+        IdDiscovery disc{list, ""};
+        if (d->is_string() && d->as_string() == "all" && (list == "queues" || list == "users")) {
+          disc.path = list == "queues" ? "/api/v2/routing/queues" : "/api/v2/users";
+        } else if (d->is_object() && d->Find("group") && d->Find("group")->is_string() &&
+                   !d->Find("group")->as_string().empty()) {
+          disc.path = "/api/v2/groups/" + d->Find("group")->as_string() + "/members";
+        } else {
+          return Status::InvalidArgument("ids." + list +
+                                         ".discover must be all (for queues or users) or {group: <id>}");
+        }
+        s.ids[list];  // filled when the source starts
+        s.discover.push_back(std::move(disc));
+        continue;
+      }
+      if (!v.is_array()) return Status::InvalidArgument("ids." + list + " must be a list of ids or {discover: ...}");
       auto& out = s.ids[list];
       for (const auto& id : v.items()) {
         if (!id.is_string() || id.as_string().empty() ||

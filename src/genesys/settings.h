@@ -11,8 +11,8 @@
 //     client_id: {env: GENESYS_CLIENT_ID}        # secret spec (common/secret.h) or plain string
 //     client_secret: {file: /run/secrets/genesys}
 //     ids:
-//       queues: [8f4e2a1c-3b5d-4c6e-8a9f-0b1c2d3e4f5a]
-//       users: [d4c3b2a1-9e8f-4a7b-8c6d-5e4f3a2b1c0d]
+//       queues: [8f4e2a1c-3b5d-4c6e-8a9f-0b1c2d3e4f5a]   # or {discover: all}
+//       users: [d4c3b2a1-9e8f-4a7b-8c6d-5e4f3a2b1c0d]    # or {discover: all} / {discover: {group: <id>}}
 //     topics:
 //       - v2.users.{id}.presence              # {id} ← the list named by the segment before it
 //       - v2.users.{id}.routingStatus         #        ("users", "queues", ...)
@@ -47,6 +47,15 @@ namespace cxbridge::genesys {
 
 inline constexpr std::string_view kSourceType = "genesys-notifications";
 
+// An id list filled from the API when the source starts (instead of listed in the config):
+//   ids: {queues: {discover: all}}              GET /api/v2/routing/queues (every page)
+//   ids: {users: {discover: all}}               GET /api/v2/users
+//   ids: {users: {discover: {group: <id>}}}     GET /api/v2/groups/{id}/members
+struct IdDiscovery {
+  std::string list;      // the ids list it fills
+  std::string path;      // the API path listing the entities (paged with pageSize/pageNumber)
+};
+
 // One configured topic before expansion.
 struct TopicSpec {
   std::string pattern;  // "v2.users.{id}.presence"; no "{id}" means a literal topic
@@ -62,6 +71,7 @@ struct NotificationsSettings {
   json::Value client_id;       // secret specs, resolved when the source starts
   json::Value client_secret;
   std::map<std::string, std::vector<std::string>> ids;  // list name → ids
+  std::vector<IdDiscovery> discover;  // lists filled at start (their `ids` entry starts empty)
   std::vector<TopicSpec> topics;
   bool combine_topics = true;
   int max_topics_per_channel = 1000;

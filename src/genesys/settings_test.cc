@@ -44,6 +44,19 @@ TEST(SettingsTest, ExplicitIdListForAnUnusualTopic) {
   EXPECT_EQ(s->topics[0].ids, "convs");
 }
 
+TEST(SettingsTest, IdListsCanBeDiscovered) {
+  auto s = Parse(R"({"region":"us-east-1","client_id":"a","client_secret":"b",
+                     "ids":{"queues":{"discover":"all"},"users":{"discover":{"group":"g-1"}}},
+                     "topics":["v2.routing.queues.{id}.users","v2.users.{id}.presence"]})");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_EQ(s->discover.size(), 2u);
+  EXPECT_EQ(s->discover[0].path, "/api/v2/routing/queues");
+  EXPECT_EQ(s->discover[1].path, "/api/v2/groups/g-1/members");
+  auto bad = Parse(R"({"region":"us-east-1","client_id":"a","client_secret":"b",
+                       "ids":{"skills":{"discover":"all"}},"topics":["v2.x"]})");
+  EXPECT_NE(bad.status().message().find("ids.skills.discover"), std::string::npos);
+}
+
 TEST(SettingsTest, ErrorsNameTheProblem) {
   auto unknown_region = Parse(R"({"region":"mars-1","client_id":"a","client_secret":"b","topics":["v2.x"]})");
   EXPECT_NE(unknown_region.status().message().find("mars-1"), std::string::npos);

@@ -132,7 +132,8 @@ struct NotificationSource::Impl {
   std::unique_ptr<FrameEnveloper> enveloper;
   bus::EventSink& sink;
   Clock& clock;
-  std::vector<std::vector<Subscription>> plan;
+  mutable std::mutex plan_mu;
+  std::vector<std::vector<Subscription>> plan;  // guarded by plan_mu (written once)
   std::vector<std::unique_ptr<Slot>> slots;  // I/O thread after Start
   std::unique_ptr<ApiClient> api;            // I/O thread after Start
   Runtime rt;
@@ -514,6 +515,79 @@ struct NotificationSource::Impl {
     }
   }
 
+  // Plans subscriptions and channels from settings.ids and builds the slots (before the
+  // supervisors run; on the I/O thread when ids are discovered).
+  Status MakePlan() {
+    auto subs = PlanSubscriptions(settings.topics, settings.ids, settings.combine_topics);
+    if (subs.empty()) return Status::InvalidArgument("no topics after expanding the id lists");
+    auto packed = PackChannels(std::move(subs), settings.max_topics_per_channel, settings.max_channels);
+    if (!packed.ok()) return packed.status();
+    size_t n = 0;
+    for (size_t i = 0; i < packed->size(); ++i) {
+      auto slot = std::make_unique<Slot>();
+      slot->index = static_cast<int>(i);
+      slot->subs = (*packed)[i];
+      n += slot->subs.size();
+      slots.push_back(std::move(slot));
+    }
+    spdlog::info("genesys source {}: {} subscriptions on {} channel(s) via {}", settings.name, n, packed->size(),
+                 settings.api_base_url);
+    std::lock_guard<std::mutex> lock(plan_mu);
+    plan = std::move(*packed);
+    return Status::Ok();
+  }
+
+  void SpawnSupervisors() {
+    for (auto& slot : slots) asio::co_spawn(rt.io(), Supervise(*slot), asio::detached);
+  }
+
+  // Lists every entity of `path` (pageSize/pageNumber paging) into `out`.
+  asio::awaitable<Status> ListIds(const std::string& path, std::vector<std::string>* out) {
+    for (int page = 1; page <= 500; ++page) {
+      http::ClientResponse r =
+          co_await api->Call("GET", path + "?pageSize=100&pageNumber=" + std::to_string(page), "");
+      auto doc = json::Parse(r.body);
+      const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
+      if (entities == nullptr || !entities->is_array()) {
+        co_return Status::Unavailable("GET " + path + ": HTTP " + std::to_string(r.status) + " " + r.error);
+      }
+      for (const auto& e : entities->items())
+        if (const json::Value* id = e.Find("id"); id != nullptr && id->is_string()) out->push_back(id->as_string());
+      int64_t pages = 0;
+      const json::Value* pc = doc->Find("pageCount");
+      if (entities->items().empty() || pc == nullptr || !pc->as_int64(&pages) || page >= pages) break;
+    }
+    co_return Status::Ok();
+  }
+
+  // Fills the discovered id lists (retrying with backoff), then plans and starts the channels.
+  asio::awaitable<void> DiscoverThenRun() {
+    for (int failures = 0; !rt.stopping();) {
+      Status st;
+      for (const auto& d : settings.discover) {
+        std::vector<std::string> ids;
+        st = co_await ListIds(d.path, &ids);
+        if (!st.ok()) break;
+        spdlog::info("genesys source {}: ids.{} discovered: {} from {}", settings.name, d.list, ids.size(), d.path);
+        auto& list = settings.ids[d.list];
+        list.insert(list.end(), ids.begin(), ids.end());
+      }
+      if (st.ok()) break;
+      for (const auto& d : settings.discover) settings.ids[d.list].clear();
+      const int64_t wait = Backoff(++failures);
+      spdlog::warn("genesys source {}: id discovery failed: {}; retrying in {} ms", settings.name, st.message(), wait);
+      const bool slept = co_await rt.SleepFor(wait);
+      if (!slept) co_return;
+    }
+    if (rt.stopping()) co_return;
+    Status planned = MakePlan();
+    if (!planned.ok()) {
+      spdlog::error("genesys source {}: cannot plan the discovered topics: {}", settings.name, planned.message());
+      co_return;
+    }
+    SpawnSupervisors();
+  }
+
   void OnStop() {
     for (auto& s : slots) {
       for (auto& w : s->sockets)
@@ -531,7 +605,10 @@ NotificationSource::~NotificationSource() { Stop(); }
 
 const std::string& NotificationSource::name() const { return impl_->settings.name; }
 
-std::vector<std::vector<Subscription>> NotificationSource::plan() const { return impl_->plan; }
+std::vector<std::vector<Subscription>> NotificationSource::plan() const {
+  std::lock_guard<std::mutex> lock(impl_->plan_mu);
+  return impl_->plan;
+}
 
 Status NotificationSource::Start() {
   Impl& m = *impl_;
@@ -541,25 +618,17 @@ Status NotificationSource::Start() {
   if (!id.ok()) return Status::InvalidArgument("client_id: " + id.status().message());
   auto secret = ResolveSecret(s.client_secret);
   if (!secret.ok()) return Status::InvalidArgument("client_secret: " + secret.status().message());
-  auto subs = PlanSubscriptions(s.topics, s.ids, s.combine_topics);
-  if (subs.empty()) return Status::InvalidArgument("no topics after expanding the id lists");
-  auto packed = PackChannels(std::move(subs), s.max_topics_per_channel, s.max_channels);
-  if (!packed.ok()) return packed.status();
-  m.plan = *packed;
   m.api = std::make_unique<ApiClient>(m.rt, s.login_base_url, s.api_base_url, *id, *secret, s.request_timeout_ms);
-  for (size_t i = 0; i < m.plan.size(); ++i) {
-    auto slot = std::make_unique<Slot>();
-    slot->index = static_cast<int>(i);
-    slot->subs = m.plan[i];
-    m.slots.push_back(std::move(slot));
-  }
   m.rt.OnStop([&m] { m.OnStop(); });
-  for (auto& slot : m.slots) asio::co_spawn(m.rt.io(), m.Supervise(*slot), asio::detached);
+  if (s.discover.empty()) {
+    CXB_RETURN_IF_ERROR(m.MakePlan());  // config errors surface here
+    m.SpawnSupervisors();
+  } else {
+    asio::co_spawn(m.rt.io(), m.DiscoverThenRun(), asio::detached);
+  }
   asio::co_spawn(m.rt.io(), m.Housekeeping(), asio::detached);
   m.started = true;
   m.rt.Start();
-  spdlog::info("genesys source {}: {} subscriptions on {} channel(s) via {}", s.name,
-               [&] { size_t n = 0; for (auto& c : m.plan) n += c.size(); return n; }(), m.plan.size(), s.api_base_url);
   return Status::Ok();
 }
 

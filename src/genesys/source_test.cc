@@ -316,6 +316,33 @@ TEST_F(SourceTest, UnstoredEventsAreRetried) {
   EXPECT_EQ(source_->stats().events_retried, 3u);
 }
 
+TEST_F(SourceTest, DiscoversQueuesAndGroupMembersBeforeSubscribing) {
+  clock_ = &SystemClock();
+  StartFake();
+  std::vector<std::string> queues;
+  for (int i = 0; i < 130; ++i) {  // more than one page of 100
+    char id[40];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+    queues.push_back(id);
+  }
+  fake_->SetDirectory(queues, {}, {{"g1", {kUser, kUser2}}});
+  fake_->FailNext("/api/v2/routing/queues", 1, 503, -1);  // discovery retries
+  auto raw = json::Parse(R"({"type":"genesys-notifications","api_base_url":")" + fake_->base_url() +
+                         R"(","login_base_url":")" + fake_->base_url() +
+                         R"(","client_id":"fake-client-id","client_secret":"fake-client-secret",
+      "ids":{"queues":{"discover":"all"},"users":{"discover":{"group":"g1"}}},
+      "topics":["v2.routing.queues.{id}.conversations","v2.users.{id}.presence"],"backoff_initial_ms":20})");
+  ASSERT_TRUE(raw.ok());
+  auto s = ParseNotificationsSettings("live", *raw, "123456789012", "us-east-1");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  s->tick_ms = 2;
+  StartSource(*s);
+  ASSERT_TRUE(WaitFor([&] { return fake_->subscriptions().size() == 132u; }));
+  EXPECT_EQ(source_->plan().size(), 1u);
+  ExpectDelivered("v2.routing.queues." + queues[129] + ".conversations");
+  ExpectDelivered(kPresence);
+}
+
 // The issue's soak: 10 accelerated minutes with 2-minute tokens and 3-minute channels, a
 // socket_closing rotation in the middle, one frame per simulated second — nothing lost.
 TEST_F(SourceTest, TenMinuteSoakThroughTokenRefreshChannelExpiryAndRotation) {
