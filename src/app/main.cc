@@ -8,6 +8,7 @@
 #include "app/cli.h"
 #include "app/consume.h"
 #include "app/logging.h"
+#include "app/replay.h"
 #include "app/server_app.h"
 #include "genesys/setup.h"
 #include "genesys/simulate_command.h"
@@ -83,6 +84,29 @@ int main(int argc, char** argv) {
     c->add_option("target", targets.target, "Target Id")->required();
     c->add_option("--bus", targets.bus, "Event bus (default: default)");
   }
+
+  ReplayArgs replay;
+  auto* rp = cli.add_subcommand("replay", "Replay archived events (EventBridge StartReplay) with a progress bar");
+  rp->require_subcommand(1);
+  auto add_replay_common = [&](CLI::App* c) {
+    c->add_option("--config", replay.config_path, "Config file (server address, API credentials)");
+    c->add_option("--server", replay.server, "Server URL");
+  };
+  auto* rps = rp->add_subcommand("start", "Start a replay and follow it");
+  add_replay_common(rps);
+  rps->add_option("--archive", replay.archive, "Archive name")->required();
+  rps->add_option("--from", replay.from, "Window start (RFC 3339 or epoch seconds)")->required();
+  rps->add_option("--to", replay.to, "Window end (RFC 3339, epoch seconds or 'now')")->required();
+  rps->add_option("--name", replay.name, "Replay name (default: generated)");
+  rps->add_option("--bus", replay.bus, "Destination bus (default: default)");
+  rps->add_option("--rule", replay.rules, "Only to these rules (repeatable)");
+  rps->add_flag("--no-wait", replay.no_wait, "Return once started");
+  auto* rpst = rp->add_subcommand("status", "Follow a replay until it ends");
+  add_replay_common(rpst);
+  rpst->add_option("name", replay.name, "Replay name")->required();
+  auto* rpc = rp->add_subcommand("cancel", "Cancel a replay");
+  add_replay_common(rpc);
+  rpc->add_option("name", replay.name, "Replay name")->required();
 
   SendArgs send;
   auto* sd = cli.add_subcommand("send", "Send one event to a webhook source, signed as the source's config requires");
@@ -166,6 +190,10 @@ int main(int argc, char** argv) {
     return RunDlqRedrive(dlq);
   }
   if (*sd) return RunSend(send);
+  if (*rp) {
+    replay.action = rps->parsed() ? "start" : rpst->parsed() ? "status" : "cancel";
+    return RunReplay(replay);
+  }
   if (*gn) {  // genesys
     if (*gcheck) return cxbridge::genesys::RunGenesysCheck(gen, std::cout, std::cerr);
     return cxbridge::genesys::RunSetupEventBridge(gen, std::cout, std::cerr);

@@ -229,6 +229,19 @@ class ApiPersistenceAndReplayTest(unittest.TestCase):
             self.assertEqual(keys.index("replay-name"), keys.index("region") + 1)
             # Replayed events are not archived again.
             self.assertEqual(c.describe_archive(ArchiveName="a1")["EventCount"], 1)
+            # The same through `cxbridge replay start` (signs with the config's API key, follows the
+            # replay with a progress bar until it completes).
+            r = self.gw.cli("replay", "start", "--config", self.gw.config_path, "--server",
+                            f"http://127.0.0.1:{self.gw.port}", "--archive", "a1", "--bus", "b",
+                            "--rule", "r", "--name", "rp-cli", "--from", str(start),
+                            "--to", str(int(time.time()) + 60))
+            self.assertIn("100% COMPLETED", r.stderr)
+            wait_for(lambda: any(b.get("replay-name") == "rp-cli" for b in rx.bodies()), what="CLI replay delivery")
+            bad = self.gw.cli("replay", "start", "--config", self.gw.config_path, "--server",
+                              f"http://127.0.0.1:{self.gw.port}", "--archive", "nope", "--from", str(start),
+                              "--to", "now", check=False)
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("Archive nope does not exist", bad.stderr)
         finally:
             rx.close()
 
