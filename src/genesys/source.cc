@@ -13,6 +13,7 @@
 #include "common/json.h"
 #include "common/secret.h"
 #include "genesys/api_client.h"
+#include "genesys/metrics.h"
 #include "genesys/runtime.h"
 #include "genesys/ws_client.h"
 
@@ -130,6 +131,7 @@ struct NotificationSource::Impl {
   // ---- configuration, set before the thread starts ----
   NotificationsSettings settings;
   std::unique_ptr<FrameEnveloper> enveloper;
+  const NotificationSource* owner = nullptr;  // for stats() snapshots
   bus::EventSink& sink;
   Clock& clock;
   mutable std::mutex plan_mu;
@@ -138,7 +140,8 @@ struct NotificationSource::Impl {
   std::unique_ptr<ApiClient> api;            // I/O thread after Start
   Runtime rt;
   std::mt19937_64 rng{std::random_device{}()};
-  std::atomic<bool> started{false};  // api is set before it turns true
+  std::atomic<bool> started{false};
+  std::unique_ptr<SourceMetrics> metrics;  // updated on the I/O thread  // api is set before it turns true
 
   // ---- counters, any thread ----
   struct Counters {
@@ -169,7 +172,10 @@ struct NotificationSource::Impl {
       const bus::AcceptResult r = results.empty() ? bus::AcceptResult{} : results[0];
       std::lock_guard<std::mutex> lock(mu);
       switch (r.outcome) {
-        case bus::AcceptOutcome::kStored: c.stored++; break;
+        case bus::AcceptOutcome::kStored:
+        case bus::AcceptOutcome::kQuarantined:  // stored too, in the quarantine
+          c.stored++;
+          break;
         case bus::AcceptOutcome::kDuplicate: c.duplicate++; break;
         case bus::AcceptOutcome::kRejected:
           c.rejected++;
@@ -510,6 +516,7 @@ struct NotificationSource::Impl {
         }
       }
       DrainRetries();
+      if (metrics) metrics->Update(owner->stats());
       const bool slept = co_await rt.SleepFor(rt.tick_ms());
       if (!slept) break;
     }
@@ -599,7 +606,13 @@ struct NotificationSource::Impl {
 
 NotificationSource::NotificationSource(NotificationsSettings settings, std::unique_ptr<FrameEnveloper> enveloper,
                                        bus::EventSink& sink, Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(settings), std::move(enveloper), sink, clock)) {}
+    : impl_(std::make_unique<Impl>(std::move(settings), std::move(enveloper), sink, clock)) {
+  impl_->owner = this;
+}
+
+void NotificationSource::ExportMetrics(prometheus::Registry& registry) {
+  impl_->metrics = std::make_unique<SourceMetrics>(registry, impl_->settings.name);
+}
 
 NotificationSource::~NotificationSource() { Stop(); }
 
