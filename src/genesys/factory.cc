@@ -44,7 +44,8 @@ Result<std::unique_ptr<FrameEnveloper>> MakeIngestEnveloper(const NotificationsS
 Result<std::unique_ptr<NotificationSource>> MakeNotificationSource(const config::SourceConfig& sc,
                                                                    const std::string& account,
                                                                    const std::string& region,
-                                                                   bus::EventSink& sink, Clock& clock) {
+                                                                   bus::EventSink& sink, Clock& clock,
+                                                                   prometheus::Registry* metrics) {
   auto where = [&](const Status& st) {
     return Status(st.code(), "source " + sc.name + " (line " + std::to_string(sc.line) + "): " + st.message());
   };
@@ -52,7 +53,9 @@ Result<std::unique_ptr<NotificationSource>> MakeNotificationSource(const config:
   if (!settings.ok()) return where(settings.status());
   auto enveloper = MakeIngestEnveloper(*settings);
   if (!enveloper.ok()) return where(enveloper.status());
-  return std::make_unique<NotificationSource>(std::move(*settings), std::move(*enveloper), sink, clock);
+  auto source = std::make_unique<NotificationSource>(std::move(*settings), std::move(*enveloper), sink, clock);
+  if (metrics != nullptr) source->ExportMetrics(*metrics);
+  return source;
 }
 
 }  // namespace cxbridge::genesys

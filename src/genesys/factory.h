@@ -4,7 +4,7 @@
 // per topic family).
 //
 // The server (src/app/server_app.cc) does, for each config source with IsNotificationsSource():
-//   auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, pipeline, SystemClock());
+//   auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, pipeline, clock, &metrics);
 //   if (!src.ok()) → config error (names the source and line);
 //   (*src)->Start();  ... on shutdown, before the pipeline stops: (*src)->Stop();
 // and skips those sources when configuring the WebhookHandler (they have no `auth:`).
@@ -26,10 +26,11 @@ namespace cxbridge::genesys {
 Result<std::unique_ptr<FrameEnveloper>> MakeIngestEnveloper(const NotificationsSettings& settings);
 
 // Parses and validates the source (errors carry "source <name> (line N): ...") and builds it,
-// not started.
+// not started. With `metrics`, the source publishes metrics.h's metrics there.
 Result<std::unique_ptr<NotificationSource>> MakeNotificationSource(const config::SourceConfig& sc,
                                                                    const std::string& account,
                                                                    const std::string& region,
-                                                                   bus::EventSink& sink, Clock& clock);
+                                                                   bus::EventSink& sink, Clock& clock,
+                                                                   prometheus::Registry* metrics = nullptr);
 
 }  // namespace cxbridge::genesys

@@ -40,6 +40,10 @@
 #include "genesys/settings.h"
 #include "genesys/topics.h"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace cxbridge::genesys {
 
 // Turns one notification frame ({topicName, version, eventBody, metadata}, already parsed) into
@@ -81,6 +85,10 @@ class NotificationSource {
   NotificationSource(NotificationsSettings settings, std::unique_ptr<FrameEnveloper> enveloper,
                      bus::EventSink& sink, Clock& clock);
   ~NotificationSource();  // Stop()
+
+  // Publishes the metrics of metrics.h into `registry` (which must outlive the source). Call
+  // before Start.
+  void ExportMetrics(prometheus::Registry& registry);
 
   // Resolves the OAuth secrets, plans subscriptions and channels (config errors are returned
   // here) and starts the I/O thread. Network trouble is not an error: it is retried in the

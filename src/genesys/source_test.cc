@@ -13,6 +13,8 @@
 #include "common/ids.h"
 #include "genesys/fake_genesys.h"
 
+#include <prometheus/registry.h>
+
 namespace cxbridge::genesys {
 namespace {
 
@@ -303,6 +305,31 @@ TEST_F(SourceTest, VanishedChannelIsRecreated) {
   ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
   EXPECT_EQ(fake_->counts().channels_created, 2);
   ExpectDelivered(kQueueConv);
+}
+
+TEST_F(SourceTest, MetricsMirrorTheStats) {
+  clock_ = &SystemClock();
+  StartFake();
+  prometheus::Registry registry;
+  source_ = std::make_unique<NotificationSource>(Settings(), std::make_unique<TestEnveloper>(), sink_, *clock_);
+  source_->ExportMetrics(registry);
+  ASSERT_TRUE(source_->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  ExpectDelivered(kPresence);
+  auto value = [&](const std::string& family, const std::string& outcome) {
+    for (const auto& f : registry.Collect()) {
+      if (f.name != family) continue;
+      for (const auto& m : f.metric) {
+        bool match = outcome.empty();
+        for (const auto& l : m.label) match |= l.name == "outcome" && l.value == outcome;
+        if (match) return f.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_TRUE(WaitFor([&] { return value("cxbridge_genesys_events_total", "stored") >= 1; }));
+  EXPECT_EQ(value("cxbridge_genesys_connects_total", ""), 1);
+  EXPECT_EQ(value("cxbridge_genesys_open_gaps", ""), 0);
 }
 
 TEST_F(SourceTest, UnstoredEventsAreRetried) {

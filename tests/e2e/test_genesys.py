@@ -99,6 +99,10 @@ class GenesysTest(unittest.TestCase):
         self.assertIn(ev["detail"]["topicName"].split(".")[2], USERS)
         self.assertIn("routingStatus", ev["detail"]["eventBody"])
         self.assertIn("timestamp", ev["detail"])
+        m = wait_for(lambda: {k: v for k, v in self.gw.metrics().items()
+                              if k.startswith("cxbridge_genesys_events_total") and 'outcome="stored"' in k
+                              and v > 0}, what="genesys metrics")
+        self.assertTrue(m)
 
     def test_simulated_webhooks_are_signed_and_duplicates_dropped(self):
         self.gw.start()
