@@ -177,6 +177,15 @@ int main(int argc, char** argv) {
   geb->add_option("--suffix", gen.suffix, "Partner event source suffix (default: eventbridge.suffix)");
   geb->add_option("--name", gen.name, "Integration name (default: eventbridge.name or 'cxbridge EventBridge')");
   geb->add_option("--topic", gen.topics, "Event filter topic pattern, repeatable (default: eventbridge.topics, else the source's topics)");
+  auto* gtrig = gn->add_subcommand("setup-trigger", "Create the data action posting to a cxbridge api-key webhook source, "
+                                                   "and the Process Automation trigger (dry run unless --apply)");
+  add_gen_common(gtrig);
+  gtrig->add_flag("--apply", gen.apply, "Make the changes (default: show them)");
+  gtrig->add_option("--webhook-source", gen.webhook_source, "The cxbridge source (auth scheme api-key) to post to")->required();
+  gtrig->add_option("--url", gen.url, "cxbridge's base URL as Genesys reaches it (https://...)")->required();
+  gtrig->add_option("--topic", gen.topic, "Trigger topic, e.g. v2.detail.events.conversation.{id}.customer.end")->required();
+  gtrig->add_option("--workflow-id", gen.workflow_id, "The Architect workflow that calls the data action (the trigger's target)");
+  gtrig->add_option("--name", gen.name, "Name of the integration, action and trigger (default 'cxbridge <webhook source>')");
   // --- end genesys ---
 
   CLI11_PARSE(cli, argc, argv);
@@ -196,6 +205,7 @@ int main(int argc, char** argv) {
   }
   if (*gn) {  // genesys
     if (*gcheck) return cxbridge::genesys::RunGenesysCheck(gen, std::cout, std::cerr);
+    if (*gtrig) return cxbridge::genesys::RunSetupTrigger(gen, std::cout, std::cerr);
     return cxbridge::genesys::RunSetupEventBridge(gen, std::cout, std::cerr);
   }
   if (*sm) {  // simulate

@@ -596,6 +596,14 @@ std::vector<std::string> FakeGenesys::integrations() const {
   });
 }
 
+std::vector<std::string> FakeGenesys::created(const std::string& kind) const {
+  return impl_->Run([&] {
+    std::vector<std::string> out;
+    for (const auto& e : impl_->integrations.created[kind]) out.push_back(json::Serialize(e));
+    return out;
+  });
+}
+
 int FakeGenesys::integration_writes() const {
   return impl_->Run([&] { return impl_->integrations.writes(); });
 }

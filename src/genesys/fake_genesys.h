@@ -95,6 +95,9 @@ class FakeGenesys {
   // and how many calls changed one.
   std::vector<std::string> integrations() const;
   int integration_writes() const;
+  // Credentials, data actions or triggers created so far (kind "credentials", "actions",
+  // "triggers"), as JSON text; credential secrets are kept out.
+  std::vector<std::string> created(const std::string& kind) const;
 
   struct Impl;
 

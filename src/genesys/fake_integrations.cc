@@ -58,6 +58,40 @@ bool FakeIntegrations::Handle(const std::string& method, const std::string& path
     *out = Page(g->second, query);
     return true;
   }
+  // Credentials, data actions and triggers: created as posted, listed by name.
+  const std::map<std::string, std::string> kCreated = {{"/api/v2/integrations/credentials", "credentials"},
+                                                       {"/api/v2/integrations/actions", "actions"},
+                                                       {"/api/v2/processautomation/triggers", "triggers"}};
+  if (auto k = kCreated.find(path); k != kCreated.end()) {
+    auto& list = created[k->second];
+    if (method == "GET") {
+      std::string entities;
+      for (const auto& e : list) {
+        const json::Value* integ = e.Find("integrationId");
+        const size_t at = query.find("integrationId=");
+        if (at != std::string::npos && integ && query.compare(at + 14, integ->as_string().size(), integ->as_string()) != 0) {
+          continue;
+        }
+        entities += (entities.empty() ? "" : ",") + json::Serialize(e);
+      }
+      *status = 200;
+      *out = "{\"entities\":[" + entities + "],\"pageNumber\":1,\"pageCount\":1}";
+      return true;
+    }
+    if (method == "POST") {
+      auto doc = json::Parse(body);
+      if (!doc.ok() || !doc->is_object()) return error(400, "body is not a JSON object");
+      if (doc->Find("name") == nullptr) return error(400, "name is required");
+      json::Value e = *doc;
+      e.Set("id", json::Value::String(k->second + "-" + std::to_string(list.size() + 1)));
+      if (k->second == "credentials") e.Erase("credentialFields");  // secrets are never returned
+      list.push_back(e);
+      ++writes_;
+      *status = 200;
+      *out = json::Serialize(e);
+      return true;
+    }
+  }
   const std::string kBase = "/api/v2/integrations";
   if (path == kBase && method == "GET") {
     std::string entities;
@@ -90,7 +124,7 @@ bool FakeIntegrations::Handle(const std::string& method, const std::string& path
   const std::string id = rest.substr(0, slash);
   const std::string sub = slash == std::string::npos ? "" : rest.substr(slash);
   auto it = integrations_.find(id);
-  if (it == integrations_.end()) return id == "actions" ? false : error(404, "integration " + id + " not found");
+  if (it == integrations_.end()) return error(404, "integration " + id + " not found");
   Integration& i = it->second;
   if (sub.empty() && method == "PATCH") {
     const json::Value* st = doc->Find("intendedState");

@@ -8,6 +8,10 @@
 //   GET   /api/v2/integrations/{id}/config/current       → {name,version,properties,advanced,notes,credentials}
 //   PUT   /api/v2/integrations/{id}/config/current       409 unless `version` is the current one
 //   PATCH /api/v2/integrations/{id}                      {intendedState}
+// the Process Automation setup:
+//   POST  /api/v2/integrations/credentials               → {id}
+//   GET|POST /api/v2/integrations/actions[?integrationId=]  (data actions)
+//   GET|POST /api/v2/processautomation/triggers
 // and the directory the notification source discovers ids from (paged, pageSize/pageNumber):
 //   GET   /api/v2/routing/queues, /api/v2/users, /api/v2/groups/{id}/members
 // Thread-safety: used only on FakeGenesys's I/O thread.
@@ -35,6 +39,9 @@ class FakeIntegrations {
     json::Value config = json::Value::Object();  // {name, properties, advanced, notes, credentials}
   };
   const std::map<std::string, Integration>& integrations() const { return integrations_; }
+
+  // Bodies as created (with their id), by kind: "credentials", "actions", "triggers".
+  std::map<std::string, std::vector<json::Value>> created;
 
   std::vector<std::string> queues, users;
   std::map<std::string, std::vector<std::string>> groups;  // group id → member user ids

@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <functional>
 #include <future>
 #include <regex>
 #include <set>
@@ -24,6 +25,7 @@ constexpr int kMaxConflictRetries = 5;
 struct Session {
   NotificationsSettings settings;
   json::Value raw;
+  config::Config cfg;
   std::unique_ptr<Runtime> rt;
   std::unique_ptr<ApiClient> api;
 };
@@ -46,6 +48,7 @@ Result<Session> Open(const GenesysCommandArgs& a) {
     Session out;
     out.settings = std::move(*s);
     out.raw = sc.raw;
+    out.cfg = *cfg;
     out.rt = std::make_unique<Runtime>(SystemClock(), 20);
     out.api = std::make_unique<ApiClient>(*out.rt, out.settings.login_base_url, out.settings.api_base_url, *id,
                                           *secret, out.settings.request_timeout_ms);
@@ -282,6 +285,196 @@ asio::awaitable<int> SetUpEventBridge(Session& s, const EventBridgeSpec& spec, b
   co_return 0;
 }
 
+
+// ---------------------------------------------------------------- setup-trigger
+
+constexpr char kDataActionsType[] = "custom-rest-actions";
+
+// Finds an entity by name in a paged listing (`path` may carry a query already).
+asio::awaitable<Result<json::Value>> FindByName(ApiClient& api, const std::string& path, const std::string& name,
+                                                const std::function<bool(const json::Value&)>& also) {
+  const char sep = path.find('?') == std::string::npos ? '?' : '&';
+  for (int page = 1; page <= 50; ++page) {
+    auto r = co_await api.Call("GET", path + sep + "pageSize=100&pageNumber=" + std::to_string(page), "");
+    auto doc = json::Parse(r.body);
+    const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
+    if (entities == nullptr || !entities->is_array()) co_return Status::Unavailable("GET " + path + ": " + Describe(r));
+    for (const auto& e : entities->items()) {
+      const json::Value* n = e.Find("name");
+      if (n && n->is_string() && n->as_string() == name && (!also || also(e))) co_return e;
+    }
+    int64_t pages = 1;
+    const json::Value* pc = doc->Find("pageCount");
+    if (entities->items().empty() || pc == nullptr || !pc->as_int64(&pages) || page >= pages) break;
+  }
+  co_return json::Value();  // null: not found
+}
+
+struct TriggerSpec {
+  std::string name, url, header, api_key, topic, workflow_id;
+};
+
+asio::awaitable<int> SetUpTrigger(Session& s, const TriggerSpec& t, bool apply, std::ostream& out, std::ostream& err) {
+  auto token = co_await s.api->AccessToken();
+  if (!token.ok()) {
+    err << "credentials: " << token.status().message() << "\n";
+    co_return 1;
+  }
+  const char* would = apply ? "" : "would ";
+  int changes = 0;
+  auto fail = [&](const std::string& what, const http::ClientResponse& r) {
+    err << what << ": " << Describe(r) << "\n";
+    return 1;
+  };
+  // 1. The data actions integration.
+  auto found = co_await FindByName(*s.api, "/api/v2/integrations", t.name, [](const json::Value& e) {
+    const json::Value* type = e.FindPath("integrationType.id");
+    return type && type->is_string() && type->as_string() == kDataActionsType;
+  });
+  if (!found.ok()) {
+    err << found.status().message() << "\n";
+    co_return 1;
+  }
+  std::string integration_id = found->is_null() ? "" : found->Find("id")->as_string();
+  std::string state;
+  if (!found->is_null() && found->Find("intendedState")) state = found->Find("intendedState")->as_string();
+  if (integration_id.empty()) {
+    ++changes;
+    out << would << "create integration '" << t.name << "' (" << kDataActionsType << ")\n";
+    if (apply) {
+      auto r = co_await s.api->Call("POST", "/api/v2/integrations",
+                                    std::string("{\"integrationType\":{\"id\":\"") + kDataActionsType + "\"}}");
+      auto doc = json::Parse(r.body);
+      if (r.status != 200 || !doc.ok() || !doc->Find("id")) co_return fail("create integration", r);
+      integration_id = doc->Find("id")->as_string();
+    }
+  } else {
+    out << "integration '" << t.name << "' exists (" << integration_id << ", " << state << ")\n";
+  }
+  // 2. Its credential (the API key) and config.
+  if (!integration_id.empty()) {
+    auto cur = co_await s.api->Call("GET", "/api/v2/integrations/" + integration_id + "/config/current", "");
+    auto doc = json::Parse(cur.body);
+    int64_t version = 0;
+    if (cur.status != 200 || !doc.ok() || !doc->Find("version") || !doc->Find("version")->as_int64(&version)) {
+      co_return fail("read integration config", cur);
+    }
+    const json::Value* cred = doc->FindPath("credentials.basicAuth.id");
+    if (cred != nullptr && cred->is_string()) {
+      out << "credential exists (" << cred->as_string() << "); the API key is not compared\n";
+    } else {
+      ++changes;
+      out << would << "create a userDefined credential with the API key and attach it\n";
+      if (apply) {
+        json::Value body = json::Value::Object(
+            {{"name", json::Value::String(t.name + " API key")},
+             {"type", json::Value::Object({{"name", json::Value::String("userDefined")}})},
+             {"credentialFields", json::Value::Object({{"apiKey", json::Value::String(t.api_key)}})}});
+        auto r = co_await s.api->Call("POST", "/api/v2/integrations/credentials", json::Serialize(body));
+        auto created = json::Parse(r.body);
+        if (r.status != 200 || !created.ok() || !created->Find("id")) co_return fail("create credential", r);
+        json::Value config = json::Value::Object(
+            {{"name", json::Value::String(t.name)}, {"version", json::Value::Int(version)},
+             {"notes", json::Value::String("managed by cxbridge genesys setup-trigger")},
+             {"properties", json::Value::Object()}, {"advanced", json::Value::Object()},
+             {"credentials", json::Value::Object({{"basicAuth", json::Value::Object({{"id", *created->Find("id")},
+                                                                                      {"type", json::Value::String("userDefined")}})}})}});
+        auto put = co_await s.api->Call("PUT", "/api/v2/integrations/" + integration_id + "/config/current",
+                                        json::Serialize(config));
+        if (put.status != 200) co_return fail("attach credential", put);
+      }
+    }
+  }
+  // 3. The data action.
+  const std::string action_name = t.name + " post";
+  std::string action_id;
+  if (!integration_id.empty()) {
+    auto action = co_await FindByName(*s.api, "/api/v2/integrations/actions?integrationId=" + integration_id, action_name, {});
+    if (!action.ok()) {
+      err << action.status().message() << "\n";
+      co_return 1;
+    }
+    if (!action->is_null()) {
+      action_id = action->Find("id")->as_string();
+      out << "data action '" << action_name << "' exists (" << action_id << ")\n";
+    }
+  }
+  if (action_id.empty()) {
+    ++changes;
+    out << would << "create data action '" << action_name << "': POST " << t.url << " with " << t.header << "\n";
+    if (apply) {
+      json::Value headers = json::Value::Object({{t.header, json::Value::String("${credentials.apiKey}")},
+                                                 {"Content-Type", json::Value::String("application/json")}});
+      json::Value body = json::Value::Object({
+          {"name", json::Value::String(action_name)},
+          {"category", json::Value::String("cxbridge")},
+          {"integrationId", json::Value::String(integration_id)},
+          {"secure", json::Value::Bool(false)},
+          {"contract", json::Value::Object({
+              {"input", json::Value::Object({{"inputSchema", json::Value::Object({{"type", json::Value::String("object")},
+                                                                                    {"properties", json::Value::Object()},
+                                                                                    {"additionalProperties", json::Value::Bool(true)}})}})},
+              {"output", json::Value::Object({{"successSchema", json::Value::Object({{"type", json::Value::String("object")},
+                                                                                      {"properties", json::Value::Object()}})}})}})},
+          {"config", json::Value::Object({
+              {"request", json::Value::Object({{"requestUrlTemplate", json::Value::String(t.url)},
+                                               {"requestType", json::Value::String("POST")},
+                                               {"headers", std::move(headers)},
+                                               {"requestTemplate", json::Value::String("${input.rawRequest}")}})},
+              {"response", json::Value::Object({{"translationMap", json::Value::Object()},
+                                                {"translationMapDefaults", json::Value::Object()},
+                                                {"successTemplate", json::Value::String("{}")}})}})},
+      });
+      auto r = co_await s.api->Call("POST", "/api/v2/integrations/actions", json::Serialize(body));
+      auto doc = json::Parse(r.body);
+      if (r.status != 200 || !doc.ok() || !doc->Find("id")) co_return fail("create data action", r);
+      action_id = doc->Find("id")->as_string();
+    }
+  }
+  if (state != "ENABLED") {
+    ++changes;
+    out << would << "enable the integration\n";
+    if (apply) {
+      auto r = co_await s.api->Call("PATCH", "/api/v2/integrations/" + integration_id, "{\"intendedState\":\"ENABLED\"}");
+      if (r.status != 200) co_return fail("enable", r);
+    }
+  }
+  // 4. The trigger (needs the workflow that calls the action).
+  if (t.workflow_id.empty()) {
+    out << "no --workflow-id: create an Architect workflow that calls data action '" << action_name
+        << "' with the trigger's event (dataFormat Json) as rawRequest, then run again with --workflow-id\n";
+  } else {
+    auto trig = co_await FindByName(*s.api, "/api/v2/processautomation/triggers", t.name, {});
+    if (!trig.ok()) {
+      err << trig.status().message() << "\n";
+      co_return 1;
+    }
+    if (!trig->is_null()) {
+      out << "trigger '" << t.name << "' exists (" << trig->Find("id")->as_string() << ")\n";
+    } else {
+      ++changes;
+      out << would << "create trigger '" << t.name << "' on " << t.topic << " → workflow " << t.workflow_id << "\n";
+      if (apply) {
+        json::Value body = json::Value::Object({
+            {"topicName", json::Value::String(t.topic)},
+            {"name", json::Value::String(t.name)},
+            {"description", json::Value::String("Forwards " + t.topic + " to cxbridge")},
+            {"target", json::Value::Object({{"id", json::Value::String(t.workflow_id)},
+                                            {"type", json::Value::String("Workflow")},
+                                            {"workflowTargetSettings", json::Value::Object({{"dataFormat", json::Value::String("Json")}})}})},
+            {"eventTTLSeconds", json::Value::Int(120)},
+            {"enabled", json::Value::Bool(true)},
+        });
+        auto r = co_await s.api->Call("POST", "/api/v2/processautomation/triggers", json::Serialize(body));
+        if (r.status != 200 && r.status != 201) co_return fail("create trigger", r);
+      }
+    }
+  }
+  if (!apply && changes > 0) out << "dry run: nothing changed; run again with --apply\n";
+  if (apply && changes == 0) out << "nothing to change\n";
+  co_return 0;
+}
+
 }  // namespace
 
 int RunGenesysCheck(const GenesysCommandArgs& a, std::ostream& out, std::ostream& err) {
@@ -308,6 +501,47 @@ int RunSetupEventBridge(const GenesysCommandArgs& a, std::ostream& out, std::ost
     return 2;
   }
   int code = RunSync(*s->rt, SetUpEventBridge(*s, *spec, a.apply, out, err));
+  s->rt->Stop();
+  return code;
+}
+
+int RunSetupTrigger(const GenesysCommandArgs& a, std::ostream& out, std::ostream& err) {
+  if (a.webhook_source.empty() || a.url.empty() || a.topic.empty()) {
+    err << "--webhook-source, --url and --topic are required\n";
+    return 2;
+  }
+  auto s = Open(a);
+  if (!s.ok()) {
+    err << s.status().message() << "\n";
+    return 2;
+  }
+  TriggerSpec t;
+  t.name = a.name.empty() ? "cxbridge " + a.webhook_source : a.name;
+  t.topic = a.topic;
+  t.workflow_id = a.workflow_id;
+  std::string base = a.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  t.url = base + "/webhooks/" + a.webhook_source;
+  const config::SourceConfig* hook = nullptr;
+  for (const auto& sc : s->cfg.sources)
+    if (sc.name == a.webhook_source) hook = &sc;
+  const json::Value* auth = hook != nullptr ? hook->raw.Find("auth") : nullptr;
+  const json::Value* scheme = auth != nullptr ? auth->Find("scheme") : nullptr;
+  if (scheme == nullptr || !scheme->is_string() || scheme->as_string() != "api-key" || auth->Find("secret") == nullptr) {
+    err << "--webhook-source must name a source with auth {scheme: api-key, secret: ...}\n";
+    s->rt->Stop();
+    return 2;
+  }
+  const json::Value* header = auth->Find("header");
+  t.header = header != nullptr && header->is_string() ? header->as_string() : "X-API-Key";
+  auto key = ResolveSecret(*auth->Find("secret"));
+  if (!key.ok()) {
+    err << key.status().message() << "\n";
+    s->rt->Stop();
+    return 2;
+  }
+  t.api_key = *key;
+  int code = RunSync(*s->rt, SetUpTrigger(*s, t, a.apply, out, err));
   s->rt->Stop();
   return code;
 }

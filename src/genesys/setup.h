@@ -13,6 +13,15 @@
 //                                      suffix: cxbridge-prod, name: cxbridge EventBridge,
 //                                      topics: [v2.detail.events.conversation.{id}.acw, ...]}
 //                      (topics default to the source's topic patterns).
+//   setup-trigger      the Process Automation path without AWS: a "Web Services Data Actions"
+//                      integration (custom-rest-actions) whose credential holds the webhook
+//                      source's API key, a data action POSTing its input to
+//                      <url>/webhooks/<webhook source> with that key header, the integration
+//                      enabled, and — given the Architect workflow that calls the action — the
+//                      trigger on `topic`. Idempotent by name; dry run unless `apply`.
+//                      The trigger body is the documented one (reference/genesys.md §1c); the
+//                      credential / data action bodies follow the Platform API as remembered
+//                      (unconfirmed here, see README.md) — check with a dry run first.
 // Output goes to `out` (results) and `err` (problems). Not used on the data path.
 #pragma once
 
@@ -27,9 +36,15 @@ struct GenesysCommandArgs {
   bool apply = false;
   std::string aws_account_id, aws_region, suffix, name;
   std::vector<std::string> topics;
+  // setup-trigger
+  std::string webhook_source;  // a cxbridge source with auth {scheme: api-key}
+  std::string url;             // cxbridge's base URL as Genesys reaches it (https://…)
+  std::string topic;           // trigger topic pattern, e.g. v2.detail.events.conversation.{id}.customer.end
+  std::string workflow_id;     // the Architect workflow that calls the data action
 };
 
 int RunGenesysCheck(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
 int RunSetupEventBridge(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
+int RunSetupTrigger(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
 
 }  // namespace cxbridge::genesys

@@ -48,7 +48,9 @@ class SetupTest : public ::testing::Test {
          "      suffix: cxbridge-test\n"
          "      topics:\n"
          "        - v2.detail.events.conversation.{id}.acw\n"
-         "        - v2.users.{id}.presence\n";
+         "        - v2.users.{id}.presence\n"
+         "  pa-hook:\n"
+         "    auth: {scheme: api-key, header: X-CXB-Key, secret: {value: hook-key-123}}\n";
   }
   GenesysCommandArgs Args(bool apply = false) {
     GenesysCommandArgs a;
@@ -110,6 +112,50 @@ TEST_F(SetupTest, EventBridgeDryRunChangesNothingThenApplyIsIdempotent) {
   out_.str("");
   EXPECT_EQ(RunSetupEventBridge(Args(true), out_, err_), 0) << err_.str();
   EXPECT_NE(out_.str().find("config up to date"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find("nothing to change"), std::string::npos) << out_.str();
+  EXPECT_EQ(fake_->integration_writes(), writes);
+}
+
+TEST_F(SetupTest, TriggerSetupCreatesIntegrationCredentialActionAndTrigger) {
+  auto a = Args(false);
+  a.webhook_source = "pa-hook";
+  a.url = "https://cxbridge.example.com/";
+  a.topic = "v2.detail.events.conversation.{id}.customer.end";
+  EXPECT_EQ(RunSetupTrigger(a, out_, err_), 0) << err_.str();
+  EXPECT_NE(out_.str().find("would create data action 'cxbridge pa-hook post': POST "
+                            "https://cxbridge.example.com/webhooks/pa-hook with X-CXB-Key"),
+            std::string::npos)
+      << out_.str();
+  EXPECT_NE(out_.str().find("no --workflow-id"), std::string::npos);
+  EXPECT_EQ(fake_->integration_writes(), 0);
+
+  a.apply = true;
+  a.workflow_id = "b008976c-e085-43b7-b27d-9c0efd5fbfb5";
+  out_.str("");
+  EXPECT_EQ(RunSetupTrigger(a, out_, err_), 0) << err_.str() << out_.str();
+  auto ints = fake_->integrations();
+  ASSERT_EQ(ints.size(), 1u);
+  auto integ = json::Parse(ints[0]);
+  EXPECT_EQ(integ->Find("type")->as_string(), "custom-rest-actions");
+  EXPECT_EQ(integ->Find("intendedState")->as_string(), "ENABLED");
+  EXPECT_EQ(integ->FindPath("config.credentials.basicAuth.id")->as_string(), "credentials-1");
+  auto actions = fake_->created("actions");
+  ASSERT_EQ(actions.size(), 1u);
+  auto action = json::Parse(actions[0]);
+  EXPECT_EQ(action->FindPath("config.request.requestUrlTemplate")->as_string(),
+            "https://cxbridge.example.com/webhooks/pa-hook");
+  EXPECT_EQ(action->FindPath("config.request.headers.X-CXB-Key")->as_string(), "${credentials.apiKey}");
+  auto triggers = fake_->created("triggers");
+  ASSERT_EQ(triggers.size(), 1u);
+  auto trigger = json::Parse(triggers[0]);
+  EXPECT_EQ(trigger->Find("topicName")->as_string(), "v2.detail.events.conversation.{id}.customer.end");
+  EXPECT_EQ(trigger->FindPath("target.type")->as_string(), "Workflow");
+  EXPECT_EQ(trigger->FindPath("target.id")->as_string(), a.workflow_id);
+  EXPECT_EQ(fake_->created("credentials").size(), 1u);
+
+  const int writes = fake_->integration_writes();
+  out_.str("");
+  EXPECT_EQ(RunSetupTrigger(a, out_, err_), 0) << err_.str();
   EXPECT_NE(out_.str().find("nothing to change"), std::string::npos) << out_.str();
   EXPECT_EQ(fake_->integration_writes(), writes);
 }
