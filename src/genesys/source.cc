@@ -134,14 +134,15 @@ struct NotificationSource::Impl {
   const NotificationSource* owner = nullptr;  // for stats() snapshots
   bus::EventSink& sink;
   Clock& clock;
+  // Declared before everything the I/O thread touches, so it is destroyed (joined) last.
+  Runtime rt;
   mutable std::mutex plan_mu;
   std::vector<std::vector<Subscription>> plan;  // guarded by plan_mu (written once)
   std::vector<std::unique_ptr<Slot>> slots;  // I/O thread after Start
   std::unique_ptr<ApiClient> api;            // I/O thread after Start
-  Runtime rt;
   std::mt19937_64 rng{std::random_device{}()};
-  std::atomic<bool> started{false};
-  std::unique_ptr<SourceMetrics> metrics;  // updated on the I/O thread  // api is set before it turns true
+  std::atomic<bool> started{false};        // api is set before it turns true
+  std::unique_ptr<SourceMetrics> metrics;  // updated on the I/O thread
 
   // ---- counters, any thread ----
   struct Counters {
