@@ -72,7 +72,7 @@ TEST(EnvelopeOptionsTest, ErrorsNameTheField) {
   EXPECT_NE(OptsError(R"({"detail_type": {"path": "$.a", "value": "b"}})").find("exactly one"),
             std::string::npos);
   EXPECT_NE(OptsError(R"({"detail_type": {}})").find("exactly one"), std::string::npos);
-  EXPECT_NE(OptsError(R"({"detail_type": {"path": "$..a"}})").find("invalid JSON path"),
+  EXPECT_NE(OptsError(R"({"detail_type": {"path": "$..a"}})").find("invalid JSONPath"),
             std::string::npos);
   EXPECT_NE(OptsError(R"({"detail_type": {"pth": "$.a"}})").find("unknown key 'pth'"),
             std::string::npos);
