@@ -81,6 +81,9 @@ class MatchContext {
   // is not seen. Objects holding dotted keys before that point are read to the end. Turn it off
   // for exact reading of such events (TestEventPattern does).
   void set_early_exit(bool on);
+  // Walk events with simdjson On-Demand (which indexes the whole event first) instead of the lazy
+  // scanner. Slower; kept as an independent cross-check for tests and benchmarks. Default off.
+  void set_simdjson(bool on);
 
   struct Impl;
 

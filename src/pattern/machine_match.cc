@@ -1,6 +1,8 @@
-// The matching hot path: walk the event with simdjson On-Demand, descend only into members some
-// pattern names, feed leaf values to their field tables, complete conjunctions. No allocation per
-// event once the context's buffers have grown to the working size.
+// The matching hot path: walk the event with a lazy scanner (event_scan.h) that reads only the
+// members some pattern names and skips the rest structurally, feed leaf values to their field
+// tables, complete conjunctions. No allocation per event once the context's buffers have grown to
+// the working size. The former simdjson On-Demand walker is kept as a cross-check
+// (MatchContext::set_simdjson).
 #include <simdjson.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include <cstring>
 
 #include "pattern/case_fold.h"
+#include "pattern/event_scan.h"
 #include "pattern/machine.h"
 #include "pattern/machine_data.h"
 
@@ -68,6 +71,7 @@ struct MatchContext::Impl {
 
   const MachineData* d = nullptr;
   bool early_exit = true;
+  bool use_simdjson = false;
   std::vector<uint32_t>* out = nullptr;
   // Array-consistency search scratch.
   std::vector<std::vector<uint32_t>> per_slot;
@@ -296,7 +300,7 @@ struct MatchContext::Impl {
     }
   }
 
-  bool WalkObject(od::object obj, uint32_t node) {
+  bool SjWalkObject(od::object obj, uint32_t node) {
     const internal::TrieNode& n = d->nodes[node];
     if (n.child_count == 0) return true;
     // Early exit: once every child this node has was seen in this object, the rest of the object
@@ -334,7 +338,7 @@ struct MatchContext::Impl {
         child = Child(node, key, &idx);
       }
       if (child == kNone) continue;  // skipped unparsed by the iterator
-      if (!WalkValue(member.value(), child)) return false;
+      if (!SjWalkValue(member.value(), child)) return false;
       if (can_stop && idx != kNone) {
         seen |= uint64_t{1} << idx;
         if (seen == all) return true;
@@ -343,7 +347,7 @@ struct MatchContext::Impl {
     return true;
   }
 
-  bool WalkValue(od::value v, uint32_t node) {
+  bool SjWalkValue(od::value v, uint32_t node) {
     od::json_type t;
     if (v.type().get(t)) return false;
     const internal::TrieNode& n = d->nodes[node];
@@ -352,7 +356,7 @@ struct MatchContext::Impl {
         if (n.child_count == 0) return true;
         od::object o;
         if (v.get_object().get(o)) return false;
-        return WalkObject(o, node);
+        return SjWalkObject(o, node);
       }
       case od::json_type::array: {
         od::array a;
@@ -364,7 +368,7 @@ struct MatchContext::Impl {
           od::value ev;
           if (el.get(ev)) return false;
           stack[depth].second = idx++;
-          if (!WalkValue(ev, node)) return false;
+          if (!SjWalkValue(ev, node)) return false;
         }
         stack.pop_back();
         return true;
@@ -410,6 +414,220 @@ struct MatchContext::Impl {
       default:
         return true;
     }
+  }
+
+  // ---- The lazy scanner walk (default). ----
+  // Each Walk* returns -1 when the event is malformed where it was read, else the number of
+  // containers (this value's own included) left open by an early exit: 0 = the value was read to
+  // its end. A caller that continues reading skips those containers first.
+  static constexpr int kMaxDepth = 1024;
+  static constexpr size_t kPrefetchBytes = 4096;  // nesting of named paths and arrays (simdjson's default)
+  const char* p_ = nullptr;
+  const char* end_ = nullptr;
+  std::string key_buf;  // unescaped keys
+  std::string arena;    // unescaped string values (capacity >= event length: views stay valid)
+
+  void BeginLeaf(uint32_t fid) {
+    field_stamp[fid] = gen;
+    cur_trail = kNone;
+    NextValue();
+  }
+
+  // p_ at the first byte of a value (p_ < end_).
+  int ScanValue(uint32_t node, int depth) {
+    if (depth > kMaxDepth) return -1;
+    const internal::TrieNode& n = d->nodes[node];
+    const char c = *p_;
+    if (c == '{') {
+      ++p_;
+      if (n.child_count == 0) {  // an object is not a leaf, and nothing below it is named
+        p_ = internal::scan::SkipContainers(p_, end_, 1);
+        return p_ ? 0 : -1;
+      }
+      return ScanObject(node, depth + 1);
+    }
+    if (c == '[') {
+      ++p_;
+      p_ = internal::scan::SkipWs(p_, end_);
+      if (p_ >= end_) return -1;
+      if (*p_ == ']') {
+        ++p_;
+        return 0;
+      }
+      stack.emplace_back(arrays++, 0);
+      const size_t sd = stack.size() - 1;
+      uint32_t idx = 0;
+      while (true) {
+        stack[sd].second = idx++;
+        const int r = ScanValue(node, depth + 1);
+        if (r < 0) return -1;
+        if (r > 0 && !(p_ = internal::scan::SkipContainers(p_, end_, r))) return -1;
+        p_ = internal::scan::SkipWs(p_, end_);
+        if (p_ >= end_) return -1;
+        if (*p_ == ',') {
+          p_ = internal::scan::SkipWs(p_ + 1, end_);
+          if (p_ >= end_) return -1;
+          continue;
+        }
+        if (*p_ == ']') {
+          ++p_;
+          break;
+        }
+        return -1;
+      }
+      stack.pop_back();
+      return 0;
+    }
+    if (n.field == kNone) {  // a scalar where only deeper paths are named
+      p_ = internal::scan::SkipValue(p_, end_);
+      return p_ ? 0 : -1;
+    }
+    const uint32_t fid = n.field;
+    const internal::FieldTable& T = d->fields[fid];
+    switch (c) {
+      case '"': {
+        const char* s = p_ + 1;
+        bool special = false;
+        const char* q = internal::scan::FindQuoteOrBackslash<true>(s, end_, &special);
+        if (!q) return -1;
+        std::string_view str;
+        if (*q == '"') {
+          if (special && !internal::scan::ValidStringBytes(s, q)) return -1;
+          str = std::string_view(s, q - s);
+          p_ = q + 1;
+        } else {
+          const size_t at = arena.size();
+          p_ = internal::scan::ReadEscapedString(s, end_, &arena);
+          if (!p_) return -1;
+          str = std::string_view(arena.data() + at, arena.size() - at);
+        }
+        BeginLeaf(fid);
+        if (T.record) leaves.push_back(Leaf{fid, Leaf::kString, str, 0, Trail()});
+        OnString(fid, str);
+        return 0;
+      }
+      case 't':
+      case 'f': {
+        const bool b = c == 't';
+        const size_t n_lit = b ? 4 : 5;
+        if (static_cast<size_t>(end_ - p_) < n_lit || std::memcmp(p_, b ? "true" : "false", n_lit)) {
+          return -1;
+        }
+        p_ += n_lit;
+        BeginLeaf(fid);
+        if (T.record) leaves.push_back(Leaf{fid, b ? Leaf::kTrue : Leaf::kFalse, {}, 0, Trail()});
+        OnOther(fid, b ? T.true_slots : T.false_slots);
+        return 0;
+      }
+      case 'n': {
+        if (end_ - p_ < 4 || std::memcmp(p_, "null", 4)) return -1;
+        p_ += 4;
+        BeginLeaf(fid);
+        if (T.record) leaves.push_back(Leaf{fid, Leaf::kNull, {}, 0, Trail()});
+        OnOther(fid, T.null_slots);
+        return 0;
+      }
+      default: {
+        const char* e = internal::scan::ScanNumber(p_, end_);
+        if (!e) return -1;
+        // The value is only needed by numeric conditions (indexed or recorded).
+        const double x = (T.has_numbers || T.record) ? internal::scan::NumberValue(p_, e)
+                                                     : std::nan("");
+        p_ = e;
+        BeginLeaf(fid);
+        if (T.record) leaves.push_back(Leaf{fid, Leaf::kNumber, {}, x, Trail()});
+        OnNumber(fid, x);
+        return 0;
+      }
+    }
+  }
+
+  // p_ just after the '{' of an object at `node` (which has children).
+  int ScanObject(uint32_t node, int depth) {
+    const internal::TrieNode& n = d->nodes[node];
+    // Early exit as in SjWalkObject: once every child of this node was seen, stop reading.
+    bool can_stop = early_exit && !n.hashed_children && n.child_count <= 64;
+    const uint64_t all = n.child_count >= 64 ? ~uint64_t{0} : (uint64_t{1} << n.child_count) - 1;
+    uint64_t seen = 0;
+    p_ = internal::scan::SkipWs(p_, end_);
+    if (p_ >= end_) return -1;
+    if (*p_ == '}') {
+      ++p_;
+      return 0;
+    }
+    while (true) {
+      if (*p_ != '"') return -1;
+      const char* ks = p_ + 1;
+      bool special = false;
+      const char* q = internal::scan::FindQuoteOrBackslash<true>(ks, end_, &special);
+      if (!q) return -1;
+      std::string_view key;
+      if (*q == '"') {
+        if (special && !internal::scan::ValidStringBytes(ks, q)) return -1;
+        key = std::string_view(ks, q - ks);
+        p_ = q + 1;
+      } else {
+        key_buf.clear();
+        p_ = internal::scan::ReadEscapedString(ks, end_, &key_buf);
+        if (!p_) return -1;
+        key = key_buf;
+      }
+      p_ = internal::scan::SkipWs(p_, end_);
+      if (p_ >= end_ || *p_ != ':') return -1;
+      p_ = internal::scan::SkipWs(p_ + 1, end_);
+      if (p_ >= end_) return -1;
+      uint32_t idx = kNone;
+      uint32_t child;
+      if (std::memchr(key.data(), '.', key.size())) {
+        can_stop = false;
+        child = StepDotted(node, key);
+      } else {
+        child = Child(node, key, &idx);
+      }
+      if (child == kNone) {
+        if (!(p_ = internal::scan::SkipValue(p_, end_))) return -1;
+      } else {
+        const int r = ScanValue(child, depth);
+        if (r < 0) return -1;
+        if (can_stop && idx != kNone) {
+          seen |= uint64_t{1} << idx;
+          if (seen == all) return r + 1;
+        }
+        if (r > 0 && !(p_ = internal::scan::SkipContainers(p_, end_, r))) return -1;
+      }
+      p_ = internal::scan::SkipWs(p_, end_);
+      if (p_ >= end_) return -1;
+      if (*p_ == ',') {
+        p_ = internal::scan::SkipWs(p_ + 1, end_);
+        if (p_ >= end_) return -1;
+        continue;
+      }
+      if (*p_ == '}') {
+        ++p_;
+        return 0;
+      }
+      return -1;
+    }
+  }
+
+  bool Scan(const char* data, size_t len) {
+    p_ = data;
+    end_ = data + len;
+    // Ask for all of the event's cache lines at once: the walk reads only a prefix of the event,
+    // and without this each line it reaches is a separate, serialized miss when the event is not
+    // in cache yet (the prefetches overlap them).
+    for (size_t off = 64; off < len && off < kPrefetchBytes; off += 64) __builtin_prefetch(data + off);
+    arena.clear();
+    if (arena.capacity() < len) arena.reserve(len);
+    p_ = internal::scan::SkipWs(p_, end_);
+    if (p_ >= end_ || *p_ != '{') return false;
+    ++p_;
+    if (d->nodes[0].child_count == 0) return true;  // no pattern names anything
+    const int r = ScanObject(0, 1);
+    if (r < 0) return false;
+    // Read to the end: only whitespace may follow the root object.
+    if (r == 0 && internal::scan::SkipWs(p_, end_) != end_) return false;
+    return true;
   }
 
   static bool Compatible(const std::pair<uint32_t, uint32_t>* a, uint32_t na,
@@ -580,11 +798,16 @@ struct MatchContext::Impl {
   Status Run(const MachineData& md, const char* data, size_t len, std::vector<uint32_t>* o) {
     Prepare(md);
     out = o;
+    if (!use_simdjson) {
+      if (!Scan(data, len)) return NotValid();
+      Finish();
+      return Status::Ok();
+    }
     od::document doc;
     if (parser.iterate(data, len, len + simdjson::SIMDJSON_PADDING).get(doc)) return NotValid();
     od::object root;
     if (doc.get_object().get(root)) return NotValid();
-    if (!WalkObject(root, 0)) return NotValid();
+    if (!SjWalkObject(root, 0)) return NotValid();
     Finish();
     return Status::Ok();
   }
@@ -608,6 +831,7 @@ Status MatchContext::MatchPadded(const Machine& m, const char* data, size_t len,
 }
 
 void MatchContext::set_early_exit(bool on) { impl_->early_exit = on; }
+void MatchContext::set_simdjson(bool on) { impl_->use_simdjson = on; }
 
 static_assert(MatchContext::kPadding >= simdjson::SIMDJSON_PADDING);
 

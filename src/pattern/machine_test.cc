@@ -1,10 +1,12 @@
 // The automaton against the reference evaluator (randomized differential test), RuleMatcher
 // behaviour, and concurrent Match while rules change (run under ASan/UBSan in the Debug build).
 #include <atomic>
+#include <cstring>
 #include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include "pattern/compile.h"
 #include "pattern/machine.h"
@@ -126,6 +128,125 @@ class Gen {
     return s + "}";
   }
 
+  // For the scanner: members no pattern names ("q", "zz", ...) holding values that are hard to
+  // skip: brackets and quotes inside strings, escaped quotes and backslashes, strings longer than
+  // a 64-byte block, deep nesting; mixed between the named members of Object().
+  std::string TrickyString() {
+    static const char* const kBodies[] = {"]}", "[{", "\\\"]}", "\\\\", "x\\\\\\\"{[", "\\u005d",
+                                          "é}]", "\\/", ""};
+    std::string s = "\"";
+    const int parts = N(4) == 0 ? 30 : 1 + N(3);
+    for (int i = 0; i < parts; ++i) s += Pick(kBodies) + std::string(N(3) == 0 ? 40 : N(5), 'y');
+    return s + "\"";
+  }
+  std::string Tricky(int depth) {
+    switch (depth < 6 ? N(6) : 0) {
+      case 0: case 1: return TrickyString();
+      case 2: return N(2) ? "-1.5e+3" : (N(2) ? "true" : "null");
+      case 3: {
+        std::string s = "[";
+        const int k = N(5);
+        for (int j = 0; j < k; ++j) s += (j ? "," : "") + Tricky(depth + 1);
+        return s + "]";
+      }
+      default: {
+        std::string s = "{";
+        const int k = N(4);
+        for (int j = 0; j < k; ++j) {
+          s += (j ? "," : "") + TrickyString() + ":" + Tricky(depth + 1);
+        }
+        return s + "}";
+      }
+    }
+  }
+  std::string NoisyObject(int depth, bool dotted) {
+    std::string s = "{";
+    std::vector<std::string> used;
+    const int n = N(5);
+    bool first = true;
+    for (int i = 0; i < n; ++i) {
+      if (N(3) == 0) {
+        static const char* const kOther[] = {"q", "zz", "a_", "\u00e9", "A"};
+        s += (first ? "\"" : ",\"") + Pick(kOther) + "\":" + Tricky(0);
+        first = false;
+        continue;
+      }
+      std::string k = Key(dotted);
+      if (std::find(used.begin(), used.end(), k) != used.end()) continue;
+      used.push_back(k);
+      std::string v;
+      if (depth < 3 && N(4) == 0) {
+        v = NoisyObject(depth + 1, dotted);
+      } else if (depth < 3 && N(6) == 0) {
+        v = "[" + NoisyObject(depth + 1, dotted) + "," + Value(depth + 1, dotted) + "]";
+      } else {
+        v = Value(depth, dotted);
+      }
+      s += (first ? "\"" : ",\"") + k + "\":" + v;
+      first = false;
+    }
+    return s + "}";
+  }
+
+  // Re-renders compact JSON text: random whitespace between tokens and random (equivalent)
+  // escapes inside strings (keys included), so the scanner meets every form of the same event.
+  std::string Rerender(const std::string& in) {
+    static const char* const kWs[] = {" ", "\n", "\t", "\r", "  \n "};
+    std::string out;
+    bool in_str = false;
+    for (size_t i = 0; i < in.size(); ++i) {
+      const char c = in[i];
+      if (in_str) {
+        if (c == '\\') {  // keep existing escapes as they are
+          const size_t n = in[i + 1] == 'u' ? 6 : 2;
+          out.append(in, i, n);
+          i += n - 1;
+          continue;
+        }
+        if (c == '"') {
+          in_str = false;
+          out += c;
+          continue;
+        }
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (u < 0x80 && N(6) == 0) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", u);
+          out += buf;
+        } else if (c == '/' && N(2) == 0) {
+          out += "\\/";
+        } else {
+          out += c;
+        }
+        continue;
+      }
+      const bool structural = std::strchr("{}[],:", c) != nullptr;
+      if (structural && N(4) == 0) out += Pick(kWs);
+      out += c;
+      if (structural && N(4) == 0) out += Pick(kWs);
+      if (c == '"') in_str = true;
+    }
+    if (N(4) == 0) out += Pick(kWs);
+    return out;
+  }
+
+  // A malformed (or accidentally still valid) variant of an event.
+  std::string Mutate(std::string s) {
+    static const char kBytes[] = {'{', '}', '[', ']', '"', ',', ':', '\\', ' ', 'x', '1', '-',
+                                  '.', 'e', 't', 'n', '\0', '\x80', '\xff'};
+    const int edits = 1 + N(3);
+    for (int e = 0; e < edits && !s.empty(); ++e) {
+      const size_t at = static_cast<size_t>(N(static_cast<int>(s.size())));
+      switch (N(4)) {
+        case 0: s.resize(at); break;
+        case 1: s.erase(at, 1); break;
+        case 2: s.insert(s.begin() + at, kBytes[N(sizeof kBytes)]); break;
+        default: s[at] = kBytes[N(sizeof kBytes)]; break;
+      }
+    }
+    return s;
+  }
+
  private:
   std::mt19937 rng_;
 };
@@ -171,6 +292,145 @@ TEST(MachineDifferentialTest, RandomPatternsAndEventsAgreeWithReference) {
   std::cout << "[ differential ] " << compared << " (pattern, event) pairs, " << matched
             << " matches\n";
   EXPECT_GT(matched, compared / 50);  // the generator must produce real matches
+}
+
+// Matches through MatchPadded on a buffer of exactly len + kPadding bytes whose padding looks like
+// JSON that would continue the event (quotes, brackets, backslashes): ASan catches any read past
+// the padding, and a wrong result shows any padding byte that was taken for event text.
+Status MatchExact(MatchContext& ctx, const Machine& m, const std::string& event,
+                  std::vector<uint32_t>* out) {
+  std::vector<char> buf(event.size() + MatchContext::kPadding);
+  std::memcpy(buf.data(), event.data(), event.size());
+  static const char kPad[] = "\"]}\\,\"a\":[1,{\"b\":\"";
+  for (size_t i = 0; i < MatchContext::kPadding; ++i) buf[event.size() + i] = kPad[i % (sizeof kPad - 1)];
+  return ctx.MatchPadded(m, buf.data(), event.size(), out);
+}
+
+// The reference flattens an empty key at the root away ({"":{"b":1}} reads as b = 1); the
+// automaton treats "" as a key like any other. Mutations can create one; such events are not
+// compared.
+bool HasEmptyKey(const std::string& s) {
+  for (size_t i = s.find("\"\""); i != std::string::npos; i = s.find("\"\"", i + 1)) {
+    size_t j = i + 2;
+    while (j < s.size() && std::strchr(" \t\r\n", s[j]) && s[j]) ++j;
+    if (j < s.size() && s[j] == ':') return true;
+  }
+  return false;
+}
+
+std::vector<bool> AsBits(const std::vector<uint32_t>& v, size_t n) {
+  std::vector<bool> b(n);
+  for (uint32_t i : v) b[i] = true;
+  return b;
+}
+
+// The lazy scanner on events with random whitespace, escapes, noise members that must be skipped
+// (brackets in strings, escaped quotes, long strings, deep nesting), against the reference and
+// the simdjson walker; then malformed variants must never crash, and when the reference still
+// finds them valid the scanner must agree.
+TEST(MachineDifferentialTest, ScannerOnNoisyEscapedAndMalformedEvents) {
+  size_t compared = 0, matched = 0, malformed = 0, malformed_valid = 0;
+  for (uint32_t round = 0; round < 30; ++round) {
+    Gen g(777 + round);
+    std::vector<std::string> patterns;
+    std::vector<internal::CompiledPattern> compiled;
+    while (patterns.size() < 30) {
+      std::string p = g.PatternObject(0);
+      auto c = internal::CompilePattern(p);
+      if (!c.ok()) continue;
+      patterns.push_back(p);
+      compiled.push_back(std::move(*c));
+    }
+    std::vector<std::string_view> views(patterns.begin(), patterns.end());
+    auto m = Machine::Compile(views);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    MatchContext exact, fast, sj;
+    exact.set_early_exit(false);
+    sj.set_early_exit(false);
+    sj.set_simdjson(true);
+    for (int e = 0; e < 150; ++e) {
+      const bool dotted = g.N(3) == 0;
+      const std::string event = g.Rerender(g.NoisyObject(0, dotted));
+      std::vector<uint32_t> got_exact, got_fast, got_sj;
+      ASSERT_TRUE(MatchExact(exact, **m, event, &got_exact).ok()) << event;
+      ASSERT_TRUE(MatchExact(fast, **m, event, &got_fast).ok()) << event;
+      ASSERT_TRUE(sj.Match(**m, event, &got_sj).ok()) << event;
+      const auto ge = AsBits(got_exact, patterns.size()), gf = AsBits(got_fast, patterns.size()),
+                 gs = AsBits(got_sj, patterns.size());
+      for (size_t p = 0; p < patterns.size(); ++p) {
+        auto ref = internal::ReferenceMatch(compiled[p], event);
+        ASSERT_TRUE(ref.ok()) << event;
+        ASSERT_EQ(ge[p], *ref) << "pattern " << patterns[p] << "\nevent " << event;
+        ASSERT_EQ(gs[p], *ref) << "simdjson walker; pattern " << patterns[p] << "\nevent " << event;
+        if (!dotted) ASSERT_EQ(gf[p], *ref) << "pattern " << patterns[p] << "\nevent " << event;
+        ++compared;
+        matched += *ref;
+      }
+      for (int k = 0; k < 4; ++k) {
+        const std::string bad = g.Mutate(event);
+        std::vector<uint32_t> got_bad, got_bad_fast;
+        const Status st = MatchExact(exact, **m, bad, &got_bad);
+        (void)MatchExact(fast, **m, bad, &got_bad_fast);
+        ++malformed;
+        auto tree_ok = internal::ReferenceMatch(compiled[0], bad);
+        if (!tree_ok.ok()) continue;
+        if (bad.find('\0') != std::string::npos || !simdjson::validate_utf8(bad.data(), bad.size()) ||
+            HasEmptyKey(bad)) {
+          continue;  // the reference lets control bytes and bad UTF-8 through; the scanner does not
+        }
+        ++malformed_valid;
+        ASSERT_TRUE(st.ok()) << bad;
+        const auto gb = AsBits(got_bad, patterns.size());
+        for (size_t p = 0; p < patterns.size(); ++p) {
+          auto ref = internal::ReferenceMatch(compiled[p], bad);
+          ASSERT_TRUE(ref.ok());
+          ASSERT_EQ(gb[p], *ref) << "pattern " << patterns[p] << "\nevent " << bad;
+        }
+      }
+    }
+  }
+  std::cout << "[ scanner ] " << compared << " (pattern, noisy event) pairs, " << matched
+            << " matches; " << malformed << " malformed variants (" << malformed_valid
+            << " still valid JSON, compared)\n";
+  EXPECT_GT(matched, compared / 50);
+}
+
+TEST(ScannerTest, MalformedAndEdgeEvents) {
+  auto m = Machine::Compile({R"({"a":["x"]})", R"({"b":{"c":[{"numeric":[">",1]}]}})",
+                             R"({"d":[{"exists":true}]})"});
+  ASSERT_TRUE(m.ok());
+  MatchContext ctx;
+  ctx.set_early_exit(false);
+  auto run = [&](const std::string& ev) -> std::string {
+    std::vector<uint32_t> out;
+    Status st = MatchExact(ctx, **m, ev, &out);
+    if (!st.ok()) return "error";
+    std::sort(out.begin(), out.end());
+    std::string r;
+    for (uint32_t i : out) r += std::to_string(i);
+    return r.empty() ? "none" : r;
+  };
+  EXPECT_EQ(run(R"({"a":"x"})"), "0");
+  EXPECT_EQ(run("  {\"a\"\n:\t\"x\" }\r\n"), "0");
+  EXPECT_EQ(run(R"({"\u0061":"\u0078"})"), "0");
+  EXPECT_EQ(run(R"({"b":{"c":2}})"), "1");
+  EXPECT_EQ(run(R"({"b.c":2})"), "1");
+  EXPECT_EQ(run(R"({"b":{"c":1e400}})"), "none");  // out of double range: never numeric
+  EXPECT_EQ(run(R"({"b":{"c":2},"d":null})"), "12");
+  EXPECT_EQ(run(R"({"z":"]}\"{","a":"x"})"), "0");
+  EXPECT_EQ(run(R"({"z":[[[{"q":"\\"}]]],"a":"x"})"), "0");
+  EXPECT_EQ(run(std::string(R"({"z":")") + std::string(200, 'y') + R"(\"]}", "a":"x"})"), "0");
+  for (const char* bad : {"", " ", "{", "[]", "\"a\"", R"({"a":"x")", R"({"a":"x"} x)",
+                          R"({"a":"x",})", R"({"a" "x"})", R"({a:"x"})", R"({"a":"x\q"})",
+                          R"({"a":"\ud800"})", "{\"a\":\"\x01\"}", "{\"a\":\"\xc3\x28\"}",
+                          R"({"b":{"c":01}})", R"({"b":{"c":1.}})", R"({"b":{"c":-}})",
+                          R"({"b":{"c":tru}})", R"({"z":[1,2)", R"({"z":"abc)", R"({"z":"ab\)",
+                          R"({"d":nul})", R"({"a":"x"]})"}) {
+    EXPECT_EQ(run(bad), "error") << bad;
+  }
+  // Deep nesting in a skipped member is fine; in a named one it is bounded.
+  EXPECT_EQ(run(R"({"z":)" + std::string(5000, '[') + std::string(5000, ']') + R"(,"a":"x"})"), "0");
+  EXPECT_EQ(run(R"({"a":)" + std::string(5000, '[') + std::string(5000, ']') + "}"), "error");
 }
 
 TEST(FuzzEntryTest, RunsOnSeedsWithoutAborting) {

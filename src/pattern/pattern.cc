@@ -1,5 +1,7 @@
 #include "pattern/pattern.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 
 #include "pattern/compile.h"
@@ -19,7 +21,8 @@ Result<bool> TestEventPattern(std::string_view pattern_json, std::string_view ev
   // The automaton skips parts of the event no pattern names; TestEventPattern must still refuse
   // malformed events as a whole, so validate them first (this path is not hot).
   auto tree = internal::ParseJsonTree(event_json, /*strict=*/true);
-  if (!tree.ok() || !tree->is_object()) {
+  // The match walk checks UTF-8 only in the strings it reads; the whole event must be valid here.
+  if (!tree.ok() || !tree->is_object() || !simdjson::validate_utf8(event_json.data(), event_json.size())) {
     return Status::InvalidArgument("Parameter Event is not valid.");
   }
   auto machine = Machine::Build({&*c});
