@@ -38,6 +38,17 @@ void AppendFolded(std::string_view s, std::string* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
   size_t i = 0;
+  // ASCII run first (the common case), written in place without per-byte push_back.
+  while (i < n && p[i] < 0x80) ++i;
+  if (i > 0) {
+    const size_t at = out->size();
+    out->resize(at + i);
+    char* w = out->data() + at;
+    for (size_t k = 0; k < i; ++k) {
+      const unsigned char c = p[k];
+      w[k] = static_cast<char>(c - 'A' < 26u ? c + 32 : c);
+    }
+  }
   while (i < n) {
     unsigned char c = p[i];
     if (c < 0x80) {

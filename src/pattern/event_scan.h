@@ -123,27 +123,84 @@ inline uint64_t PrefixXor(uint64_t x) {
   return x;
 }
 
-// Inside a string, starting just after a '"' or after an escape sequence: the first '"' or '\\'
-// at or after p, or nullptr if none before end. With kSpecial, *special is set when a byte before
-// it is a control character or non-ASCII (the caller then checks the text byte by byte).
-template <bool kSpecial>
-inline const char* FindQuoteOrBackslash(const char* p, const char* end, bool* special) {
-  while (p < end) {
-    const Masks m = Classify<false, kSpecial>(p);
-    const uint64_t valid = LowBits(static_cast<size_t>(end - p));
-    const uint64_t stop = (m.quote | m.backslash) & valid;
-    if (stop) {
-      if constexpr (kSpecial) {
-        if (m.special & ((stop & (0 - stop)) - 1)) *special = true;
-      }
-      return p + __builtin_ctzll(stop);
-    }
+// Bits for the 32 bytes at p, for reading strings (strings and keys are mostly short, so a
+// 32-byte step costs less than the 64-byte Classify): stop = '"' or '\\', special = control or
+// non-ASCII byte, dot = '.'.
+struct StrMasks {
+  uint32_t stop, special, dot;
+};
+template <bool kSpecial, bool kDot>
+inline StrMasks ClassifyString(const char* p) {
+  StrMasks m{0, 0, 0};
+#if defined(__AVX2__)
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  m.stop = static_cast<uint32_t>(_mm256_movemask_epi8(
+      _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+                      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')))));
+  if constexpr (kSpecial) {
+    // High bit set (non-ASCII) or v <= 0x1F.
+    const __m256i ctrl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+    m.special = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(v, ctrl)));
+  }
+  if constexpr (kDot) {
+    m.dot = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'))));
+  }
+#elif defined(__SSE2__)
+  for (int h = 0; h < 2; ++h) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * h));
+    const int sh = 16 * h;
+    m.stop |= static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+                  _mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')))))
+              << sh;
     if constexpr (kSpecial) {
-      if (m.special & valid) *special = true;
+      const __m128i ctrl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+      m.special |= static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(v, ctrl))) << sh;
     }
-    p += 64;
+    if constexpr (kDot) {
+      m.dot |= static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')))) << sh;
+    }
+  }
+#else
+  for (int i = 0; i < 32; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    const uint32_t b = uint32_t{1} << i;
+    if (c == '"' || c == '\\') m.stop |= b;
+    if (kSpecial && (c < 0x20 || c >= 0x80)) m.special |= b;
+    if (kDot && c == '.') m.dot |= b;
+  }
+#endif
+  return m;
+}
+
+// Inside a string (just after a '"' or after an escape sequence): the first '"' or '\\' at or
+// after p, or nullptr if none before end. With kSpecial, *special is set when a byte before it is
+// a control character or non-ASCII (the caller then checks the text byte by byte); with kDot,
+// *dot when a '.' comes before it.
+template <bool kSpecial, bool kDot = false>
+inline const char* FindQuoteOrBackslash(const char* p, const char* end, bool* special,
+                                        bool* dot = nullptr) {
+  while (p < end) {
+    const StrMasks m = ClassifyString<kSpecial, kDot>(p);
+    const size_t n = static_cast<size_t>(end - p);
+    const uint32_t valid = n >= 32 ? ~uint32_t{0} : (uint32_t{1} << n) - 1;
+    const uint32_t stop = m.stop & valid;
+    const uint32_t before = stop ? (stop & (0 - stop)) - 1 : valid;
+    if constexpr (kSpecial) {
+      if (m.special & before) *special = true;
+    }
+    if constexpr (kDot) {
+      if (m.dot & before) *dot = true;
+    }
+    if (stop) return p + __builtin_ctz(stop);
+    p += 32;
   }
   return nullptr;
+}
+
+// An object key, p just after its opening '"': the first '"' or '\\' (nullptr if none before end);
+// *special as in FindQuoteOrBackslash, *dot when a '.' comes before it.
+inline const char* FindKeyEnd(const char* p, const char* end, bool* special, bool* dot) {
+  return FindQuoteOrBackslash<true, true>(p, end, special, dot);
 }
 
 // p just after the opening '"': returns the position after the closing '"'. Escapes are stepped

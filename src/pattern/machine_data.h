@@ -60,6 +60,31 @@ inline uint64_t HashBytes(uint64_t seed, const char* p, size_t n) {
   return h ^ (h >> 32);
 }
 
+// a[0, n) == b[0, n), inlined for the short keys and values of the hot path (no over-read).
+inline bool EqualBytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    uint64_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 8);
+    std::memcpy(&y0, b, 8);
+    std::memcpy(&x1, a + n - 8, 8);
+    std::memcpy(&y1, b + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 4);
+    std::memcpy(&y0, b, 4);
+    std::memcpy(&x1, a + n - 4, 4);
+    std::memcpy(&y1, b + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 struct IndexEntry {
   uint64_t hash = 0;
   uint32_t owner_tag = kNone;  // owner * kTagCount + tag; kNone = empty bucket
@@ -154,7 +179,7 @@ struct MachineData {
       const IndexEntry& e = index[i];
       if (e.owner_tag == kNone) return nullptr;
       if (e.hash == h && e.owner_tag == ot && e.key_len == n &&
-          (n == 0 || std::memcmp(key_bytes.data() + e.key_off, p, n) == 0)) {
+          EqualBytes(key_bytes.data() + e.key_off, p, n)) {
         return &e;
       }
     }
