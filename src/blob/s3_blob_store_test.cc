@@ -1,0 +1,374 @@
+// S3BlobStore against a real moto_server (an S3-compatible endpoint) on a free loopback port.
+#include "blob/s3_blob_store.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "blob/claim_check.h"
+#include "blob/retention.h"
+#include "blob/test_util.h"
+#include "common/encoding.h"
+
+extern char** environ;
+
+namespace cxbridge::blob {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return std::nullopt;
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    fs::path p = fs::path(dir) / name;
+    if (!dir.empty() && ::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return std::nullopt;
+}
+
+int FreeLoopbackPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One moto_server for the whole suite (it takes a few seconds to start).
+class MotoServer {
+ public:
+  static MotoServer* Get() {
+    static MotoServer* server = new MotoServer();
+    return server;
+  }
+  bool running() const { return pid_ > 0 && ready_; }
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& why_not() const { return why_not_; }
+  void Stop() {
+    if (pid_ > 0) {
+      ::kill(-pid_, SIGTERM);  // its own process group: the pyenv shim and python
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  MotoServer() {
+    std::optional<fs::path> exe = FindOnPath("moto_server");
+    if (!exe) {
+      why_not_ = "moto_server is not installed (not on PATH); S3 backend tests skipped";
+      return;
+    }
+    int port = FreeLoopbackPort();
+    std::string port_s = std::to_string(port);
+    endpoint_ = "http://127.0.0.1:" + port_s;
+    std::string exe_s = exe->string();
+    std::vector<char*> argv = {exe_s.data(), const_cast<char*>("-H"),
+                               const_cast<char*>("127.0.0.1"), const_cast<char*>("-p"),
+                               port_s.data(), nullptr};
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, exe_s.c_str(), &actions, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    if (rc != 0) {
+      why_not_ = "cannot start moto_server";
+      return;
+    }
+    pid_ = pid;
+    // Poll until it answers (bounded).
+    http::HttpClient client;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      http::ClientRequest req;
+      req.method = "GET";
+      req.url = endpoint_ + "/moto-api/";
+      req.timeout_ms = 1000;
+      if (client.SendSync(req).status != 0) {
+        ready_ = true;
+        return;
+      }
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        why_not_ = "moto_server exited during start-up";
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    why_not_ = "moto_server did not answer within 60 s";
+  }
+
+  pid_t pid_ = -1;
+  bool ready_ = false;
+  std::string endpoint_;
+  std::string why_not_;
+};
+
+class MotoEnvironment : public ::testing::Environment {
+ public:
+  void TearDown() override { MotoServer::Get()->Stop(); }
+};
+const auto* const kMotoEnv = ::testing::AddGlobalTestEnvironment(new MotoEnvironment);
+
+class S3BlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MotoServer* moto = MotoServer::Get();
+    if (!moto->running()) {
+      if (FindOnPath("moto_server")) FAIL() << moto->why_not();
+      GTEST_SKIP() << moto->why_not();
+    }
+    // One bucket per test: tests do not see each other's blobs.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::string bucket = "cxb-";
+    for (char c : name) bucket.push_back(static_cast<char>(std::tolower(c)));
+    bucket = bucket.substr(0, 63);
+    client_ = std::make_shared<http::HttpClient>();
+    store_ = Make(bucket, "cx/blobs/");
+    ASSERT_TRUE(store_->CreateBucket().ok());
+    ASSERT_TRUE(store_->CreateBucket().ok());  // idempotent
+  }
+  std::shared_ptr<S3BlobStore> Make(const std::string& bucket, const std::string& prefix,
+                                    int page = 1000) {
+    S3Options o;
+    o.endpoint = MotoServer::Get()->endpoint();
+    o.bucket = bucket;
+    o.prefix = prefix;
+    o.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    o.timeout_ms = 10'000;
+    o.list_page_size = page;
+    auto s = S3BlobStore::Create(o, client_);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return std::shared_ptr<S3BlobStore>(std::move(*s));
+  }
+  // A signed PUT of arbitrary bytes under a blob's key (to corrupt it behind the store's back).
+  int RawPut(const std::string& key, const std::string& body) {
+    http::ClientRequest req;
+    req.method = "PUT";
+    req.url = MotoServer::Get()->endpoint() + "/" + bucket() + "/" + key;
+    req.headers = {{"x-amz-content-sha256", Sha256Hex(body)}};
+    api::SignInput in;
+    in.method = "PUT";
+    in.url = req.url;
+    in.headers = req.headers;
+    in.body = body;
+    in.region = "us-east-1";
+    in.service = "s3";
+    in.now_ms = SystemClock().NowMs();
+    for (auto& h : api::SignV4(in, {"AKIDEXAMPLE", "secret", ""})) req.headers.push_back(h);
+    req.body = body;
+    return client_->SendSync(req).status;
+  }
+  std::string bucket() const { return store_->Uri("").substr(5, store_->Uri("").find('/', 5) - 5); }
+
+  std::shared_ptr<http::HttpClient> client_;
+  std::shared_ptr<S3BlobStore> store_;
+};
+
+TEST_F(S3BlobStoreTest, PutGetRoundTrip) {
+  std::string bytes = R"({"transcripts":["é",1.50]})";
+  auto ref = store_->Put(bytes, "application/json");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->sha256, Sha256Hex(bytes));
+  EXPECT_EQ(ref->uri, "s3://" + bucket() + "/cx/blobs/" + ref->sha256);
+  auto blob = store_->Get(ref->sha256);
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(blob->bytes, bytes);
+  EXPECT_EQ(blob->content_type, "application/json");
+  EXPECT_TRUE(*store_->Exists(ref->sha256));
+}
+
+TEST_F(S3BlobStoreTest, PutIsIdempotent) {
+  auto a = store_->Put("same", "text/plain");
+  auto b = store_->Put("same", "text/plain");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, *b);
+  EXPECT_EQ(store_->List()->size(), 1u);
+}
+
+TEST_F(S3BlobStoreTest, TamperedObjectIsCorruptionOnRead) {
+  auto ref = store_->Put("original bytes", "text/plain");
+  ASSERT_TRUE(ref.ok());
+  ASSERT_EQ(RawPut("cx/blobs/" + ref->sha256, "tampered bytes"), 200);
+  auto blob = store_->Get(ref->sha256);
+  ASSERT_FALSE(blob.ok());
+  EXPECT_EQ(blob.status().code(), StatusCode::kCorruption) << blob.status().ToString();
+}
+
+TEST_F(S3BlobStoreTest, MissingBlobAndMissingBucket) {
+  EXPECT_EQ(store_->Get(std::string(64, 'c')).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(*store_->Exists(std::string(64, 'c')));
+  EXPECT_TRUE(store_->Delete(std::string(64, 'c')).ok());
+  auto nobucket = Make("cxb-no-such-bucket", "");
+  EXPECT_EQ(nobucket->Get(std::string(64, 'c')).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(nobucket->Put("x", "").status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(S3BlobStoreTest, DeleteRemoves) {
+  auto ref = store_->Put("bye", "text/plain");
+  ASSERT_TRUE(ref.ok());
+  ASSERT_TRUE(store_->Delete(ref->sha256).ok());
+  EXPECT_FALSE(*store_->Exists(ref->sha256));
+  EXPECT_EQ(store_->Get(ref->sha256).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(S3BlobStoreTest, ForEachPagesAndSkipsForeignKeys) {
+  auto paged = Make(bucket(), "cx/blobs/", 3);
+  std::set<std::string> want;
+  for (int i = 0; i < 7; ++i) {
+    auto ref = paged->Put("blob " + std::to_string(i), "text/plain");
+    ASSERT_TRUE(ref.ok());
+    want.insert(ref->sha256);
+  }
+  ASSERT_EQ(RawPut("cx/blobs/not-a-blob", "x"), 200);
+  ASSERT_EQ(RawPut("elsewhere/" + *want.begin(), "x"), 200);
+  std::set<std::string> got;
+  ASSERT_TRUE(paged->ForEach([&](const BlobInfo& info) {
+    got.insert(info.sha256);
+    EXPECT_GT(info.modified_ms, 1'600'000'000'000);
+    EXPECT_GT(info.size, 0u);
+    return true;
+  }).ok());
+  EXPECT_EQ(got, want);
+}
+
+TEST_F(S3BlobStoreTest, ClaimCheckLargestGenesysSampleAndFiveMegabytes) {
+  std::ifstream f(testing::SharedDir() / "genesys" /
+                  "eb-v2.conversations.transcription.largest-observed-real-anonymized.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto sample = json::Parse(ss.str());
+  ASSERT_TRUE(sample.ok());
+  ClaimCheckPolicy policy;
+  policy.threshold_bytes = 4096;
+  policy.fields.push_back(*transform::JsonPath::Compile("$.detail.eventBody.transcripts"));
+  ClaimCheck cc(policy, store_);
+  json::Value e = *sample;
+  std::string original = json::Serialize(e);
+  auto out = cc.Apply(&e);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->refs.size(), 1u);
+  EXPECT_TRUE(out->refs[0].uri.starts_with("s3://"));
+  ASSERT_TRUE(cc.Resolve(&e).ok());
+  EXPECT_EQ(json::Serialize(e), original);
+
+  // 5 MB through the whole-detail policy.
+  std::string words;
+  while (words.size() < 5 * 1024 * 1024) words += R"({"word":"astonish","confidence":0.958},)";
+  words.pop_back();
+  auto big = json::Parse(R"({"version":"0","source":"s","detail":{"transcripts":[)" + words + "]}}");
+  ASSERT_TRUE(big.ok());
+  std::string big_original = json::Serialize(*big);
+  ClaimCheck whole(ClaimCheckPolicy{}, store_);
+  auto out2 = whole.Apply(&*big);
+  ASSERT_TRUE(out2.ok()) << out2.status().ToString();
+  ASSERT_EQ(out2->refs.size(), 1u);
+  EXPECT_GT(out2->refs[0].size, 5u * 1024 * 1024);
+  ASSERT_TRUE(whole.Resolve(&*big).ok());
+  EXPECT_EQ(json::Serialize(*big), big_original);
+}
+
+TEST_F(S3BlobStoreTest, SweepKeepsReferencedBlobs) {
+  auto keep = store_->Put("keep", "text/plain");
+  auto drop = store_->Put("drop", "text/plain");
+  ASSERT_TRUE(keep.ok() && drop.ok());
+  FakeClock later(SystemClock().NowMs() + 3'600'000);
+  auto stats = Sweep(*store_, [&](std::string_view sha) { return sha == keep->sha256; },
+                     std::chrono::minutes(30), later);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->deleted, 1u);
+  EXPECT_EQ(stats->kept_referenced, 1u);
+  EXPECT_TRUE(*store_->Exists(keep->sha256));
+  EXPECT_FALSE(*store_->Exists(drop->sha256));
+}
+
+TEST_F(S3BlobStoreTest, FromConfigWithSecretSpecs) {
+  ::setenv("CXB_BLOB_TEST_KEY", "AKIDEXAMPLE", 1);
+  ::setenv("CXB_BLOB_TEST_SECRET", "secret", 1);
+  BlobStoreRegistry registry;
+  RegisterBuiltins(&registry);
+  StoreContext ctx;
+  ctx.http_client = client_;
+  auto cfg = json::Parse(R"({"type":"s3","endpoint":")" + MotoServer::Get()->endpoint() +
+                         R"(","bucket":")" + bucket() +
+                         R"(","prefix":"cfg/","region":"us-east-1",
+      "access_key_id":{"env":"CXB_BLOB_TEST_KEY"},"secret_access_key":{"env":"CXB_BLOB_TEST_SECRET"},
+      "timeout_ms":5000})");
+  ASSERT_TRUE(cfg.ok());
+  auto store = registry.Create(*cfg, ctx);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto ref = (*store)->Put("from config", "text/plain");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ(ref->uri, "s3://" + bucket() + "/cfg/" + ref->sha256);
+
+  auto missing_secret = registry.Create(
+      *json::Parse(R"({"type":"s3","endpoint":"http://x","bucket":"abc","access_key_id":"a",
+                       "secret_access_key":{"env":"CXB_BLOB_TEST_UNSET_VAR"}})"),
+      ctx);
+  ASSERT_FALSE(missing_secret.ok());
+  EXPECT_TRUE(missing_secret.status().message().starts_with("store.secret_access_key: "))
+      << missing_secret.status().message();
+}
+
+TEST(S3BlobStoreOptionsTest, InvalidOptionsAreRejected) {
+  S3Options o;
+  o.endpoint = "http://127.0.0.1:1";
+  o.bucket = "bucket";
+  o.credentials = {"a", "b", ""};
+  EXPECT_TRUE(S3BlobStore::Create(o, nullptr).ok());
+  auto bad = [&](auto mutate) {
+    S3Options c = o;
+    mutate(c);
+    return S3BlobStore::Create(c, nullptr).status().code();
+  };
+  EXPECT_EQ(bad([](S3Options& c) { c.endpoint = "ftp://x"; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](S3Options& c) { c.bucket = "Upper"; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](S3Options& c) { c.prefix = "a b/"; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](S3Options& c) { c.credentials.secret_access_key.clear(); }),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(S3BlobStoreOptionsTest, UnreachableEndpointIsUnavailableWithinTheTimeout) {
+  S3Options o;
+  o.endpoint = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  o.bucket = "bucket";
+  o.credentials = {"a", "b", ""};
+  o.timeout_ms = 2000;
+  auto store = S3BlobStore::Create(o, nullptr);
+  ASSERT_TRUE(store.ok());
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ((*store)->Put("x", "").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ((*store)->Get(std::string(64, 'a')).status().code(), StatusCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace cxbridge::blob
