@@ -197,6 +197,56 @@ inline const char* FindQuoteOrBackslash(const char* p, const char* end, bool* sp
   return nullptr;
 }
 
+// FindQuoteOrBackslash over a cached 64-byte window: the members of a flat object are short
+// strings close together, so one classification serves several of them (keys and values alike).
+// The cache describes bytes only; Reset it whenever the buffer may have changed (each event).
+class StringWindow {
+ public:
+  void Reset() { base_ = nullptr; }
+
+  // As FindQuoteOrBackslash<true, true> (special and dot are always reported).
+  const char* Find(const char* p, const char* end, bool* special, bool* dot) {
+    while (true) {
+      if (!(p >= base_ && p < base_ + 64)) {
+        if (p >= end) return nullptr;
+        Load(p, end);
+      }
+      const unsigned off = static_cast<unsigned>(p - base_);
+      const uint64_t stop = stop_ >> off;
+      const uint64_t before = stop ? (stop & (0 - stop)) - 1 : ~uint64_t{0};
+      if ((special_ >> off) & before) *special = true;
+      if ((dot_ >> off) & before) *dot = true;
+      if (stop) return p + __builtin_ctzll(stop);
+      p = base_ + 64;
+    }
+  }
+
+  // p just after the opening '"': the position after the closing '"' (escapes stepped over).
+  const char* Skip(const char* p, const char* end) {
+    bool special, dot;
+    while (true) {
+      const char* q = Find(p, end, &special, &dot);
+      if (!q) return nullptr;
+      if (*q == '"') return q + 1;
+      p = q + 2;
+      if (p > end) return nullptr;
+    }
+  }
+
+ private:
+  void Load(const char* p, const char* end) {
+    const StrMasks a = ClassifyString<true, true>(p), b = ClassifyString<true, true>(p + 32);
+    const uint64_t valid = LowBits(static_cast<size_t>(end - p));
+    base_ = p;
+    stop_ = (a.stop | static_cast<uint64_t>(b.stop) << 32) & valid;
+    special_ = (a.special | static_cast<uint64_t>(b.special) << 32) & valid;
+    dot_ = (a.dot | static_cast<uint64_t>(b.dot) << 32) & valid;
+  }
+
+  const char* base_ = nullptr;
+  uint64_t stop_ = 0, special_ = 0, dot_ = 0;
+};
+
 // An object key, p just after its opening '"': the first '"' or '\\' (nullptr if none before end);
 // *special as in FindQuoteOrBackslash, *dot when a '.' comes before it.
 inline const char* FindKeyEnd(const char* p, const char* end, bool* special, bool* dot) {

@@ -406,11 +406,14 @@ struct MatchContext::Impl {
         OnOther(fid, b ? T.true_slots : T.false_slots);
         return true;
       }
-      case od::json_type::null:
-        if (!v.is_null()) return false;
+      case od::json_type::null: {
+        // (A simdjson_result<bool> converted to bool throws on error: ask for the error code.)
+        bool is_null = false;
+        if (v.is_null().get(is_null) || !is_null) return false;
         if (record) leaves.push_back(Leaf{fid, Leaf::kNull, {}, 0, Trail()});
         OnOther(fid, d->fields[fid].null_slots);
         return true;
+      }
       default:
         return true;
     }
@@ -424,6 +427,7 @@ struct MatchContext::Impl {
   static constexpr size_t kPrefetchBytes = 4096;
   const char* p_ = nullptr;
   const char* end_ = nullptr;
+  internal::scan::StringWindow win_;  // string masks of the current 64-byte window
   std::string key_buf;  // unescaped keys
   std::string arena;    // unescaped string values (capacity >= event length: views stay valid)
 
@@ -487,8 +491,8 @@ struct MatchContext::Impl {
     switch (c) {
       case '"': {
         const char* s = p_ + 1;
-        bool special = false;
-        const char* q = internal::scan::FindQuoteOrBackslash<true>(s, end_, &special);
+        bool special = false, dot = false;
+        const char* q = win_.Find(s, end_, &special, &dot);
         if (!q) return -1;
         std::string_view str;
         if (*q == '"') {
@@ -559,7 +563,7 @@ struct MatchContext::Impl {
       if (*p_ != '"') return -1;
       const char* ks = p_ + 1;
       bool special = false, dotted = false;
-      const char* q = internal::scan::FindKeyEnd(ks, end_, &special, &dotted);
+      const char* q = win_.Find(ks, end_, &special, &dotted);
       if (!q) return -1;
       std::string_view key;
       if (*q == '"') {
@@ -586,7 +590,8 @@ struct MatchContext::Impl {
         child = Child(node, key, &idx);
       }
       if (child == kNone) {
-        if (!(p_ = internal::scan::SkipValue(p_, end_))) return -1;
+        p_ = *p_ == '"' ? win_.Skip(p_ + 1, end_) : internal::scan::SkipValue(p_, end_);
+        if (!p_) return -1;
       } else {
         const int r = ScanValue(child, depth);
         if (r < 0) return -1;
@@ -623,6 +628,7 @@ struct MatchContext::Impl {
     for (size_t off = 64; off < len && off < kPrefetchBytes; off += 64) __builtin_prefetch(data + off);
     arena.clear();
     if (arena.capacity() < len) arena.reserve(len);
+    win_.Reset();
     p_ = internal::scan::SkipWs(p_, end_);
     if (p_ >= end_ || *p_ != '{') return false;
     ++p_;
