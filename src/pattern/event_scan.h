@@ -17,7 +17,7 @@
 #include <cstring>
 #include <string>
 
-#if defined(__AVX2__)
+#if defined(__AVX2__) || defined(__PCLMUL__)
 #include <immintrin.h>
 #elif defined(__SSE2__)
 #include <emmintrin.h>
@@ -114,6 +114,11 @@ inline uint64_t LowBits(size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1}
 
 // Bit i set iff an odd number of bits at positions <= i are set.
 inline uint64_t PrefixXor(uint64_t x) {
+#if defined(__PCLMUL__)
+  // Carry-less multiplication by all-ones is exactly the running XOR.
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(
+      _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(x)), _mm_set1_epi8(-1), 0)));
+#endif
   x ^= x << 1;
   x ^= x << 2;
   x ^= x << 4;

@@ -42,6 +42,7 @@ enum Tag : uint32_t {
 
 inline uint64_t HashBytes(uint64_t seed, const char* p, size_t n) {
   uint64_t h = (seed + 1) * 0x9E3779B97F4A7C15ull ^ (n * 0xC2B2AE3D27D4EB4Full);
+  const bool long_key = n >= 8;
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
@@ -51,8 +52,21 @@ inline uint64_t HashBytes(uint64_t seed, const char* p, size_t n) {
     n -= 8;
   }
   if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
+    // The tail in whole loads (a byte-wise copy into a word stalls store forwarding): the last 8
+    // bytes when the key had 8 or more (overlapping what was hashed), else two overlapping
+    // 4-byte loads, else first / middle / last byte.
+    uint64_t w;
+    if (long_key) {
+      std::memcpy(&w, p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w = a | static_cast<uint64_t>(b) << 32;
+    } else {
+      w = static_cast<unsigned char>(p[0]) | static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+          static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+    }
     h = (h ^ w) * 0x94D049BB133111EBull;
     h ^= h >> 29;
   }
