@@ -17,7 +17,7 @@
 #include <cstring>
 #include <string>
 
-#if defined(__AVX2__) || defined(__PCLMUL__)
+#if defined(__AVX2__) || defined(__PCLMUL__) || defined(__AVX512BW__)
 #include <immintrin.h>
 #elif defined(__SSE2__)
 #include <emmintrin.h>
@@ -41,7 +41,19 @@ struct Masks {
 template <bool kBrackets, bool kSpecial>
 inline Masks Classify(const char* p) {
   Masks m{0, 0, 0, 0, 0};
-#if defined(__AVX2__)
+#if defined(__AVX512BW__)
+  const __m512i v = _mm512_loadu_si512(p);
+  m.quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"'));
+  m.backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'));
+  if constexpr (kBrackets) {
+    const __m512i v2 = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    m.open = _mm512_cmpeq_epi8_mask(v2, _mm512_set1_epi8('{'));
+    m.close = _mm512_cmpeq_epi8_mask(v2, _mm512_set1_epi8('}'));
+  }
+  if constexpr (kSpecial) {
+    m.special = _mm512_movepi8_mask(v) | _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1F));
+  }
+#elif defined(__AVX2__)
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
   auto bits = [](__m256i a, __m256i b) {
@@ -240,12 +252,20 @@ class StringWindow {
 
  private:
   void Load(const char* p, const char* end) {
-    const StrMasks a = ClassifyString<true, true>(p), b = ClassifyString<true, true>(p + 32);
     const uint64_t valid = LowBits(static_cast<size_t>(end - p));
     base_ = p;
+#if defined(__AVX512BW__)
+    const __m512i v = _mm512_loadu_si512(p);
+    stop_ = (_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('"')) |
+             _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\'))) & valid;
+    special_ = (_mm512_movepi8_mask(v) | _mm512_cmple_epu8_mask(v, _mm512_set1_epi8(0x1F))) & valid;
+    dot_ = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.')) & valid;
+#else
+    const StrMasks a = ClassifyString<true, true>(p), b = ClassifyString<true, true>(p + 32);
     stop_ = (a.stop | static_cast<uint64_t>(b.stop) << 32) & valid;
     special_ = (a.special | static_cast<uint64_t>(b.special) << 32) & valid;
     dot_ = (a.dot | static_cast<uint64_t>(b.dot) << 32) & valid;
+#endif
   }
 
   const char* base_ = nullptr;
