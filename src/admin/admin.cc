@@ -26,13 +26,29 @@ std::string QueryParam(std::string_view query, std::string_view name) {
 }  // namespace
 
 bool AdminHandler::Serves(std::string_view path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/admin/");
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path.starts_with("/admin/") ||
+         path.starts_with("/blobs/");
 }
 
 void AdminHandler::Handle(http::Request req, http::Respond respond) {
   // Redrive and reload block on a storage commit for a few milliseconds at most; they run
   // inline rather than on a detached thread so shutdown can account for them.
+  if (req.path.starts_with("/blobs/")) {
+    if (auto denied = Deny(req)) return respond(std::move(*denied));
+    if (deps_.blobs == nullptr) return respond(http::Response::Error(404, "NotFound", "no blob store"));
+    return deps_.blobs->Handle(std::move(req), std::move(respond));
+  }
   respond(Dispatch(req));
+}
+
+std::optional<http::Response> AdminHandler::Deny(const http::Request& req) const {
+  if (deps_.token.empty()) return std::nullopt;
+  auto auth = req.Header("Authorization");
+  std::string expected = "Bearer " + deps_.token;
+  if (auth && ConstantTimeEquals(*auth, expected)) return std::nullopt;
+  http::Response r = http::Response::Error(401, "Unauthorized", "admin endpoints need a bearer token");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
 }
 
 http::Response AdminHandler::Dispatch(const http::Request& req) {
@@ -60,15 +76,7 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
     return r;
   }
   // Everything below is /admin/.
-  if (!deps_.token.empty()) {
-    auto auth = req.Header("Authorization");
-    std::string expected = "Bearer " + deps_.token;
-    if (!auth || !ConstantTimeEquals(*auth, expected)) {
-      http::Response r = http::Response::Error(401, "Unauthorized", "admin endpoints need a bearer token");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
-  }
+  if (auto denied = Deny(req)) return std::move(*denied);
   const bool is_quarantine = req.path.starts_with("/admin/quarantine");
   if ((req.path == "/admin/dlq" || req.path == "/admin/quarantine") && req.method == "GET") {
     size_t limit = 100;

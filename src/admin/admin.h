@@ -8,6 +8,7 @@
 //   GET  /admin/targets           per-target queue depth, circuit state
 //   POST /admin/targets/pause     {"bus"?, "rule", "target"}: hold deliveries (they accumulate durably)
 //   POST /admin/targets/resume    same body: deliver again
+//   GET  /blobs/<sha256>          a claim-checked payload, verified by hash
 //   POST /admin/reload            re-read the config file (rules, sources, schemas)
 //   GET  /admin/quarantine?after=&limit=   events no schema rule set could normalize
 //   GET  /admin/quarantine/{id}   one entry
@@ -43,6 +44,7 @@ struct AdminDeps {
       const std::vector<std::string>& ids, bool all)>
       quarantine_replay;
   std::string token;               // empty: no token required (loopback only)
+  http::Handler* blobs = nullptr;  // GET /blobs/<sha256> (claim-checked payloads), behind the token
 };
 
 class AdminHandler : public http::Handler {
@@ -54,6 +56,8 @@ class AdminHandler : public http::Handler {
 
  private:
   http::Response Dispatch(const http::Request& req);
+  // The bearer-token check for everything but health and metrics; nullopt when allowed.
+  std::optional<http::Response> Deny(const http::Request& req) const;
   AdminDeps deps_;
 };
 

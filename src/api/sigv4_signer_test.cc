@@ -1,5 +1,5 @@
 // SigV4 signing against AWS's published test suite vector ("get-vanilla") and the verifier.
-#include "api/sigv4_signer.h"
+#include "common/aws_sigv4.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,11 @@
 
 namespace cxbridge::api {
 namespace {
+
+using aws::AwsCredentials;
+using aws::SignInput;
+using aws::SignV4;
+using aws::AmzDate;
 
 const AwsCredentials kCreds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
 

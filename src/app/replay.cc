@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "api/sigv4_signer.h"
+#include "common/aws_sigv4.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
@@ -24,7 +24,7 @@ namespace {
 
 struct ApiClient {
   std::string endpoint, region, account;
-  api::AwsCredentials creds;
+  aws::AwsCredentials creds;
   http::HttpClient http;
 
   Status Init(const ReplayArgs& a) {
@@ -63,14 +63,14 @@ struct ApiClient {
     req.timeout_ms = 30000;
     req.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", "AWSEvents." + op}};
     if (!creds.access_key_id.empty()) {
-      api::SignInput in;
+      aws::SignInput in;
       in.url = req.url;
       in.headers = req.headers;
       in.body = req.body;
       in.region = region;
       in.service = "events";
       in.now_ms = SystemClock().NowMs();
-      for (auto& h : api::SignV4(in, creds)) req.headers.push_back(std::move(h));
+      for (auto& h : aws::SignV4(in, creds)) req.headers.push_back(std::move(h));
     }
     auto resp = http.SendSync(std::move(req));
     if (resp.status == 0) return Status::Unavailable("cannot reach " + endpoint + ": " + resp.error);

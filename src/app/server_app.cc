@@ -12,6 +12,8 @@
 #include "admin/admin.h"
 #include "api/api_config.h"
 #include "api/events_api.h"
+#include "blob/blob_handler.h"
+#include "blob/blob_store_registry.h"
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
@@ -71,6 +73,8 @@ struct ServerApp::Impl {
   std::unique_ptr<deliver::DeadLetters> dead_letters;
   std::unique_ptr<ingest::WebhookHandler> webhooks;
   std::unique_ptr<admin::AdminHandler> admin;
+  std::shared_ptr<blob::BlobStore> blobs;  // claim-checked payloads (`blobs:`, default <data_dir>/blobs)
+  std::unique_ptr<blob::BlobHandler> blob_handler;
   std::unique_ptr<api::EventsApi> api;
   FrontHandler front;
   std::unique_ptr<http::Server> server;
@@ -249,6 +253,18 @@ Status ServerApp::Start(const ServeOverrides& o) {
   so.event_retention_ms = m.cfg.event_retention_seconds * 1000;
   deliver::TargetEnv env{m.client.get(), m.archives.get(), &m.clock, m.cfg.account, m.cfg.region};
   env.queues = m.queues.get();
+  {
+    blob::BlobStoreRegistry blob_kinds;
+    blob::RegisterBuiltins(&blob_kinds);
+    json::Value blob_cfg = m.cfg.blobs.is_null()
+                               ? json::Value::Object({{"type", json::Value::String("local")}})
+                               : m.cfg.blobs;
+    auto store = blob_kinds.Create(blob_cfg, blob::StoreContext{m.cfg.data_dir, nullptr, &m.clock});
+    if (!store.ok()) return Status::InvalidArgument("blobs: " + store.status().message());
+    m.blobs = std::move(*store);
+    m.blob_handler = std::make_unique<blob::BlobHandler>(m.blobs);
+  }
+  env.blobs = m.blobs.get();
   m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
   m.scheduler->OnTable(m.router->table());
   m.router->OnChange([s = m.scheduler.get()](auto t) { s->OnTable(std::move(t)); });
@@ -279,7 +295,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
 
   m.webhooks = std::make_unique<ingest::WebhookHandler>(*m.pipeline, m.clock, m.metrics);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(m.cfg.sources), m.cfg.account, m.cfg.region,
-                                            m.BusNames()));
+                                            m.BusNames(), m.blobs));
   CXB_RETURN_IF_ERROR(m.StartGenesysSources());
 
   admin::AdminDeps deps;
@@ -292,6 +308,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
     return m.ReplayQuarantine(ids, all);
   };
   deps.token = token;
+  deps.blobs = m.blob_handler.get();
   if (!o.config_path.empty()) deps.reload = [this] { return Reload(); };
   m.admin = std::make_unique<admin::AdminHandler>(std::move(deps));
 
@@ -329,7 +346,7 @@ Status ServerApp::Reload() {
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(c->buses, c->rules));
   m.normalizer.store(*schemas);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(c->sources), m.cfg.account, m.cfg.region,
-                                            m.BusNames()));
+                                            m.BusNames(), m.blobs));
   spdlog::info("config reloaded: {} sources, {} rules", c->sources.size(), c->rules.size());
   return Status::Ok();
 }

@@ -150,7 +150,7 @@ http::ClientResponse S3BlobStore::Send(const std::string& method, const std::str
   req.headers.emplace_back("x-amz-content-sha256", Sha256Hex(body));
   if (!content_type.empty()) req.headers.emplace_back("Content-Type", std::move(content_type));
 
-  api::SignInput in;
+  aws::SignInput in;
   in.method = method;
   in.url = req.url;
   in.headers = req.headers;
@@ -158,7 +158,7 @@ http::ClientResponse S3BlobStore::Send(const std::string& method, const std::str
   in.region = options_.region;
   in.service = "s3";
   in.now_ms = options_.clock->NowMs();
-  for (auto& h : api::SignV4(in, options_.credentials)) req.headers.push_back(std::move(h));
+  for (auto& h : aws::SignV4(in, options_.credentials)) req.headers.push_back(std::move(h));
   req.body = std::move(body);
   return client_->SendSync(std::move(req));
 }

@@ -2,7 +2,7 @@
 //
 // Objects are addressed path-style: {endpoint}/{bucket}/{prefix}{sha256}. Requests are SigV4
 // signed (service "s3", header-signed, x-amz-content-sha256 = the body's hash) with
-// api::SignV4 and sent with the synchronous path of http::HttpClient, each bounded by
+// aws::SignV4 and sent with the synchronous path of http::HttpClient, each bounded by
 // `timeout_ms`. Listing uses ListObjectsV2 (paged with start-after).
 //
 // Semantics against the interface:
@@ -23,7 +23,7 @@
 #include <memory>
 #include <string>
 
-#include "api/sigv4_signer.h"
+#include "common/aws_sigv4.h"
 #include "blob/blob_store.h"
 #include "common/clock.h"
 #include "http/client.h"
@@ -35,7 +35,7 @@ struct S3Options {
   std::string bucket;    // 3–63 of [a-z0-9.-]
   std::string prefix;    // key prefix, e.g. "cxbridge/blobs/"; only [A-Za-z0-9._/-]
   std::string region = "us-east-1";
-  api::AwsCredentials credentials;
+  aws::AwsCredentials credentials;
   int64_t timeout_ms = 10'000;
   int list_page_size = 1000;     // ListObjectsV2 max-keys (tests page with small values)
   const Clock* clock = nullptr;  // signing time; nullptr = SystemClock()

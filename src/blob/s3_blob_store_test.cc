@@ -175,7 +175,7 @@ class S3BlobStoreTest : public ::testing::Test {
     req.method = "PUT";
     req.url = MotoServer::Get()->endpoint() + "/" + bucket() + "/" + key;
     req.headers = {{"x-amz-content-sha256", Sha256Hex(body)}};
-    api::SignInput in;
+    aws::SignInput in;
     in.method = "PUT";
     in.url = req.url;
     in.headers = req.headers;
@@ -183,7 +183,7 @@ class S3BlobStoreTest : public ::testing::Test {
     in.region = "us-east-1";
     in.service = "s3";
     in.now_ms = SystemClock().NowMs();
-    for (auto& h : api::SignV4(in, {"AKIDEXAMPLE", "secret", ""})) req.headers.push_back(h);
+    for (auto& h : aws::SignV4(in, {"AKIDEXAMPLE", "secret", ""})) req.headers.push_back(h);
     req.body = body;
     return client_->SendSync(req).status;
   }

@@ -49,6 +49,7 @@ struct Config {
   std::vector<bus::RuleDef> rules;
   json::Value schemas;  // the `schemas:` section (transform/), null when absent
   json::Value api;      // the `api:` section (api/), null when absent
+  json::Value blobs;    // the `blobs:` store for claim checks (blob/), null: <data_dir>/blobs
 };
 
 // Reads and validates a config file.

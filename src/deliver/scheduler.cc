@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/ids.h"
+#include "blob/claim_check.h"
 #include "common/json.h"
 #include "store/format.h"
 
@@ -157,6 +158,9 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
     }
     const bool ordering_changed = flow->ordering_path != q.flow.ordering_path;
     q.flow = *flow;
+    if (const json::Value* rc = q.route->def.raw.Find("ResolveClaimCheck")) {
+      q.resolve_claim_check = rc->is_bool() && rc->as_bool();
+    }
     q.bucket = TokenBucket(q.flow.rate_per_second);
     const bool paused = q.breaker.paused();
     q.breaker = CircuitBreaker(q.flow.breaker_window_ms, q.flow.breaker_probe_ms);
@@ -413,6 +417,21 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
       }
     } else {
       req.payload = *item.json;
+    }
+    if (env_.blobs && q.resolve_claim_check && req.payload.find("\"$ref\"") != std::string::npos) {
+      // The target takes large bodies: put the claim-checked payloads back.
+      auto doc = json::Parse(req.payload);
+      auto n = doc.ok() ? blob::ResolveRefs(*env_.blobs, &*doc) : Result<size_t>(doc.status());
+      if (!n.ok()) {
+        if (n.status().code() == StatusCode::kUnavailable) {
+          item.due_ms = now + 5000;  // the blob store is down: try again, do not dead-letter
+          Park(q, std::move(item));
+          continue;
+        }
+        DeadLetter(q, std::move(item), "CLAIM_CHECK_RESOLVE", n.status().message(), "", now);
+        continue;
+      }
+      req.payload = json::Serialize(*doc);
     }
     // The event id, for the Idempotency-Key header (cheap scan; the id is near the start).
     size_t p = item.json->find("\"id\":\"");

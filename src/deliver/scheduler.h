@@ -114,6 +114,7 @@ class Scheduler {
     std::set<std::pair<int64_t, uint64_t>> ready;  // (due ms, seq) of `waiting`
     std::map<uint64_t, Item> in_flight;
     FlowConfig flow;
+    bool resolve_claim_check = false;  // Target "ResolveClaimCheck": true
     TokenBucket bucket;
     CircuitBreaker breaker;
     // Ordered targets: per group, its pending seqs in order; only the head is in `ready`.

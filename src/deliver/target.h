@@ -23,6 +23,9 @@ class HttpClient;
 namespace cxbridge::store {
 class ArchiveStore;
 }
+namespace cxbridge::blob {
+class BlobStore;
+}
 namespace cxbridge::queue {
 class QueueService;
 }
@@ -67,6 +70,8 @@ struct TargetEnv {
   Clock* clock = nullptr;
   std::string account, region;
   queue::QueueService* queues = nullptr;  // the built-in SQS-compatible queues (queue_target.cc)
+  // Resolves claim-check references for targets with ResolveClaimCheck: true (may be null).
+  blob::BlobStore* blobs = nullptr;
 };
 
 class TargetKind {

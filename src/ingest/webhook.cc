@@ -46,7 +46,8 @@ WebhookHandler::WebhookHandler(bus::EventSink& sink, Clock& clock, prometheus::R
 
 Status WebhookHandler::Configure(const std::vector<config::SourceConfig>& sources,
                                  const std::string& account, const std::string& region,
-                                 const std::vector<std::string>& buses) {
+                                 const std::vector<std::string>& buses,
+                                 std::shared_ptr<blob::BlobStore> blobs) {
   auto map = std::make_shared<SourceMap>();
   for (const auto& sc : sources) {
     auto where = [&](const std::string& m) {
@@ -63,7 +64,14 @@ Status WebhookHandler::Configure(const std::vector<config::SourceConfig>& source
     auto a = MakeAuthenticator(*auth);
     if (!a.ok()) return where(a.status().message());
     src->auth = std::move(*a);
+    if (const json::Value* cc = sc.raw.Find("claim_check"); cc && !cc->is_null()) {
+      if (!blobs) return where("claim_check needs a blob store");
+      auto policy = blob::ParseClaimCheckPolicy(*cc);
+      if (!policy.ok()) return where("claim_check: " + policy.status().message());
+      src->claim_check = std::make_shared<const blob::ClaimCheck>(std::move(*policy), blobs);
+    }
     json::Value raw = sc.raw;
+    raw.Erase("claim_check");
     if (raw.Find("name") == nullptr) raw.Set("name", json::Value::String(sc.name));
     auto env = ParseEnvelopeOptions(raw, account, region);
     if (!env.ok()) return where(env.status().message());
@@ -120,6 +128,22 @@ void WebhookHandler::Handle(http::Request req, http::Respond respond) {
   auto env = BuildEnvelope(view, src->envelope, now);
   if (!env.ok()) return Reject("malformed", 400, "BadRequest", env.status().message(), respond);
 
+  if (src->claim_check && env->event_json.size() > src->claim_check->policy().threshold_bytes) {
+    // Large payloads go to the blob store (durably) before the event is appended; a blob that
+    // cannot be stored is our failure (503), a forged reference the sender's (400).
+    auto doc = json::Parse(env->event_json);
+    auto out = doc.ok() ? src->claim_check->Apply(&*doc) : Result<blob::ClaimCheck::Outcome>(doc.status());
+    if (!out.ok()) {
+      if (out.status().code() == StatusCode::kInvalidArgument) {
+        return Reject("malformed", 400, "BadRequest", out.status().message(), respond);
+      }
+      requests_->Add({{"result", "unavailable"}}).Increment();
+      http::Response r = http::Response::Error(503, "Unavailable", "claim check: " + out.status().message());
+      r.headers.emplace_back("Retry-After", "1");
+      return respond(std::move(r));
+    }
+    if (!out->refs.empty()) env->event_json = json::Serialize(*doc);
+  }
   bus::IncomingEvent e;
   e.bus = src->bus;
   e.event_json = std::move(env->event_json);

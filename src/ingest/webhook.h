@@ -1,5 +1,6 @@
 // WebhookHandler: `POST /webhooks/{source}`. Runs the accept stage for one request:
-//   find source (404) → verify auth (401) → envelope (400) → Pipeline (normalize, route, dedup,
+//   find source (404) → verify auth (401) → envelope (400) → claim check (503 when the blob
+//   cannot be stored) → Pipeline (normalize, route, dedup,
 //   durable log) → answer.
 // Outcomes map to HTTP statuses in exactly one place, AcceptResponse().
 // Thread-safety: Handle runs on any I/O thread; sources are immutable after Configure and
@@ -19,6 +20,7 @@
 #include "bus/event_sink.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "blob/claim_check.h"
 #include "http/message.h"
 #include "ingest/auth.h"
 #include "ingest/envelope.h"
@@ -30,6 +32,8 @@ struct Source {
   std::string bus = "default";
   std::unique_ptr<Authenticator> auth;
   EnvelopeOptions envelope;
+  // Claim check (`claim_check:` in the source): large payloads set aside before the append.
+  std::shared_ptr<const blob::ClaimCheck> claim_check;
 };
 
 class WebhookHandler : public http::Handler {
@@ -38,8 +42,10 @@ class WebhookHandler : public http::Handler {
 
   // Builds every configured source (resolving secrets); all or nothing. `buses` lists the bus
   // names that exist, so a source cannot name a missing one.
+  // `blobs` backs the sources' claim checks (null: a source with claim_check is an error).
   Status Configure(const std::vector<config::SourceConfig>& sources, const std::string& account,
-                   const std::string& region, const std::vector<std::string>& buses);
+                   const std::string& region, const std::vector<std::string>& buses,
+                   std::shared_ptr<blob::BlobStore> blobs = nullptr);
   void Handle(http::Request req, http::Respond respond) override;
   std::vector<std::string> source_names() const;
 

@@ -1,4 +1,4 @@
-// AWS Signature Version 4 signing for cxbridge's outbound AWS calls (the AWS forwarding targets:
+// AWS Signature Version 4 signing for cxbridge's outbound AWS calls (S3 blob store, replay CLI, AWS targets:
 // EventBridge PutEvents, SQS SendMessage). The counterpart of sigv4.h (verification of inbound
 // requests); header-signed, as the AWS SDKs sign JSON-protocol requests.
 // Stateless; safe from any thread.
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace cxbridge::api {
+namespace cxbridge::aws {
 
 struct AwsCredentials {
   std::string access_key_id;
@@ -35,4 +35,4 @@ std::string CanonicalRequest(const SignInput& in, const std::vector<std::pair<st
                              std::string* signed_headers);
 std::string AmzDate(int64_t now_ms);  // "20150830T123600Z"
 
-}  // namespace cxbridge::api
+}  // namespace cxbridge::aws

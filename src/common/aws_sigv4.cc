@@ -1,4 +1,4 @@
-#include "api/sigv4_signer.h"
+#include "common/aws_sigv4.h"
 
 #include <algorithm>
 #include <ctime>
@@ -6,7 +6,7 @@
 
 #include "common/encoding.h"
 
-namespace cxbridge::api {
+namespace cxbridge::aws {
 namespace {
 
 std::string Lower(std::string s) {
@@ -148,4 +148,4 @@ std::vector<std::pair<std::string, std::string>> SignV4(const SignInput& in, con
   return added;
 }
 
-}  // namespace cxbridge::api
+}  // namespace cxbridge::aws
