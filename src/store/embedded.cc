@@ -144,9 +144,11 @@ Status DeliveryStore::DeadLetter(std::string_view target_key, uint64_t seq, cons
   return db_.WriteSynced(&wb);
 }
 
-Result<std::vector<DlqEntry>> DeliveryStore::ListDlq(std::string_view after, size_t limit) {
+Result<std::vector<DlqEntry>> DeliveryStore::ListRecords(rocksdb::ColumnFamilyHandle* cf,
+                                                         std::string_view after, size_t limit,
+                                                         const char* what) {
   std::vector<DlqEntry> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.dlq()));
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), cf));
   if (after.empty()) {
     it->SeekToFirst();
   } else {
@@ -156,40 +158,33 @@ Result<std::vector<DlqEntry>> DeliveryStore::ListDlq(std::string_view after, siz
   for (; it->Valid() && out.size() < limit; it->Next()) {
     out.push_back({it->key().ToString(), it->value().ToString()});
   }
-  if (!it->status().ok()) return FromRocks(it->status(), "dlq list");
+  if (!it->status().ok()) return FromRocks(it->status(), what);
   return out;
+}
+
+Result<DlqEntry> DeliveryStore::GetRecord(rocksdb::ColumnFamilyHandle* cf, std::string_view id,
+                                          const char* what) {
+  std::string v;
+  auto s = db_.raw()->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(id.data(), id.size()), &v);
+  if (s.IsNotFound()) return Status::NotFound(std::string("no ") + what + " " + std::string(id));
+  if (!s.ok()) return FromRocks(s, what);
+  return DlqEntry{std::string(id), std::move(v)};
+}
+
+Result<std::vector<DlqEntry>> DeliveryStore::ListDlq(std::string_view after, size_t limit) {
+  return ListRecords(db_.dlq(), after, limit, "dead-letter entry");
 }
 
 Result<DlqEntry> DeliveryStore::GetDlq(std::string_view id) {
-  std::string v;
-  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.dlq(), rocksdb::Slice(id.data(), id.size()), &v);
-  if (s.IsNotFound()) return Status::NotFound("no dead-letter entry " + std::string(id));
-  if (!s.ok()) return FromRocks(s, "dlq get");
-  return DlqEntry{std::string(id), std::move(v)};
+  return GetRecord(db_.dlq(), id, "dead-letter entry");
 }
 
 Result<std::vector<DlqEntry>> DeliveryStore::ListQuarantine(std::string_view after, size_t limit) {
-  std::vector<DlqEntry> out;
-  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.quarantine()));
-  if (after.empty()) {
-    it->SeekToFirst();
-  } else {
-    it->Seek(rocksdb::Slice(after.data(), after.size()));
-    if (it->Valid() && View(it->key()) == after) it->Next();
-  }
-  for (; it->Valid() && out.size() < limit; it->Next()) {
-    out.push_back({it->key().ToString(), it->value().ToString()});
-  }
-  if (!it->status().ok()) return FromRocks(it->status(), "quarantine list");
-  return out;
+  return ListRecords(db_.quarantine(), after, limit, "quarantined event");
 }
 
 Result<DlqEntry> DeliveryStore::GetQuarantine(std::string_view id) {
-  std::string v;
-  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.quarantine(), rocksdb::Slice(id.data(), id.size()), &v);
-  if (s.IsNotFound()) return Status::NotFound("no quarantined event " + std::string(id));
-  if (!s.ok()) return FromRocks(s, "quarantine get");
-  return DlqEntry{std::string(id), std::move(v)};
+  return GetRecord(db_.quarantine(), id, "quarantined event");
 }
 
 Status DeliveryStore::DeleteQuarantine(std::string_view id) {

@@ -84,6 +84,11 @@ class DeliveryStore {
   Result<uint64_t> TrimEvents(uint64_t below_seq, int64_t cutoff_ms);
 
  private:
+  // Id-keyed JSON records (the dlq and quarantine families share one layout).
+  Result<std::vector<DlqEntry>> ListRecords(rocksdb::ColumnFamilyHandle* cf, std::string_view after,
+                                            size_t limit, const char* what);
+  Result<DlqEntry> GetRecord(rocksdb::ColumnFamilyHandle* cf, std::string_view id, const char* what);
+
   Db& db_;
 };
 
