@@ -46,7 +46,7 @@ void AppendFolded(std::string_view s, std::string* out) {
     char* w = out->data() + at;
     for (size_t k = 0; k < i; ++k) {
       const unsigned char c = p[k];
-      w[k] = static_cast<char>(c - 'A' < 26u ? c + 32 : c);
+      w[k] = static_cast<char>(static_cast<unsigned>(c - 'A') < 26u ? c + 32 : c);
     }
   }
   while (i < n) {

@@ -1,5 +1,5 @@
 // A small JSON document model for the pattern compiler and the reference evaluator (not the
-// matching hot path, which reads events with simdjson On-Demand; see machine.h).
+// matching hot path, which reads events with a lazy scanner; see machine.h, event_scan.h).
 //
 // Why not common/json.h: pattern compilation needs (a) every member of an object in document
 // order, duplicates included, because EventBridge resolves duplicate keys as "last one wins",

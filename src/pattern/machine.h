@@ -3,7 +3,9 @@
 // Design (docs/pattern.md has the long form):
 //  * Field level: every field path any pattern names is interned; a trie over key segments
 //    (event keys are split at '.', so dotted keys equal nesting) tells the event walker which
-//    members to descend into. Members no pattern names are skipped unparsed by simdjson On-Demand.
+//    members to descend into. The walker is a lazy scanner (event_scan.h): members no pattern
+//    names are skipped structurally (string- and bracket-aware SIMD skip), values are parsed only
+//    where a field is named, and reading stops once every named member was seen.
 //  * Value level: per field, one global open-addressing hash index answers exact, prefix and
 //    suffix lookups (one probe per distinct prefix/suffix length), the same for case-folded
 //    values, and anything-but exclusion sets; numbers go through a sorted breakpoint table whose
@@ -55,11 +57,12 @@ class Machine {
   std::unique_ptr<internal::MachineData> data_;
 };
 
-// Scratch space for matching: the simdjson parser, a padded copy of the event, and per-slot
-// generation stamps. Reuse one per thread; after warm-up Match does not allocate.
+// Scratch space for matching: scanner state, a padded copy of the event (Match only), and
+// per-slot generation stamps. Reuse one per thread; after warm-up Match does not allocate.
 class MatchContext {
  public:
-  // Bytes that must be readable after the event text for MatchPadded (simdjson's padding).
+  // Bytes that must be readable after the event text for MatchPadded: the scanner loads 64 bytes
+  // at a time (never interpreting bytes past the event); simdjson needs the same.
   static constexpr size_t kPadding = 64;
 
   MatchContext();
@@ -69,7 +72,8 @@ class MatchContext {
 
   // Appends the indices of all matching patterns to *out (each at most once, any order).
   // kInvalidArgument "Parameter Event is not valid." when the event is not a JSON object or is
-  // malformed in a part the matcher reads (parts no pattern names are skipped, not validated).
+  // malformed in a part the matcher reads. Parts no pattern names are skipped with structural
+  // checks only (strings terminated, brackets balanced); anything after an early exit is not read.
   Status Match(const Machine& m, std::string_view event_json, std::vector<uint32_t>* out);
   // Same, without copying: data[len .. len + kPadding) must be readable.
   Status MatchPadded(const Machine& m, const char* data, size_t len, std::vector<uint32_t>* out);

@@ -1,6 +1,7 @@
 // The automaton against the reference evaluator (randomized differential test), RuleMatcher
 // behaviour, and concurrent Match while rules change (run under ASan/UBSan in the Debug build).
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <simdjson.h>
 
 #include "pattern/compile.h"
+#include "pattern/event_scan.h"
 #include "pattern/machine.h"
 #include "pattern/pattern.h"
 #include "pattern/reference.h"
@@ -431,6 +433,62 @@ TEST(ScannerTest, MalformedAndEdgeEvents) {
   // Deep nesting in a skipped member is fine; in a named one it is bounded.
   EXPECT_EQ(run(R"({"z":)" + std::string(5000, '[') + std::string(5000, ']') + R"(,"a":"x"})"), "0");
   EXPECT_EQ(run(R"({"a":)" + std::string(5000, '[') + std::string(5000, ']') + "}"), "error");
+}
+
+// The scanner's number conversion must equal a correctly rounded parse (strtod) bit for bit.
+TEST(ScannerTest, NumberValueIsCorrectlyRounded) {
+  std::mt19937_64 rng(42);
+  auto check = [](const std::string& t) {
+    const char* e = internal::scan::ScanNumber(t.data(), t.data() + t.size());
+    ASSERT_EQ(e, t.data() + t.size()) << t;
+    const double got = internal::scan::NumberValue(t.data(), e);
+    const double want = std::strtod(t.c_str(), nullptr);
+    if (std::isinf(want)) {
+      EXPECT_TRUE(std::isnan(got)) << t;
+      return;
+    }
+    uint64_t a, b;
+    std::memcpy(&a, &got, 8);
+    std::memcpy(&b, &want, 8);
+    ASSERT_EQ(a, b) << t << " got " << got << " want " << want;
+  };
+  for (const char* t : {"0", "-0", "1", "-1", "0.1", "1e23", "9007199254740993", "9007199254740992",
+                        "-122.42916360922355", "37.729900216217324", "2.2250738585072011e-308",
+                        "4.9e-324", "1e-400", "8.98846567431158e307", "1.7976931348623157e308",
+                        "123456789012345678901234567890", "0.000000000000000000000000000001",
+                        "1e400", "-1e400", "100000000000000000000000000000e-30", "3e2", "300.0"}) {
+    check(t);
+  }
+  for (int i = 0; i < 300000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    const int ndig = 1 + static_cast<int>(rng() % 20);
+    std::string digits;
+    for (int k = 0; k < ndig; ++k) digits += static_cast<char>('0' + rng() % 10);
+    while (digits.size() > 1 && digits[0] == '0') digits.erase(0, 1);
+    const size_t point = rng() % (digits.size() + 1);
+    if (point == 0 || point == digits.size() || rng() % 3 == 0) {
+      t += digits;
+    } else {
+      t += digits.substr(0, point) + "." + digits.substr(point);
+    }
+    if (rng() % 3 == 0) t += "e" + std::to_string(static_cast<int>(rng() % 80) - 40);
+    check(t);
+  }
+  // Doubles printed with 17 digits (exactly the citylots coordinates' shape) and their
+  // neighbours' midpoints, where double rounding would show.
+  for (int i = 0; i < 200000; ++i) {
+    const double v = std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 120) - 100);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    check(buf);
+    // The exact midpoint to the next double (54 significant bits: exact in long double),
+    // printed with enough digits to be exact or within a hair of it.
+    const long double mid = (static_cast<long double>(v) + std::nextafter(v, 1e300)) / 2;
+    std::snprintf(buf, sizeof buf, "%.30Lg", mid);
+    check(buf);
+    std::snprintf(buf, sizeof buf, "%.19Lg", mid);
+    check(buf);
+  }
 }
 
 TEST(FuzzEntryTest, RunsOnSeedsWithoutAborting) {
