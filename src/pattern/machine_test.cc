@@ -570,14 +570,19 @@ TEST(RuleMatcherTest, ConcurrentMatchWhileRulesChange) {
       }
     });
   }
-  for (int i = 0; i < 200; ++i) {
+  // Keep changing rules until every reader has matched many times while the
+  // rule set moved under it (on a loaded machine the readers may start late).
+  for (int i = 0; i < 200 || matches.load() < 300; ++i) {
     const std::string id = "r" + std::to_string(i % 17);
     if (i % 3 == 2) {
       rm.RemoveRule(id);
     } else {
-      ASSERT_TRUE(
-          rm.AddRule(id, "{\"detail\":{\"n\":[{\"numeric\":[\">\"," + std::to_string(i % 9) + "]}]}}")
-              .ok());
+      const std::string pattern =
+          "{\"detail\":{\"n\":[{\"numeric\":[\">\"," + std::to_string(i % 9) + "]}]}}";
+      if (!rm.AddRule(id, pattern).ok()) {
+        ADD_FAILURE() << "AddRule failed for " << pattern;
+        break;  // still join the readers below
+      }
     }
   }
   stop = true;
