@@ -14,6 +14,7 @@
 #include "api/events_api.h"
 #include "blob/blob_handler.h"
 #include "blob/blob_store_registry.h"
+#include "blob/sweeper.h"
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
@@ -27,6 +28,7 @@
 #include "ingest/webhook.h"
 #include "queue/service.h"
 #include "queue/sqs_handler.h"
+#include "store/blob_refs.h"
 #include "store/db.h"
 #include "store/embedded.h"
 #include "store/event_log.h"
@@ -75,6 +77,7 @@ struct ServerApp::Impl {
   std::unique_ptr<admin::AdminHandler> admin;
   std::shared_ptr<blob::BlobStore> blobs;  // claim-checked payloads (`blobs:`, default <data_dir>/blobs)
   std::unique_ptr<blob::BlobHandler> blob_handler;
+  std::unique_ptr<blob::Sweeper> blob_sweeper;  // deletes blobs no stored event references
   std::unique_ptr<api::EventsApi> api;
   FrontHandler front;
   std::unique_ptr<http::Server> server;
@@ -256,13 +259,17 @@ Status ServerApp::Start(const ServeOverrides& o) {
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);
-    json::Value blob_cfg = m.cfg.blobs.is_null()
-                               ? json::Value::Object({{"type", json::Value::String("local")}})
-                               : m.cfg.blobs;
+    json::Value blob_cfg;
+    blob::SweeperOptions retention;
+    CXB_RETURN_IF_ERROR(blob::SplitRetention(
+        m.cfg.blobs.is_null() ? json::Value::Object({{"type", json::Value::String("local")}}) : m.cfg.blobs,
+        &blob_cfg, &retention));
     auto store = blob_kinds.Create(blob_cfg, blob::StoreContext{m.cfg.data_dir, nullptr, &m.clock});
     if (!store.ok()) return Status::InvalidArgument("blobs: " + store.status().message());
     m.blobs = std::move(*store);
     m.blob_handler = std::make_unique<blob::BlobHandler>(m.blobs);
+    m.blob_sweeper = std::make_unique<blob::Sweeper>(
+        m.blobs, [db = m.db.get()] { return store::CollectBlobRefs(*db); }, retention, m.clock);
   }
   env.blobs = m.blobs.get();
   m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
@@ -297,6 +304,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(m.cfg.sources), m.cfg.account, m.cfg.region,
                                             m.BusNames(), m.blobs));
   CXB_RETURN_IF_ERROR(m.StartGenesysSources());
+  m.blob_sweeper->Start();
 
   admin::AdminDeps deps;
   deps.metrics = &m.metrics;
@@ -360,6 +368,7 @@ void ServerApp::Stop() {
   m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
   m.api->Stop();
   m.scheduler->Stop(5000);
+  m.blob_sweeper->Stop();
   m.log->Stop();
   m.server.reset();
   m.client.reset();

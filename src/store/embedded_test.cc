@@ -1,8 +1,11 @@
 #include "store/embedded.h"
 
+#include "store/blob_refs.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <unordered_set>
 
 namespace cxbridge::store {
 namespace {
@@ -95,6 +98,45 @@ TEST_F(EmbeddedTest, TargetKeyRoundTrip) {
   uint64_t seq;
   ASSERT_TRUE(ParseDeliveryKey(DeliveryKey("b\x1fr\x1ft", 42), &tk, &seq));
   EXPECT_EQ(seq, 42u);
+}
+
+TEST(BlobRefsTest, FindsPlainEscapedAndManyReferences) {
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  std::unordered_set<std::string> refs;
+  ExtractBlobRefs(R"({"detail":{"$ref":{"uri":"file:///x","sha256":")" + a + R"(","size":3}}})", &refs);
+  // A DLQ entry keeps its event as an escaped string.
+  ExtractBlobRefs(R"({"event":"{\"t\":{\"$ref\":{\"uri\":\"s3://b/k\",\"sha256\":\")" + b +
+                      R"(\"}},\"u\":{\"$ref\":{\"sha256\" : \")" + c + R"(\"}}}"})",
+                  &refs);
+  EXPECT_EQ(refs, (std::unordered_set<std::string>{a, b, c}));
+}
+
+TEST(BlobRefsTest, IgnoresWhatIsNotAReference) {
+  std::unordered_set<std::string> refs;
+  ExtractBlobRefs(R"({"sha256":")" + std::string(64, 'a') + R"("})", &refs);        // no $ref
+  ExtractBlobRefs(R"({"$ref":{"sha256":")" + std::string(63, 'a') + R"("}})", &refs);  // too short
+  ExtractBlobRefs(R"({"$ref":{"sha256":")" + std::string(65, 'a') + R"("}})", &refs);  // too long
+  ExtractBlobRefs(R"({"$ref":{"sha256":")" + std::string(64, 'A') + R"("}})", &refs);  // not lower hex
+  ExtractBlobRefs(R"({"$ref":{"sha256":")", &refs);                                     // truncated
+  ExtractBlobRefs("$ref", &refs);
+  EXPECT_TRUE(refs.empty());
+}
+
+TEST_F(EmbeddedTest, CollectBlobRefsScansEventsArchivesAndDeadLetters) {
+  const std::string a(64, '1'), b(64, '2'), c(64, '3');
+  auto ref = [](const std::string& sha) { return R"({"$ref":{"uri":"u","sha256":")" + sha + R"("}})"; };
+  rocksdb::WriteBatch wb;
+  wb.Put(db_->events(), SeqKey(1), EncodeEventRecord({1, "default", R"({"detail":)" + ref(a) + "}"}));
+  ASSERT_TRUE(db_->Write(&wb).ok());
+  EmbeddedArchiveStore as(*db_);
+  ASSERT_TRUE(as.Append("arch", 1000, R"({"detail":)" + ref(b) + "}").ok());
+  DeliveryStore ds(*db_);
+  std::string tk = MakeTargetKey("default", "r", "t");
+  ASSERT_TRUE(ds.Reschedule(tk, 9, DeliveryRecord{1, 1, 2, "x"}).ok());
+  ASSERT_TRUE(ds.DeadLetter(tk, 9, DlqEntry{DlqId(5, 9), R"({"event":{"detail":)" + ref(c) + "}}"}).ok());
+  auto refs = CollectBlobRefs(*db_);
+  ASSERT_TRUE(refs.ok()) << refs.status().ToString();
+  EXPECT_EQ(*refs, (std::unordered_set<std::string>{a, b, c}));
 }
 
 }  // namespace
