@@ -1,15 +1,7 @@
 // S3BlobStore against a real moto_server (an S3-compatible endpoint) on a free loopback port.
 #include "blob/s3_blob_store.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -20,132 +12,19 @@
 #include "blob/retention.h"
 #include "blob/test_util.h"
 #include "common/encoding.h"
-
-extern char** environ;
+#include "http/testing/moto_server.h"
 
 namespace cxbridge::blob {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::optional<fs::path> FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return std::nullopt;
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    fs::path p = fs::path(dir) / name;
-    if (!dir.empty() && ::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return std::nullopt;
-}
-
-int FreeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// One moto_server for the whole suite (it takes a few seconds to start).
-class MotoServer {
- public:
-  static MotoServer* Get() {
-    static MotoServer* server = new MotoServer();
-    return server;
-  }
-  bool running() const { return pid_ > 0 && ready_; }
-  const std::string& endpoint() const { return endpoint_; }
-  const std::string& why_not() const { return why_not_; }
-  void Stop() {
-    if (pid_ > 0) {
-      ::kill(-pid_, SIGTERM);  // its own process group: the pyenv shim and python
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  MotoServer() {
-    std::optional<fs::path> exe = FindOnPath("moto_server");
-    if (!exe) {
-      why_not_ = "moto_server is not installed (not on PATH); S3 backend tests skipped";
-      return;
-    }
-    int port = FreeLoopbackPort();
-    std::string port_s = std::to_string(port);
-    endpoint_ = "http://127.0.0.1:" + port_s;
-    std::string exe_s = exe->string();
-    std::vector<char*> argv = {exe_s.data(), const_cast<char*>("-H"),
-                               const_cast<char*>("127.0.0.1"), const_cast<char*>("-p"),
-                               port_s.data(), nullptr};
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, exe_s.c_str(), &actions, &attr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      why_not_ = "cannot start moto_server";
-      return;
-    }
-    pid_ = pid;
-    // Poll until it answers (bounded).
-    http::HttpClient client;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      http::ClientRequest req;
-      req.method = "GET";
-      req.url = endpoint_ + "/moto-api/";
-      req.timeout_ms = 1000;
-      if (client.SendSync(req).status != 0) {
-        ready_ = true;
-        return;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        why_not_ = "moto_server exited during start-up";
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    why_not_ = "moto_server did not answer within 60 s";
-  }
-
-  pid_t pid_ = -1;
-  bool ready_ = false;
-  std::string endpoint_;
-  std::string why_not_;
-};
-
-class MotoEnvironment : public ::testing::Environment {
- public:
-  void TearDown() override { MotoServer::Get()->Stop(); }
-};
-const auto* const kMotoEnv = ::testing::AddGlobalTestEnvironment(new MotoEnvironment);
+using ::cxbridge::moto_testing::FreeLoopbackPort;
+using ::cxbridge::moto_testing::MotoServer;
 
 class S3BlobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MotoServer* moto = MotoServer::Get();
-    if (!moto->running()) {
-      if (FindOnPath("moto_server")) FAIL() << moto->why_not();
-      GTEST_SKIP() << moto->why_not();
-    }
+    CXB_REQUIRE_MOTO();
     // One bucket per test: tests do not see each other's blobs.
     std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::string bucket = "cxb-";

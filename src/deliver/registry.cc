@@ -12,16 +12,25 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewArchiveTargetKind());
   registry.Add(NewCommandTargetKind());
   registry.Add(NewNatsTargetKind());
+  registry.Add(NewEventBridgeTargetKind());
+  registry.Add(NewSqsTargetKind());  // before the built-in queues: it takes the SQS ARNs not ours
   registry.Add(NewQueueTargetKind());
 }
 
 Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,
                                                        const TargetEnv& env) const {
   for (const auto& k : kinds_) {
-    if (k->Handles(def)) return k->Create(def, env);
+    if (k->HandlesIn(def, env)) return k->Create(def, env);
   }
   return Status::NotFound("no target kind serves Arn '" + def.arn +
-                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:archive/…)");
+                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:archive/…)");
+}
+
+Status TargetRegistry::Validate(const bus::TargetDef& def, const TargetEnv& env) const {
+  for (const auto& k : kinds_) {
+    if (k->HandlesIn(def, env)) return k->Validate(def, env);
+  }
+  return Status::Ok();
 }
 
 std::vector<std::string> TargetRegistry::names() const {

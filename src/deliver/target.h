@@ -32,6 +32,8 @@ class QueueService;
 
 namespace cxbridge::deliver {
 
+struct AwsSettings;  // aws_settings.h
+
 // The outcome of one attempt. Classify failures in exactly one place per kind (e.g.
 // ClassifyHttp): retry only what can heal.
 struct SendResult {
@@ -72,6 +74,8 @@ struct TargetEnv {
   queue::QueueService* queues = nullptr;  // the built-in SQS-compatible queues (queue_target.cc)
   // Resolves claim-check references for targets with ResolveClaimCheck: true (may be null).
   blob::BlobStore* blobs = nullptr;
+  // The `aws:` section (credentials, endpoints) for targets that forward to AWS (may be null).
+  std::shared_ptr<const AwsSettings> aws;
 };
 
 class TargetKind {
@@ -80,6 +84,19 @@ class TargetKind {
   virtual std::string_view name() const = 0;
   // True when this kind serves the target's Arn.
   virtual bool Handles(const bus::TargetDef& def) const = 0;
+  // Like Handles, for kinds whose choice depends on cxbridge's own account and region (an SQS
+  // ARN is a built-in queue when it is ours, an AWS queue otherwise). Defaults to Handles.
+  virtual bool HandlesIn(const bus::TargetDef& def, const TargetEnv& env) const {
+    (void)env;
+    return Handles(def);
+  }
+  // Checks the config without building anything (no threads, no connections): used when a
+  // target is saved (config load, PutTargets) so a target that cannot work is refused there.
+  virtual Status Validate(const bus::TargetDef& def, const TargetEnv& env) const {
+    (void)def;
+    (void)env;
+    return Status::Ok();
+  }
   // Validates the target's config and builds it.
   virtual Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const = 0;
 };
@@ -89,6 +106,9 @@ class TargetRegistry {
   void Add(std::unique_ptr<TargetKind> kind) { kinds_.push_back(std::move(kind)); }
   // The first kind that handles the Arn; NotFound names the Arn when none does.
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const;
+  // The handling kind's Validate; OK when no kind handles the Arn (such a target is
+  // dead-lettered with TARGET_CONFIG when it gets events, as before).
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const;
   std::vector<std::string> names() const;
 
  private:
@@ -105,6 +125,8 @@ std::unique_ptr<TargetKind> NewArchiveTargetKind();
 std::unique_ptr<TargetKind> NewCommandTargetKind();
 std::unique_ptr<TargetKind> NewNatsTargetKind();
 std::unique_ptr<TargetKind> NewQueueTargetKind();
+std::unique_ptr<TargetKind> NewEventBridgeTargetKind();  // an event bus in AWS (PutEvents)
+std::unique_ptr<TargetKind> NewSqsTargetKind();          // an SQS queue in AWS (SendMessage)
 
 // HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and
 // connection errors retry; any other status is permanent.

@@ -1,0 +1,179 @@
+#include "deliver/aws_settings.h"
+
+#include <set>
+
+#include "common/secret.h"
+
+namespace cxbridge::deliver {
+namespace {
+
+Status SecretField(const json::Value& cfg, std::string_view key, std::string* out) {
+  const json::Value* v = cfg.Find(key);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  Result<std::string> s = ResolveSecret(*v);
+  if (!s.ok())
+    return Status::InvalidArgument("aws." + std::string(key) + ": " + s.status().message());
+  *out = std::move(*s);
+  return Status::Ok();
+}
+
+Status IntField(const json::Value& cfg, std::string_view key, int64_t lo, int64_t hi,
+                int64_t* out) {
+  const json::Value* v = cfg.Find(key);
+  if (v == nullptr) return Status::Ok();
+  int64_t n = 0;
+  if (!v->is_number() || !v->as_int64(&n) || n < lo || n > hi) {
+    return Status::InvalidArgument("aws." + std::string(key) + ": must be an integer in [" +
+                                   std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  *out = n;
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string AwsSettings::Endpoint(std::string_view service, std::string_view region) const {
+  auto it = endpoints.find(std::string(service));
+  if (it == endpoints.end())
+    return "https://" + std::string(service) + "." + std::string(region) + ".amazonaws.com";
+  std::string url = it->second;
+  for (size_t p; (p = url.find("{region}")) != std::string::npos;) url.replace(p, 8, region);
+  return url;
+}
+
+Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
+  AwsSettings s;
+  if (section.is_null()) return s;
+  if (!section.is_object()) return Status::InvalidArgument("aws: must be a mapping");
+  static const std::set<std::string> kKeys = {
+      "access_key_id",   "secret_access_key", "session_token",    "endpoints",
+      "timeout_seconds", "batch_window_ms",   "max_request_bytes"};
+  for (const auto& [k, v] : section.members()) {
+    if (!kKeys.count(k)) return Status::InvalidArgument("aws: unknown key '" + k + "'");
+  }
+  CXB_RETURN_IF_ERROR(SecretField(section, "access_key_id", &s.credentials.access_key_id));
+  CXB_RETURN_IF_ERROR(SecretField(section, "secret_access_key", &s.credentials.secret_access_key));
+  CXB_RETURN_IF_ERROR(SecretField(section, "session_token", &s.credentials.session_token));
+  if (s.credentials.access_key_id.empty() != s.credentials.secret_access_key.empty()) {
+    return Status::InvalidArgument("aws: access_key_id and secret_access_key go together");
+  }
+  if (const json::Value* e = section.Find("endpoints"); e != nullptr && !e->is_null()) {
+    if (!e->is_object())
+      return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
+    for (const auto& [service, url] : e->members()) {
+      if (service != "events" && service != "sqs") {
+        return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
+                                       "' (events, sqs)");
+      }
+      if (!url.is_string() ||
+          !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {
+        return Status::InvalidArgument("aws.endpoints." + service +
+                                       ": must be an http:// or https:// URL");
+      }
+      std::string u = url.as_string();
+      while (u.ends_with("/")) u.pop_back();
+      s.endpoints[service] = u;
+    }
+  }
+  int64_t timeout_s = s.timeout_ms / 1000;
+  CXB_RETURN_IF_ERROR(IntField(section, "timeout_seconds", 1, 300, &timeout_s));
+  s.timeout_ms = timeout_s * 1000;
+  CXB_RETURN_IF_ERROR(IntField(section, "batch_window_ms", 0, 1000, &s.batch_window_ms));
+  int64_t max_bytes = static_cast<int64_t>(s.max_request_bytes);
+  CXB_RETURN_IF_ERROR(IntField(section, "max_request_bytes", 1024, 1 << 20, &max_bytes));
+  s.max_request_bytes = static_cast<size_t>(max_bytes);
+  return s;
+}
+
+std::optional<AwsArn> ParseAwsArn(std::string_view arn) {
+  constexpr std::string_view kPrefix = "arn:aws:";
+  if (!arn.starts_with(kPrefix)) return std::nullopt;
+  arn.remove_prefix(kPrefix.size());
+  AwsArn out;
+  std::string* parts[] = {&out.service, &out.region, &out.account};
+  for (std::string* p : parts) {
+    size_t c = arn.find(':');
+    if (c == std::string_view::npos || c == 0) return std::nullopt;
+    *p = std::string(arn.substr(0, c));
+    arn.remove_prefix(c + 1);
+  }
+  if (arn.empty()) return std::nullopt;
+  out.resource = std::string(arn);
+  return out;
+}
+
+bool ForcedRemote(const bus::TargetDef& def) {
+  const json::Value* a = def.raw.Find("Aws");
+  const json::Value* r = a != nullptr ? a->Find("Remote") : nullptr;
+  return r != nullptr && r->is_bool() && r->as_bool();
+}
+
+std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req) {
+  if (!spec.starts_with("$.")) return spec;
+  auto ev = json::Parse(req.event ? *req.event : req.payload);
+  if (!ev.ok()) return "";
+  const json::Value* v = ev->FindPath(spec.substr(2));
+  if (v == nullptr || v->is_null()) return "";
+  std::string s = v->is_string() ? v->as_string() : json::Serialize(*v);
+  return s.substr(0, 128);
+}
+
+std::string AwsErrorCode(const json::Value& body) {
+  const json::Value* t = body.Find("__type");
+  if (t == nullptr || !t->is_string()) t = body.Find("code");
+  if (t == nullptr || !t->is_string()) return "";
+  std::string code = t->as_string();
+  if (size_t h = code.rfind('#'); h != std::string::npos) code = code.substr(h + 1);
+  if (size_t c = code.find(':'); c != std::string::npos) code = code.substr(0, c);
+  return code;
+}
+
+std::string AwsErrorMessage(const json::Value& body) {
+  for (const char* k : {"message", "Message"}) {
+    if (const json::Value* m = body.Find(k); m != nullptr && m->is_string()) return m->as_string();
+  }
+  return "";
+}
+
+void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
+                 const AwsCall& call, std::function<void(http::ClientResponse)> done) {
+  aws::SignInput in;
+  in.method = "POST";
+  in.url = call.endpoint + "/";
+  in.headers = {{"Content-Type", call.content_type}, {"X-Amz-Target", call.op}};
+  in.body = call.body;
+  in.region = call.region;
+  in.service = call.service;
+  in.now_ms = clock != nullptr ? clock->NowMs() : SystemClock().NowMs();
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = in.url;
+  req.timeout_ms = settings.timeout_ms;
+  req.headers = in.headers;
+  for (auto& h : aws::SignV4(in, settings.credentials)) req.headers.push_back(std::move(h));
+  req.headers.emplace_back("User-Agent", "cxbridge");
+  req.body = call.body;
+  client->Send(std::move(req), std::move(done));
+}
+
+bool IsRetryableAwsCode(std::string_view code) {
+  return code.find("Throttl") != std::string_view::npos || code == "RequestThrottled" ||
+         code == "InternalFailure" || code == "InternalException" || code == "InternalError" ||
+         code == "ServiceUnavailable" || code == "ServiceUnavailableException" ||
+         code == "RequestTimeout" || code == "RequestTimeoutException";
+}
+
+SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body) {
+  if (resp.status == 0) {
+    return {SendResult::kRetryable, resp.timed_out ? "TIMEOUT" : "CONNECTION_ERROR", resp.error};
+  }
+  if (resp.status == 200) return {};
+  std::string code = AwsErrorCode(body);
+  std::string message = AwsErrorMessage(body);
+  if (message.empty()) message = "AWS answered HTTP " + std::to_string(resp.status);
+  const bool retry = resp.status == 429 || resp.status >= 500 || IsRetryableAwsCode(code);
+  if (code.empty()) code = "HTTP_" + std::to_string(resp.status);
+  return {retry ? SendResult::kRetryable : SendResult::kPermanent, code, message};
+}
+
+}  // namespace cxbridge::deliver

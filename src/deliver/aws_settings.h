@@ -1,0 +1,92 @@
+// AWS forwarding settings (the `aws:` config section) and the helpers the AWS target kinds share
+// (eventbridge_target.cc: PutEvents to an event bus in AWS; sqs_target.cc: SendMessage to an
+// SQS queue in AWS).
+//
+//   aws:
+//     access_key_id: {env: AWS_ACCESS_KEY_ID}        # secret specs (common/secret.h); never logged
+//     secret_access_key: {file: /run/secrets/aws}
+//     session_token: {env: AWS_SESSION_TOKEN}        # optional
+//     endpoints:                                     # optional, per service; {region} is replaced
+//       events: https://vpce-0abc.events.{region}.vpce.amazonaws.com
+//       sqs: http://127.0.0.1:5000
+//     timeout_seconds: 10                            # per request
+//     batch_window_ms: 2                             # how long a lone entry waits for company
+//     max_request_bytes: 262144                      # PutEvents / SendMessageBatch size limit
+//
+// The region of a request (endpoint and SigV4 scope) is the target ARN's region. An endpoint
+// override is trusted configuration: requests to it are not subject to any outbound address
+// guard (a VPC endpoint or a local emulator is usually a private or loopback address).
+// Immutable once parsed; safe to share between threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/aws_sigv4.h"
+#include "common/json.h"
+#include "common/status.h"
+#include "deliver/target.h"
+#include "http/client.h"
+
+namespace cxbridge::deliver {
+
+struct AwsSettings {
+  aws::AwsCredentials credentials;               // empty access key id: none configured
+  std::map<std::string, std::string> endpoints;  // service ("events", "sqs") → URL template
+  int64_t timeout_ms = 10'000;
+  int64_t batch_window_ms = 2;
+  size_t max_request_bytes = 256 * 1024;
+
+  bool has_credentials() const {
+    return !credentials.access_key_id.empty() && !credentials.secret_access_key.empty();
+  }
+  // The endpoint for `service` in `region`: the override (with {region} replaced) or the public
+  // one, https://<service>.<region>.amazonaws.com. No trailing slash.
+  std::string Endpoint(std::string_view service, std::string_view region) const;
+};
+
+// Parses the `aws:` section (null → defaults without credentials). Resolves the secret specs;
+// errors name the key, never a secret's value.
+Result<AwsSettings> ParseAwsSettings(const json::Value& section);
+
+// arn:aws:<service>:<region>:<account>:<resource>
+struct AwsArn {
+  std::string service, region, account, resource;
+};
+std::optional<AwsArn> ParseAwsArn(std::string_view arn);
+
+// True when the target asks to be forwarded to AWS even though its ARN names cxbridge's own
+// account and region (the cxbridge extension `Aws: {Remote: true}` on the Target object).
+bool ForcedRemote(const bus::TargetDef& def);
+
+// SqsParameters.MessageGroupId for one delivery: a literal, or (when it starts with "$.") a path
+// into the original event. "" when the path names nothing. At most 128 characters (SQS's limit).
+std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req);
+
+// The AWS JSON-protocol error code of a response body (`__type`, namespace and suffix removed,
+// e.g. "com.amazonaws.sqs#QueueDoesNotExist" → "QueueDoesNotExist"), or "" when none.
+std::string AwsErrorCode(const json::Value& body);
+std::string AwsErrorMessage(const json::Value& body);
+
+// One AWS JSON-protocol call: POST `endpoint`/ with `Content-Type: <content_type>` and
+// `X-Amz-Target: <op>`, SigV4-signed for (`region`, `service`) at `clock`'s time. Asynchronous:
+// `done` runs on the HttpClient's thread. Sent straight through `client` (never through an
+// outbound address guard: the endpoint is trusted configuration).
+struct AwsCall {
+  std::string endpoint, region, service, content_type, op, body;
+};
+void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
+                 const AwsCall& call, std::function<void(http::ClientResponse)> done);
+
+// Transport and HTTP-level outcome of a call: kOk only for 200. Throttling (HTTP 429, or a
+// Throttling*/RequestThrottled/*Throttled code), 5xx and transport errors retry; any other
+// error code (access denied, validation, unknown queue or bus, bad signature) is permanent.
+// `body` is the parsed response (null when it is not JSON).
+SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body);
+// True for AWS error codes that mean "try again later".
+bool IsRetryableAwsCode(std::string_view code);
+
+}  // namespace cxbridge::deliver

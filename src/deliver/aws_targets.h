@@ -1,0 +1,55 @@
+// The wire pieces of the AWS target kinds (eventbridge_target.cc, sqs_target.cc), exposed for
+// tests: how one delivery becomes one batch entry, and how a response becomes one SendResult per
+// entry. Pure functions; safe from any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "common/status.h"
+#include "deliver/target.h"
+#include "http/client.h"
+
+namespace cxbridge::deliver {
+
+// --- EventBridge PutEvents (AWSEvents.PutEvents, JSON 1.1) ---
+
+struct EncodedEntry {
+  std::string json;  // the entry object
+  size_t size = 0;   // as the service counts it against the request limit
+};
+
+// One PutEventsRequestEntry for `bus_arn`. Source, DetailType, Resources and Time come from the
+// event; Detail is the event's `detail`, or the target's rendered payload when the target has
+// an Input/InputPath/InputTransformer (`transformed`). Size per AWS: 14 (Time) + Source +
+// DetailType + Detail + each Resource, in UTF-8 bytes. InvalidArgument when the event is not
+// an EventBridge event.
+Result<EncodedEntry> EncodePutEventsEntry(const SendRequest& req, bool transformed,
+                                          const std::string& bus_arn);
+
+// One result per entry, in order. HTTP/transport failures apply to every entry
+// (ClassifyAwsResponse); on 200 each `Entries[i]` maps on its own: EventId → delivered;
+// ErrorCode ThrottlingException/InternalFailure/… → retryable; any other code
+// (MalformedDetail, InvalidArgument, AccessDeniedException, …) → permanent with AWS's code and
+// message. A 200 whose Entries do not line up with the request retries every entry.
+std::vector<SendResult> MapPutEventsResponse(const http::ClientResponse& resp, size_t entries);
+
+// --- SQS SendMessage / SendMessageBatch (AmazonSQS.*, JSON 1.0) ---
+
+// One SendMessageBatchRequestEntry (without its Id). `group_id`/`dedup_id` are sent when not
+// empty (FIFO queues). Size: the body's bytes.
+EncodedEntry EncodeSqsEntry(const std::string& body, const std::string& group_id,
+                            const std::string& dedup_id);
+
+// SendMessage (one entry, no Id) or SendMessageBatch (Ids "0".."n-1") request body.
+std::string SqsRequestBody(const std::string& queue_url, const std::vector<std::string>& entries,
+                           bool batch);
+
+// One result per entry. SendMessage: 200 → delivered, else ClassifyAwsResponse. SendMessageBatch:
+// an Id in Successful → delivered; in Failed → SenderFault true: permanent, false: retryable
+// (with SQS's Code and Message); in neither → retryable.
+std::vector<SendResult> MapSqsResponse(const http::ClientResponse& resp, size_t entries,
+                                       bool batch);
+
+}  // namespace cxbridge::deliver
