@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,6 +41,9 @@ struct ApiOptions {
   int max_concurrent_replays = 10;
   // Tests drive the replay engine by hand (RunReplaysOnce) when false.
   bool run_replay_thread = true;
+  // Checks a target when PutTargets saves it (deliver's TargetRegistry::Validate: e.g. an AWS
+  // target without AWS credentials); an error refuses the call with ValidationException.
+  std::function<Status(const bus::TargetDef&)> check_target;
 };
 
 class EventsApi : public http::Handler {

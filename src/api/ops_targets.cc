@@ -33,7 +33,7 @@ std::string FirstInvalidPlaceholder(const std::string& tmpl, const json::Value* 
   return "";
 }
 
-std::optional<Reply> CheckTarget(const json::Value& t) {
+std::optional<Reply> CheckTarget(const ApiContext& ctx, const json::Value& t) {
   std::string id = Str(t, "Id");
   int inputs = Has(t, "Input") + Has(t, "InputPath") + Has(t, "InputTransformer");
   if (inputs > 1)
@@ -54,6 +54,11 @@ std::optional<Reply> CheckTarget(const json::Value& t) {
     if (!bad.empty())
       return Reply::Validation("InputTemplate for target " + id + " contains invalid placeholder " + bad + ".");
   }
+  if (ctx.options.check_target) {
+    bus::TargetDef def{id, Str(t, "Arn"), t};
+    if (Status st = ctx.options.check_target(def); !st.ok())
+      return Reply::Validation("Target " + id + " is not valid. Reason: " + st.message());
+  }
   return std::nullopt;
 }
 
@@ -67,7 +72,7 @@ Reply PutTargets(ApiContext& ctx, const json::Value& req) {
   if (auto managed = CheckNotManaged(*rec, req)) return *managed;
   const json::Value& incoming = *req.Find("Targets");
   for (const auto& t : incoming.items())
-    if (auto err = CheckTarget(t)) return *err;
+    if (auto err = CheckTarget(ctx, t)) return *err;
 
   json::Value updated = *rec;
   json::Value targets = json::Value::Array();

@@ -19,6 +19,7 @@
 #include "bus/router.h"
 #include "common/clock.h"
 #include "common/secret.h"
+#include "deliver/aws_settings.h"
 #include "deliver/dead_letters.h"
 #include "deliver/scheduler.h"
 #include "genesys/factory.h"
@@ -242,13 +243,25 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.queues->Start();
   m.sqs = std::make_unique<queue::SqsHandler>(*m.queues);
 
+  // Target kinds, and the check that refuses a target that cannot work when it is saved (config
+  // rules here, API rules in PutTargets); e.g. an AWS target without `aws:` credentials.
+  deliver::RegisterBuiltins(m.targets);
+  auto aws = deliver::ParseAwsSettings(m.cfg.aws);
+  if (!aws.ok()) return aws.status();
+  auto aws_settings = std::make_shared<const deliver::AwsSettings>(std::move(*aws));
+  deliver::TargetEnv check_env;
+  check_env.account = m.cfg.account;
+  check_env.region = m.cfg.region;
+  check_env.aws = aws_settings;
+  auto check_target = [&m, check_env](const bus::TargetDef& def) { return m.targets.Validate(def, check_env); };
+
   // Routing.
   m.router = std::make_unique<bus::Router>(m.cfg.account, m.cfg.region);
+  m.router->SetTargetCheck(check_target);
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(m.cfg.buses, m.cfg.rules));
 
   // Delivery.
   m.client = std::make_unique<http::HttpClient>();
-  deliver::RegisterBuiltins(m.targets);
   deliver::SchedulerOptions so;
   so.backoff_base_ms = m.cfg.backoff_base_ms;
   so.backoff_max_ms = m.cfg.backoff_max_ms;
@@ -256,6 +269,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   so.event_retention_ms = m.cfg.event_retention_seconds * 1000;
   deliver::TargetEnv env{m.client.get(), m.archives.get(), &m.clock, m.cfg.account, m.cfg.region};
   env.queues = m.queues.get();
+  env.aws = aws_settings;
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);
@@ -293,6 +307,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   // they find their targets) and before the first event is accepted.
   auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
   if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
+  api_opts->check_target = check_target;
   m.api = std::make_unique<api::EventsApi>(*api_opts, *m.resources, *m.archives, *m.pipeline,
                                            *m.router, m.clock);
   CXB_RETURN_IF_ERROR(m.api->Start());

@@ -68,6 +68,11 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
 
   std::set<std::string> config_names;
   for (const auto& r : crules) config_names.insert(r.bus + "/" + r.name);
+  std::function<Status(const TargetDef&)> check;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    check = target_check_;
+  }
 
   auto add_rule = [&](const RuleDef& r, bool from_config) -> Status {
     auto bit = t->buses.find(r.bus);
@@ -83,6 +88,11 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
       rt->rule = r.name;
       rt->rule_arn = rr.arn;
       rt->def = td;
+      if (from_config && check) {
+        if (Status st = check(td); !st.ok()) {
+          return Status::InvalidArgument("rule " + r.name + " target " + td.id + ": " + st.message());
+        }
+      }
       auto retry = ParseRetryPolicy(td.raw);
       if (!retry.ok()) return Status::InvalidArgument("rule " + r.name + " target " + td.id + ": " + retry.status().message());
       rt->retry = *retry;
@@ -104,7 +114,6 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
       }
     }
     bus.rules[r.name] = std::move(rr);
-    (void)from_config;
     return Status::Ok();
   };
 
@@ -180,6 +189,11 @@ void Router::SetApiDefinitions(std::vector<BusDef> buses, std::vector<RuleDef> r
 std::shared_ptr<const RouteTable> Router::table() const {
   std::lock_guard<std::mutex> lock(mu_);
   return table_;
+}
+
+void Router::SetTargetCheck(std::function<Status(const TargetDef&)> check) {
+  std::lock_guard<std::mutex> lock(mu_);
+  target_check_ = std::move(check);
 }
 
 void Router::OnChange(std::function<void(std::shared_ptr<const RouteTable>)> fn) {

@@ -76,6 +76,10 @@ class Router : public DefinitionSink {
   std::shared_ptr<const RouteTable> table() const;
   // Called (outside the lock) after every successful change.
   void OnChange(std::function<void(std::shared_ptr<const RouteTable>)> fn);
+  // Checks each config-file target when the config is loaded (deliver's TargetRegistry::Validate:
+  // e.g. an AWS target without AWS credentials); an error fails the load and names rule and
+  // target. API targets are checked by PutTargets instead.
+  void SetTargetCheck(std::function<Status(const TargetDef&)> check);
 
   std::string RuleArn(std::string_view bus, std::string_view rule) const;
   static Result<RetryPolicy> ParseRetryPolicy(const json::Value& target);
@@ -93,6 +97,7 @@ class Router : public DefinitionSink {
   std::vector<RuleDef> config_rules_, api_rules_;  // guarded by mu_
   std::shared_ptr<const RouteTable> table_;        // guarded by mu_
   std::vector<std::function<void(std::shared_ptr<const RouteTable>)>> listeners_;
+  std::function<Status(const TargetDef&)> target_check_;  // guarded by mu_
   uint64_t version_ = 0;
 };
 

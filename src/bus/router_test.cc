@@ -58,6 +58,19 @@ TEST(RouterTest, InvalidPatternRejectedAndOldTableKept) {
   EXPECT_EQ(Keys(r, Event(R"({"source":"a"})")).size(), 1u);
 }
 
+TEST(RouterTest, TargetCheckRefusesConfigTargetsOnlyAndNamesThem) {
+  Router r("123456789012", "us-east-1");
+  r.SetTargetCheck([](const TargetDef& t) {
+    return t.id == "bad" ? Status::InvalidArgument("no AWS credentials") : Status::Ok();
+  });
+  Status st = r.SetConfigDefinitions({}, {Rule("r1", R"({"source":["a"]})", {"ok", "bad"})});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "rule r1 target bad: no AWS credentials");
+  // API rules were checked by PutTargets when saved; the router does not drop them later.
+  r.SetApiDefinitions({}, {Rule("api", R"({"source":["a"]})", {"bad"}, Origin::kApi)});
+  EXPECT_EQ(Keys(r, Event(R"({"source":"a"})")), std::vector<std::string>{"api/bad"});
+}
+
 TEST(RouterTest, ConfigWinsOverApiOnNameClash) {
   Router r("123456789012", "us-east-1");
   ASSERT_TRUE(r.SetConfigDefinitions({}, {Rule("same", R"({"source":["a"]})", {"cfg"})}).ok());

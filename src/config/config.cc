@@ -123,7 +123,8 @@ Result<Config> Parse(const YAML::Node& root, const std::string& path) {
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) return Status::InvalidArgument(path + ": the config must be a mapping");
   static const std::set<std::string> kTop = {"server", "storage", "delivery", "sources", "buses",
-                                             "rules",  "schemas", "api",      "blobs"};
+                                             "rules",  "schemas", "api",      "blobs",
+                                             "aws"};
   for (const auto& kv : root) {
     if (!kTop.count(kv.first.Scalar())) {
       return Status::InvalidArgument(Where(path, kv.first) + ": unknown section '" + kv.first.Scalar() + "'");
@@ -187,6 +188,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& path) {
   if (root["schemas"]) c.schemas = ToJson(root["schemas"]);
   if (root["api"]) c.api = ToJson(root["api"]);
   if (root["blobs"]) c.blobs = ToJson(root["blobs"]);
+  if (root["aws"]) c.aws = ToJson(root["aws"]);
   return c;
 }
 

@@ -50,6 +50,7 @@ struct Config {
   json::Value schemas;  // the `schemas:` section (transform/), null when absent
   json::Value api;      // the `api:` section (api/), null when absent
   json::Value blobs;    // the `blobs:` store for claim checks (blob/), null: <data_dir>/blobs
+  json::Value aws;      // the `aws:` section: credentials and endpoints of AWS targets (deliver/)
 };
 
 // Reads and validates a config file.

@@ -37,6 +37,13 @@ rules:
   EXPECT_EQ(c->rules[0].targets[0].arn, "http://127.0.0.1:1/x");
 }
 
+TEST(ConfigTest, AwsSectionIsKeptForDeliver) {
+  auto c = ParseConfig("aws:\n  access_key_id: {env: AK}\n  endpoints: {sqs: \"http://127.0.0.1:5000\"}\n", "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(json::Serialize(c->aws), R"({"access_key_id":{"env":"AK"},"endpoints":{"sqs":"http://127.0.0.1:5000"}})");
+  EXPECT_TRUE(ParseConfig("", "x.yaml")->aws.is_null());
+}
+
 TEST(ConfigTest, ErrorsCarryLineNumbers) {
   auto c = ParseConfig("server:\n  port: 70000\n", "x.yaml");
   ASSERT_FALSE(c.ok());
