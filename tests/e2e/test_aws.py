@@ -1,0 +1,225 @@
+"""End-to-end: AWS forwarding. The real binary receives webhooks and forwards them to "AWS" — a
+real moto_server on loopback, reached through the `aws.endpoints` override:
+
+- a rule targeting an event bus in another account (PutEvents): verified through a moto rule on
+  that bus that copies every event into a moto SQS queue, read with boto3;
+- a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
+  MessageGroupId and MessageDeduplicationId): per-group order checked with boto3;
+- AWS's own refusals dead-letter with AWS's error code; AWS targets without credentials are
+  refused when the config is loaded and when PutTargets saves them.
+
+Skipped (with the reason) when moto_server or boto3 is not installed.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
+import urllib.request
+
+from harness import Gateway, wait_for
+
+try:
+    import boto3
+    import botocore
+    from botocore.config import Config
+except ImportError:  # pragma: no cover
+    boto3 = None
+
+MOTO = shutil.which("moto_server")
+MOTO_ACCOUNT = "123456789012"  # moto's default account: the "remote" AWS account
+SECRET = "e2e-aws-secret-never-logged"
+
+CONFIG = """
+server: {{account: "111122223333", region: eu-west-1}}
+delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
+aws:
+  access_key_id: {{value: AKIDCXBAWSE2E}}
+  secret_access_key: {{env: CXB_E2E_AWS_SECRET}}
+  endpoints: {{events: "{moto}", sqs: "{moto}"}}
+  batch_window_ms: 5
+sources:
+  open:
+    auth: {{scheme: none}}
+    event_source: e2e.cc
+    detail_type: {{path: "$.kind"}}
+    idempotency_key: {{paths: ["$.eventId"]}}
+rules:
+  - Name: to-aws-bus
+    EventPattern: {{source: [e2e.cc], detail-type: [Presence]}}
+    Targets:
+      - Id: central
+        Arn: arn:aws:events:us-east-1:{account}:event-bus/central
+        Concurrency: 64
+  - Name: to-aws-fifo
+    EventPattern: {{source: [e2e.cc], detail-type: [Conversation]}}
+    Targets:
+      - Id: calls
+        Arn: arn:aws:sqs:us-east-1:{account}:calls.fifo
+        SqsParameters: {{MessageGroupId: "$.detail.conversationId"}}
+        OrderingKey: "$.detail.conversationId"
+  - Name: to-missing-bus
+    EventPattern: {{source: [e2e.cc], detail-type: [Lost]}}
+    Targets:
+      - Id: nowhere
+        Arn: arn:aws:events:us-east-1:{account}:event-bus/does-not-exist
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@unittest.skipIf(boto3 is None, "boto3 is not installed")
+@unittest.skipIf(MOTO is None, "moto_server is not installed (not on PATH)")
+class AwsForwardingTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        port = free_port()
+        cls.moto_url = f"http://127.0.0.1:{port}"
+        cls.moto = subprocess.Popen([MOTO, "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True)
+
+        def up():
+            if cls.moto.poll() is not None:
+                raise AssertionError("moto_server exited during start-up")
+            try:
+                urllib.request.urlopen(cls.moto_url + "/moto-api/", timeout=1).read()
+                return True
+            except OSError:
+                return False
+        wait_for(up, timeout=60, interval=0.1, what="moto_server")
+        session = boto3.session.Session(aws_access_key_id="moto", aws_secret_access_key="moto",
+                                        region_name="us-east-1")
+        cfg = Config(retries={"max_attempts": 1})
+        cls.sqs = session.client("sqs", endpoint_url=cls.moto_url, config=cfg)
+        cls.events = session.client("events", endpoint_url=cls.moto_url, config=cfg)
+        # On the AWS side: the bus, a rule copying its events into a queue, and the FIFO queue.
+        cls.sink_url = cls.sqs.create_queue(QueueName="bus-sink")["QueueUrl"]
+        cls.fifo_url = cls.sqs.create_queue(QueueName="calls.fifo",
+                                            Attributes={"FifoQueue": "true"})["QueueUrl"]
+        cls.events.create_event_bus(Name="central")
+        cls.events.put_rule(Name="copy", EventBusName="central",
+                            EventPattern=json.dumps({"source": ["e2e.cc"]}))
+        cls.events.put_targets(Rule="copy", EventBusName="central", Targets=[
+            {"Id": "sink", "Arn": f"arn:aws:sqs:us-east-1:{MOTO_ACCOUNT}:bus-sink"}])
+        cls.gw = Gateway(CONFIG.format(moto=cls.moto_url, account=MOTO_ACCOUNT),
+                         env={"CXB_E2E_AWS_SECRET": SECRET}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+        os.killpg(cls.moto.pid, signal.SIGTERM)
+        cls.moto.wait(timeout=20)
+
+    def drain(self, url, want, timeout=30):
+        got = []
+        deadline = time.time() + timeout
+        while len(got) < want and time.time() < deadline:
+            r = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for m in r.get("Messages", []):
+                got.append(json.loads(m["Body"]))
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return got
+
+    def dlq(self):
+        status, _, data = self.gw.request("GET", "/admin/dlq")
+        self.assertEqual(status, 200)
+        return json.loads(data)["entries"]
+
+    def test_webhook_events_reach_the_aws_bus(self):
+        for i in range(25):
+            body = {"eventId": f"p-{i}", "kind": "Presence", "user": f"u{i}", "n": i}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+        # The sink queue is filled only by the rule on the AWS bus: arriving there proves PutEvents.
+        got = self.drain(self.sink_url, 25)
+        self.assertEqual(len(got), 25, self.gw.logs())
+        self.assertEqual(sorted(e["detail"]["n"] for e in got), list(range(25)))
+        for e in got:
+            self.assertEqual(e["source"], "e2e.cc")
+            self.assertEqual(e["detail-type"], "Presence")
+        self.assertNotIn(SECRET, self.gw.logs())
+
+    def test_fifo_queue_keeps_order_per_group(self):
+        for i in range(30):
+            conv = f"conv-{i % 3}"
+            body = {"eventId": f"c-{i}", "kind": "Conversation", "conversationId": conv, "seq": i}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+        got = self.drain(self.fifo_url, 30)
+        self.assertEqual(len(got), 30, self.gw.logs())
+        per_group = {}
+        for e in got:
+            per_group.setdefault(e["detail"]["conversationId"], []).append(e["detail"]["seq"])
+        self.assertEqual(set(per_group), {"conv-0", "conv-1", "conv-2"})
+        for conv, seqs in per_group.items():
+            self.assertEqual(seqs, sorted(seqs), conv)
+            self.assertEqual(len(seqs), 10, conv)
+
+    def test_aws_refusal_dead_letters_with_the_aws_error_code(self):
+        self.assertEqual(self.gw.post("open", json.dumps({"eventId": "lost-1", "kind": "Lost"}))[0], 202)
+        entries = wait_for(lambda: [e for e in self.dlq() if e["rule"] == "to-missing-bus"],
+                           what="dead letter")
+        e = entries[0]
+        # moto answers ResourceNotFoundException for an unknown bus (AWS itself accepts and drops).
+        self.assertEqual(e["errorCode"], "ResourceNotFoundException")
+        self.assertEqual(e["attempts"], 1)
+        self.assertEqual(e["event"]["detail"]["kind"], "Lost")
+
+
+NO_CREDS = """
+server: {account: "111122223333", region: eu-west-1}
+rules:
+  - Name: fwd
+    EventPattern: {source: [e2e.cc]}
+    Targets:
+      - Id: q
+        Arn: arn:aws:sqs:us-east-1:123456789012:elsewhere
+"""
+
+API_ONLY = """
+server: {account: "111122223333", region: eu-west-1}
+api: {}
+"""
+
+
+@unittest.skipIf(boto3 is None, "boto3 is not installed")
+class AwsWithoutCredentialsTest(unittest.TestCase):
+    def test_config_target_is_refused_at_load(self):
+        gw = Gateway(NO_CREDS)
+        try:
+            with self.assertRaises(AssertionError) as ctx:
+                gw.start()
+            self.assertIn("rule fwd target q: SQS target arn:aws:sqs:us-east-1:123456789012:elsewhere "
+                          "forwards to AWS, but no AWS credentials are configured", str(ctx.exception))
+        finally:
+            gw.close()
+
+    def test_api_put_targets_is_refused(self):
+        gw = Gateway(API_ONLY).start()
+        try:
+            events = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
+                                           region_name="eu-west-1").client(
+                "events", endpoint_url=f"http://127.0.0.1:{gw.port}",
+                config=Config(retries={"max_attempts": 1}))
+            events.put_rule(Name="fwd", EventPattern=json.dumps({"source": ["e2e.cc"]}))
+            with self.assertRaises(botocore.exceptions.ClientError) as ctx:
+                events.put_targets(Rule="fwd", Targets=[
+                    {"Id": "bus", "Arn": "arn:aws:events:us-east-1:123456789012:event-bus/central"}])
+            err = ctx.exception.response["Error"]
+            self.assertEqual(err["Code"], "ValidationException")
+            self.assertIn("no AWS credentials are configured", err["Message"])
+            # The built-in queue of cxbridge's own account and region needs none.
+            events.put_targets(Rule="fwd", Targets=[
+                {"Id": "own", "Arn": "arn:aws:sqs:eu-west-1:111122223333:local"}])
+        finally:
+            gw.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
