@@ -86,6 +86,9 @@ void Scheduler::Stop(int drain_ms) {
   }
   cv_.notify_all();
   thread_.join();
+  // Release the targets while what they send through (the HttpClient) is still alive: some own
+  // threads that would otherwise outlive it (AWS targets' batchers, which flush what they hold).
+  for (auto& [key, q] : queues_) q.target.reset();
 }
 
 void Scheduler::OnTable(std::shared_ptr<const bus::RouteTable> table) {

@@ -79,8 +79,9 @@ class Scheduler {
   // applied and before Start.
   Status Recover();
   void Start();
-  // Stops dispatching, waits up to `drain_ms` for in-flight attempts, then stops the thread.
-  // Undelivered work stays in the store for the next start.
+  // Stops dispatching, waits up to `drain_ms` for in-flight attempts, then stops the thread and
+  // releases the targets (call it before the HttpClient in TargetEnv goes away). Undelivered
+  // work stays in the store for the next start. A stopped scheduler is not started again.
   void Stop(int drain_ms = 5000);
 
   // Thread-safe inboxes.
