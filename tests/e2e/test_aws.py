@@ -114,9 +114,13 @@ class AwsForwardingTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        rc = cls.gw.stop()  # SIGTERM: the AWS targets' batchers stop with the scheduler
+        logs = cls.gw.logs()
         cls.gw.close()
         os.killpg(cls.moto.pid, signal.SIGTERM)
         cls.moto.wait(timeout=20)
+        if rc != 0:
+            raise AssertionError(f"cxbridge exited {rc} on SIGTERM: {logs}")
 
     def drain(self, url, want, timeout=30):
         got = []
