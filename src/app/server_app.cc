@@ -270,6 +270,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   deliver::TargetEnv env{m.client.get(), m.archives.get(), &m.clock, m.cfg.account, m.cfg.region};
   env.queues = m.queues.get();
   env.aws = aws_settings;
+  env.metrics = &m.metrics;
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);

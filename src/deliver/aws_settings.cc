@@ -1,5 +1,9 @@
 #include "deliver/aws_settings.h"
 
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <set>
 
 #include "common/secret.h"
@@ -133,6 +137,43 @@ std::string AwsErrorMessage(const json::Value& body) {
     if (const json::Value* m = body.Find(k); m != nullptr && m->is_string()) return m->as_string();
   }
   return "";
+}
+
+void AwsMetrics::Record(const std::vector<SendResult>& results) const {
+  requests->Increment();
+  batch_entries->Observe(static_cast<double>(results.size()));
+  for (const auto& r : results) {
+    (r.kind == SendResult::kOk          ? delivered
+     : r.kind == SendResult::kRetryable ? retryable
+                                        : permanent)
+        ->Increment();
+  }
+}
+
+std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
+                                                const std::string& service) {
+  if (registry == nullptr) return nullptr;
+  auto m = std::make_shared<AwsMetrics>();
+  m->requests =
+      &prometheus::BuildCounter()
+           .Name("cxbridge_aws_requests_total")
+           .Help("Requests the AWS targets sent (PutEvents, SendMessage, SendMessageBatch)")
+           .Register(*registry)
+           .Add({{"service", service}});
+  m->batch_entries =
+      &prometheus::BuildHistogram()
+           .Name("cxbridge_aws_batch_entries")
+           .Help("Entries per AWS request")
+           .Register(*registry)
+           .Add({{"service", service}}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 9, 10});
+  auto& entries = prometheus::BuildCounter()
+                      .Name("cxbridge_aws_entries_total")
+                      .Help("AWS target entries by result: delivered, retryable, permanent")
+                      .Register(*registry);
+  m->delivered = &entries.Add({{"service", service}, {"outcome", "delivered"}});
+  m->retryable = &entries.Add({{"service", service}, {"outcome", "retryable"}});
+  m->permanent = &entries.Add({{"service", service}, {"outcome", "permanent"}});
+  return m;
 }
 
 void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,

@@ -31,6 +31,12 @@
 #include "deliver/target.h"
 #include "http/client.h"
 
+namespace prometheus {
+class Counter;
+class Histogram;
+class Registry;
+}  // namespace prometheus
+
 namespace cxbridge::deliver {
 
 struct AwsSettings {
@@ -70,6 +76,23 @@ std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req);
 // e.g. "com.amazonaws.sqs#QueueDoesNotExist" → "QueueDoesNotExist"), or "" when none.
 std::string AwsErrorCode(const json::Value& body);
 std::string AwsErrorMessage(const json::Value& body);
+
+// The AWS targets' metrics, declared together, per service ("events", "sqs"):
+//   cxbridge_aws_requests_total{service}             requests sent (PutEvents, SendMessage[Batch])
+//   cxbridge_aws_batch_entries{service}              entries per request (how well batches fill)
+//   cxbridge_aws_entries_total{service,outcome}      per entry: delivered | retryable | permanent
+struct AwsMetrics {
+  prometheus::Counter* requests = nullptr;
+  prometheus::Histogram* batch_entries = nullptr;
+  prometheus::Counter* delivered = nullptr;
+  prometheus::Counter* retryable = nullptr;
+  prometheus::Counter* permanent = nullptr;
+  // Counts one answered request and its entries' results. Safe from any thread.
+  void Record(const std::vector<SendResult>& results) const;
+};
+// Null when `registry` is null (then nothing is counted). Repeated calls share the same series.
+std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
+                                                const std::string& service);
 
 // One AWS JSON-protocol call: POST `endpoint`/ with `Content-Type: <content_type>` and
 // `X-Amz-Target: <op>`, SigV4-signed for (`region`, `service`) at `clock`'s time. Asynchronous:

@@ -2,6 +2,8 @@
 // (pure), batching and SigV4 against a scripted fake AWS endpoint on loopback (verified with the
 // API's own SigV4 verifier), and the real thing against moto_server (skipped when absent).
 #include <gtest/gtest.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -376,6 +378,7 @@ class AwsTargetFakeTest : public ::testing::Test {
     s.max_request_bytes = max_bytes;
     env_ = EnvWith(std::make_shared<const AwsSettings>(s));
     env_.http = &client_;
+    env_.metrics = &metrics_;
     TargetRegistry reg;
     RegisterBuiltins(reg);
     auto t = reg.Create(Def(arn, extra), env_);
@@ -384,6 +387,7 @@ class AwsTargetFakeTest : public ::testing::Test {
   }
   FakeAws fake_;
   http::HttpClient client_;
+  prometheus::Registry metrics_;
   TargetEnv env_;
 };
 
@@ -486,6 +490,12 @@ TEST_F(AwsTargetFakeTest, PerEntryFailuresReachEachDelivery) {
   EXPECT_EQ(r.at(1).message, "Detail is malformed.");
   EXPECT_EQ(r.at(2).kind, SendResult::kRetryable);
   EXPECT_EQ(r.at(2).error_code, "ThrottlingException");
+  // The same series the target counted into.
+  auto m = AwsMetricsFor(&metrics_, "events");
+  EXPECT_EQ(m->requests->Value(), 1);
+  EXPECT_EQ(m->delivered->Value(), 1);
+  EXPECT_EQ(m->permanent->Value(), 1);
+  EXPECT_EQ(m->retryable->Value(), 1);
 }
 
 TEST_F(AwsTargetFakeTest, FifoQueueSendsGroupAndDedupIdsInOrder) {

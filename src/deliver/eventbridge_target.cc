@@ -111,6 +111,7 @@ struct BusEndpoint {
   http::HttpClient* client = nullptr;
   const Clock* clock = nullptr;
   std::shared_ptr<const AwsSettings> settings;
+  std::shared_ptr<const AwsMetrics> metrics;  // may be null
   std::string endpoint, region, bus_arn;
 };
 
@@ -125,13 +126,14 @@ void SendPutEvents(const std::shared_ptr<const BusEndpoint>& bus, std::vector<Ba
   }
   call.body += "]}";
   auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
-  SendAwsCall(bus->client, *bus->settings, bus->clock, call,
-              [entries, finished = std::move(finished)](http::ClientResponse resp) {
-                std::vector<SendResult> results = MapPutEventsResponse(resp, entries->size());
-                for (size_t i = 0; i < entries->size(); ++i)
-                  (*entries)[i].done(std::move(results[i]));
-                finished();
-              });
+  SendAwsCall(
+      bus->client, *bus->settings, bus->clock, call,
+      [entries, metrics = bus->metrics, finished = std::move(finished)](http::ClientResponse resp) {
+        std::vector<SendResult> results = MapPutEventsResponse(resp, entries->size());
+        if (metrics) metrics->Record(results);
+        for (size_t i = 0; i < entries->size(); ++i) (*entries)[i].done(std::move(results[i]));
+        finished();
+      });
 }
 
 class EventBridgeTarget : public Target {
@@ -205,6 +207,7 @@ class EventBridgeTargetKind : public TargetKind {
     bus->client = env.http;
     bus->clock = env.clock;
     bus->settings = env.aws;
+    bus->metrics = AwsMetricsFor(env.metrics, "events");
     bus->endpoint = env.aws->Endpoint("events", arn->region);
     bus->region = arn->region;
     bus->bus_arn = def.arn;

@@ -97,6 +97,7 @@ struct QueueEndpoint {
   http::HttpClient* client = nullptr;
   const Clock* clock = nullptr;
   std::shared_ptr<const AwsSettings> settings;
+  std::shared_ptr<const AwsMetrics> metrics;  // may be null
   std::string endpoint, region, queue_url;
 };
 
@@ -114,8 +115,10 @@ void SendToQueue(const std::shared_ptr<const QueueEndpoint>& q, std::vector<Batc
                SqsRequestBody(q->queue_url, encoded, many)};
   auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
   SendAwsCall(q->client, *q->settings, q->clock, call,
-              [entries, many, finished = std::move(finished)](http::ClientResponse resp) {
+              [entries, metrics = q->metrics, many,
+               finished = std::move(finished)](http::ClientResponse resp) {
                 std::vector<SendResult> results = MapSqsResponse(resp, entries->size(), many);
+                if (metrics) metrics->Record(results);
                 for (size_t i = 0; i < entries->size(); ++i)
                   (*entries)[i].done(std::move(results[i]));
                 finished();
@@ -210,6 +213,7 @@ class SqsTargetKind : public TargetKind {
     q->client = env.http;
     q->clock = env.clock;
     q->settings = env.aws;
+    q->metrics = AwsMetricsFor(env.metrics, "sqs");
     q->endpoint = env.aws->Endpoint("sqs", arn->region);
     q->region = arn->region;
     q->queue_url = q->endpoint + "/" + arn->account + "/" + arn->resource;

@@ -20,6 +20,9 @@
 namespace cxbridge::http {
 class HttpClient;
 }
+namespace prometheus {
+class Registry;
+}
 namespace cxbridge::store {
 class ArchiveStore;
 }
@@ -76,6 +79,8 @@ struct TargetEnv {
   blob::BlobStore* blobs = nullptr;
   // The `aws:` section (credentials, endpoints) for targets that forward to AWS (may be null).
   std::shared_ptr<const AwsSettings> aws;
+  // Where kinds register their metrics (may be null: not counted).
+  prometheus::Registry* metrics = nullptr;
 };
 
 class TargetKind {
