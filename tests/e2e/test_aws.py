@@ -149,6 +149,10 @@ class AwsForwardingTest(unittest.TestCase):
             self.assertEqual(e["source"], "e2e.cc")
             self.assertEqual(e["detail-type"], "Presence")
         self.assertNotIn(SECRET, self.gw.logs())
+        delivered = sum(v for k, v in self.gw.metrics().items()
+                        if k.startswith("cxbridge_aws_entries_total{")
+                        and 'service="events"' in k and 'outcome="delivered"' in k)
+        self.assertGreaterEqual(delivered, 25)
 
     def test_fifo_queue_keeps_order_per_group(self):
         for i in range(30):
