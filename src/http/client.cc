@@ -1,6 +1,8 @@
 #include "http/client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <deque>
@@ -9,6 +11,8 @@
 #include <thread>
 #include <unordered_set>
 #include <cstdio>
+
+#include "http/address_guard.h"
 
 namespace cxbridge::http {
 
@@ -26,6 +30,7 @@ struct Transfer {
   curl_slist* header_list = nullptr;
   CURL* easy = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {0};
+  std::string refused;  // why the address guard refused a connection; empty when it did not
 };
 
 size_t OnBody(char* ptr, size_t size, size_t n, void* ud) {
@@ -49,6 +54,36 @@ size_t OnHeader(char* ptr, size_t size, size_t n, void* ud) {
     t->resp.headers.emplace_back(std::move(name), std::string(value));
   }
   return size * n;
+}
+
+// The address guard, on each socket before it connects: the address here is the one connect()
+// will use, after DNS resolution, so a rebinding resolver cannot swap it afterwards.
+curl_socket_t OpenCheckedSocket(void* ud, curlsocktype purpose, curl_sockaddr* a) {
+  auto* t = static_cast<Transfer*>(ud);
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    std::string why = NonPublicAddressReason(&a->addr);
+    if (!why.empty()) {
+      char host[64] = {0};
+      if (a->family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&a->addr)->sin_addr, host, sizeof host);
+      } else if (a->family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&a->addr)->sin6_addr, host, sizeof host);
+      }
+      t->refused = std::string(host) + " is " + why;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(a->family, a->socktype, a->protocol);
+}
+
+// The address guard again, once the connection a request will use is known: it may be a
+// kept-alive connection opened earlier for another request, which OpenCheckedSocket never saw.
+int CheckConnection(void* ud, char* primary_ip, char*, int, int) {
+  auto* t = static_cast<Transfer*>(ud);
+  std::string why = NonPublicAddressReason(std::string_view(primary_ip));
+  if (why.empty()) return CURL_PREREQFUNC_OK;
+  t->refused = std::string(primary_ip) + " is " + why;
+  return CURL_PREREQFUNC_ABORT;
 }
 
 struct CurlGlobal {
@@ -95,6 +130,12 @@ struct HttpClient::Impl {
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (t->req.refuse_private_addresses) {
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
+      curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, CheckConnection);
+      curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
+    }
     curl_multi_add_handle(multi, e);
     running.insert(t.get());
     t.release();  // owned by the easy handle's PRIVATE pointer until completion
@@ -111,6 +152,10 @@ struct HttpClient::Impl {
       t->resp.status = 0;
       t->resp.timed_out = code == CURLE_OPERATION_TIMEDOUT;
       t->resp.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
+      if (!t->refused.empty()) {
+        t->resp.address_refused = true;
+        t->resp.error = "refused to connect: " + t->refused;
+      }
     }
     curl_multi_remove_handle(multi, t->easy);
     curl_easy_cleanup(t->easy);

@@ -19,12 +19,18 @@ struct ClientRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int64_t timeout_ms = 5000;
+  // Refuse to connect to a non-public address (address_guard.h). Checked on the address each
+  // socket is about to connect to (after DNS, so DNS rebinding cannot bypass it) and again on
+  // the connection a request is about to use (a kept-alive one included). Behind an HTTP proxy
+  // it is the proxy's address that is checked.
+  bool refuse_private_addresses = false;
 };
 
 struct ClientResponse {
   int status = 0;           // 0: no HTTP response (see error / timed_out)
   bool timed_out = false;
   std::string error;        // transport error text, empty when a response arrived
+  bool address_refused = false;  // refuse_private_addresses stopped it (error says why)
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   const std::string* Header(std::string_view lower_name) const;
