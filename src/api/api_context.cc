@@ -36,6 +36,7 @@ Status ApiContext::Save(std::string_view kind, std::map<std::string, json::Value
                         const std::string& name, const json::Value& record) {
   CXB_RETURN_IF_ERROR(resources.Put(kind, name, json::Serialize(record)));
   map[name] = record;
+  if (kind == kKindConnection || kind == kKindApiDestination) PublishDestinations();
   return Status::Ok();
 }
 
@@ -43,6 +44,7 @@ Status ApiContext::Remove(std::string_view kind, std::map<std::string, json::Val
                           const std::string& name) {
   CXB_RETURN_IF_ERROR(resources.Delete(kind, name));
   map.erase(name);
+  if (kind == kKindConnection || kind == kKindApiDestination) PublishDestinations();
   return Status::Ok();
 }
 
@@ -93,7 +95,17 @@ Status ApiContext::Load() {
   for (auto& [key, rec] : rules) fresh.rules[{Str(rec, "EventBusName"), Str(rec, "Name")}] = std::move(rec);
   if (!fresh.buses.count("default")) fresh.buses["default"] = DefaultBusRecord();
   reg = std::move(fresh);
+  PublishDestinations();
   return Status::Ok();
+}
+
+void ApiContext::PublishDestinations() {
+  auto snap = std::make_shared<DestinationSnapshot>();
+  for (const auto& [name, rec] : reg.api_destinations)
+    snap->destinations[Str(rec, "Arn")] = std::make_shared<const json::Value>(rec);
+  for (const auto& [name, rec] : reg.connections)
+    snap->connections[Str(rec, "Arn")] = std::make_shared<const json::Value>(rec);
+  destination_snapshot.store(std::move(snap));
 }
 
 bus::RuleDef RuleDefFromRecord(const json::Value& rec) {
@@ -113,6 +125,7 @@ bus::RuleDef RuleDefFromRecord(const json::Value& rec) {
       td.id = Str(t, "Id");
       td.arn = Str(t, "Arn");
       td.raw = t;
+      td.origin = bus::Origin::kApi;
       d.targets.push_back(std::move(td));
     }
   }

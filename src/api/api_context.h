@@ -8,7 +8,9 @@
 // memory and pushed to the DefinitionSink, so an answered change survives a crash.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <map>
 #include <mutex>
 #include <string>
@@ -50,6 +52,12 @@ struct Registry {
   std::map<std::string, json::Value> api_destinations;
 };
 
+// Connections and API destinations by ARN, immutable once published: the deliver stage reads it
+// from its own threads (EventsApi::FindApiDestination) without waiting for the control thread.
+struct DestinationSnapshot {
+  std::map<std::string, std::shared_ptr<const json::Value>> destinations, connections;
+};
+
 struct ApiContext {
   ApiContext(ApiOptions o, store::ResourceStore& r, store::ArchiveStore& a, bus::EventSink& e,
              bus::DefinitionSink& d, Clock& c, const PatternEngine& p)
@@ -74,6 +82,10 @@ struct ApiContext {
 
   std::mutex mu;
   Registry reg;  // guarded by mu
+  // Rebuilt from `reg` after every change to connections or API destinations (holding mu).
+  std::atomic<std::shared_ptr<const DestinationSnapshot>> destination_snapshot{
+      std::make_shared<const DestinationSnapshot>()};
+  void PublishDestinations();
 
   int64_t NowMs() const { return clock.NowMs(); }
 

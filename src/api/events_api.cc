@@ -171,6 +171,17 @@ void EventsApi::Stop() {
 
 bool EventsApi::RunReplaysOnce() { return impl_->engine.RunOnce(); }
 
+EventsApi::ApiDestinationRecords EventsApi::FindApiDestination(std::string_view arn) const {
+  std::shared_ptr<const DestinationSnapshot> snap = impl_->ctx.destination_snapshot.load();
+  ApiDestinationRecords out;
+  auto d = snap->destinations.find(std::string(arn));
+  if (d == snap->destinations.end()) return out;
+  out.destination = d->second;
+  auto c = snap->connections.find(Str(*d->second, "ConnectionArn"));
+  if (c != snap->connections.end()) out.connection = c->second;
+  return out;
+}
+
 void EventsApi::RunRetentionOnce() {
   std::lock_guard<std::mutex> lock(impl_->ctx.mu);
   SweepArchiveRetention(impl_->ctx);

@@ -18,6 +18,7 @@
 
 #include "bus/event_sink.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/status.h"
 #include "http/message.h"
 #include "store/archive_store.h"
@@ -67,6 +68,14 @@ class EventsApi : public http::Handler {
   bool RunReplaysOnce();
   // Applies archive retention now (the control thread does it hourly on its own).
   void RunRetentionOnce();
+
+  // The stored API destination with exactly this ARN and its connection, secrets included, for
+  // the deliver stage (null members when absent). Reads an immutable snapshot: safe from any
+  // thread, never waits for the control thread, sees every change answered before the call.
+  struct ApiDestinationRecords {
+    std::shared_ptr<const json::Value> destination, connection;
+  };
+  ApiDestinationRecords FindApiDestination(std::string_view arn) const;
 
  private:
   struct Impl;

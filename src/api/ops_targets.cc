@@ -55,7 +55,7 @@ std::optional<Reply> CheckTarget(const ApiContext& ctx, const json::Value& t) {
       return Reply::Validation("InputTemplate for target " + id + " contains invalid placeholder " + bad + ".");
   }
   if (ctx.options.check_target) {
-    bus::TargetDef def{id, Str(t, "Arn"), t};
+    bus::TargetDef def{id, Str(t, "Arn"), t, bus::Origin::kApi};
     if (Status st = ctx.options.check_target(def); !st.ok())
       return Reply::Validation("Target " + id + " is not valid. Reason: " + st.message());
   }

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   s->add_option("--address", serve.address, "Listen address");
   s->add_option("--data-dir", serve.data_dir, "Data folder");
   s->add_option("--port-file", serve.port_file, "Write the bound port to this file once listening");
+  s->add_flag("--allow-private-targets", serve.allow_private_targets,
+              "Let API destinations and API-saved HTTP targets reach loopback/private/link-local addresses");
 
   PatternArgs pat;
   auto* tp = cli.add_subcommand("test-pattern", "Test an EventBridge pattern against an event (@file reads a file)");

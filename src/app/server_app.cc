@@ -19,6 +19,7 @@
 #include "bus/router.h"
 #include "common/clock.h"
 #include "common/secret.h"
+#include "deliver/api_destination.h"
 #include "deliver/aws_settings.h"
 #include "deliver/dead_letters.h"
 #include "deliver/scheduler.h"
@@ -56,6 +57,22 @@ class FrontHandler : public http::Handler {
   }
 };
 
+// The API's connections and API destinations, as the deliver stage reads them at send time.
+// Before the API is started (config-file targets are checked first) nothing is found.
+class ApiDestinations : public deliver::ApiDestinationDirectory {
+ public:
+  explicit ApiDestinations(const std::unique_ptr<api::EventsApi>& api) : api_(api) {}
+  Result<deliver::ApiDestinationDefinition> Find(std::string_view arn) const override {
+    if (!api_) return Status::NotFound("the EventBridge API is not started");
+    api::EventsApi::ApiDestinationRecords r = api_->FindApiDestination(arn);
+    if (!r.destination) return Status::NotFound("no API destination " + std::string(arn));
+    return deliver::ApiDestinationDefinition{std::move(r.destination), std::move(r.connection)};
+  }
+
+ private:
+  const std::unique_ptr<api::EventsApi>& api_;
+};
+
 struct ServerApp::Impl {
   config::Config cfg;
   ServeOverrides overrides;
@@ -71,6 +88,9 @@ struct ServerApp::Impl {
   std::unique_ptr<bus::Router> router;
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
+  std::unique_ptr<api::EventsApi> api;
+  // Outlives the scheduler whose targets read it; reads `api`.
+  ApiDestinations api_destinations{api};
   deliver::TargetRegistry targets;
   std::unique_ptr<deliver::Scheduler> scheduler;
   std::unique_ptr<deliver::DeadLetters> dead_letters;
@@ -79,7 +99,6 @@ struct ServerApp::Impl {
   std::shared_ptr<blob::BlobStore> blobs;  // claim-checked payloads (`blobs:`, default <data_dir>/blobs)
   std::unique_ptr<blob::BlobHandler> blob_handler;
   std::unique_ptr<blob::Sweeper> blob_sweeper;  // deletes blobs no stored event references
-  std::unique_ptr<api::EventsApi> api;
   FrontHandler front;
   std::unique_ptr<http::Server> server;
   std::mutex reload_mu;
@@ -213,6 +232,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   if (o.port >= 0) m.cfg.port = static_cast<uint16_t>(o.port);
   if (!o.address.empty()) m.cfg.address = o.address;
   if (!o.data_dir.empty()) m.cfg.data_dir = o.data_dir;
+  if (o.allow_private_targets) m.cfg.allow_private_targets = true;
 
   std::string token;
   if (!m.cfg.admin_token.is_null()) {
@@ -253,6 +273,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
   check_env.account = m.cfg.account;
   check_env.region = m.cfg.region;
   check_env.aws = aws_settings;
+  check_env.api_destinations = &m.api_destinations;
+  check_env.allow_private_targets = m.cfg.allow_private_targets;
   auto check_target = [&m, check_env](const bus::TargetDef& def) { return m.targets.Validate(def, check_env); };
 
   // Routing.
@@ -271,6 +293,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
   env.queues = m.queues.get();
   env.aws = aws_settings;
   env.metrics = &m.metrics;
+  env.api_destinations = &m.api_destinations;
+  env.allow_private_targets = m.cfg.allow_private_targets;
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);

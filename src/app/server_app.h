@@ -19,6 +19,7 @@ struct ServeOverrides {
   std::string address;
   std::string data_dir;
   std::string port_file;    // write the bound port here (for tests that bind port 0)
+  bool allow_private_targets = false;  // true: as server.allow_private_targets: true
 };
 
 class ServerApp {

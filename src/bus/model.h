@@ -31,6 +31,9 @@ struct TargetDef {
   // RetryPolicy, DeadLetterConfig, HttpParameters, SqsParameters, ...) plus cxbridge's extensions
   // (e.g. "Http": {"Url","Method","Headers","TimeoutSeconds"} and "File": {"Path"}).
   json::Value raw = json::Value::Object();
+  // Who defined it: a target saved through the API is held to the outbound address guard
+  // (deliver/README.md) unless private targets are allowed; a config-file target is trusted.
+  Origin origin = Origin::kConfig;
 };
 
 struct RuleDef {

@@ -70,6 +70,20 @@ Status ReadString(const YAML::Node& parent, const char* key, std::string* out, c
   return Status::Ok();
 }
 
+Status ReadBool(const YAML::Node& parent, const char* key, bool* out, const std::string& path) {
+  const YAML::Node n = parent[key];
+  if (!n) return Status::Ok();
+  const std::string v = n.IsScalar() ? n.Scalar() : "";
+  if (v == "true") {
+    *out = true;
+  } else if (v == "false") {
+    *out = false;
+  } else {
+    return Status::InvalidArgument(Where(path, n) + ": " + key + " must be true or false");
+  }
+  return Status::Ok();
+}
+
 Status ParseRule(const YAML::Node& n, const std::string& path, bus::RuleDef* rule) {
   if (!n.IsMap()) return Status::InvalidArgument(Where(path, n) + ": a rule must be a mapping");
   CXB_RETURN_IF_ERROR(ReadString(n, "Name", &rule->name, path));
@@ -138,6 +152,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& path) {
     CXB_RETURN_IF_ERROR(ReadString(s, "account", &c.account, path));
     CXB_RETURN_IF_ERROR(ReadString(s, "region", &c.region, path));
     if (s["admin_token"]) c.admin_token = ToJson(s["admin_token"]);
+    CXB_RETURN_IF_ERROR(ReadBool(s, "allow_private_targets", &c.allow_private_targets, path));
   }
   if (const YAML::Node s = root["storage"]) {
     CXB_RETURN_IF_ERROR(ReadString(s, "data_dir", &c.data_dir, path));

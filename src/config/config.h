@@ -32,6 +32,9 @@ struct Config {
   json::Value admin_token;  // secret spec; null = none configured
   std::string account = "123456789012";
   std::string region = "us-east-1";
+  // Let API destinations and HTTP targets saved through the API reach loopback, private and
+  // link-local addresses (deliver/README.md, outbound address guard).
+  bool allow_private_targets = false;
 
   // storage:
   std::string data_dir = "./cxbridge-data";

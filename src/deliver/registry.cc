@@ -8,6 +8,7 @@ namespace cxbridge::deliver {
 
 void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewHttpTargetKind());
+  registry.Add(NewApiDestinationTargetKind());
   registry.Add(NewFileTargetKind());
   registry.Add(NewArchiveTargetKind());
   registry.Add(NewCommandTargetKind());
@@ -23,7 +24,7 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
     if (k->HandlesIn(def, env)) return k->Create(def, env);
   }
   return Status::NotFound("no target kind serves Arn '" + def.arn +
-                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:archive/…)");
+                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }
 
 Status TargetRegistry::Validate(const bus::TargetDef& def, const TargetEnv& env) const {
@@ -37,6 +38,17 @@ std::vector<std::string> TargetRegistry::names() const {
   std::vector<std::string> out;
   for (const auto& k : kinds_) out.emplace_back(k->name());
   return out;
+}
+
+SendResult AddressRefused(const std::string& error) {
+  SendResult r;
+  r.kind = SendResult::kPermanent;
+  r.error_code = "ADDRESS_REFUSED";
+  r.message = error +
+              " (private, loopback and link-local addresses are refused for API destinations and for HTTP "
+              "targets saved through the API; allow them with server.allow_private_targets: true or "
+              "`cxbridge serve --allow-private-targets`)";
+  return r;
 }
 
 SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport_error,

@@ -36,6 +36,7 @@ class QueueService;
 namespace cxbridge::deliver {
 
 struct AwsSettings;  // aws_settings.h
+class ApiDestinationDirectory;  // api_destination.h
 
 // The outcome of one attempt. Classify failures in exactly one place per kind (e.g.
 // ClassifyHttp): retry only what can heal.
@@ -81,6 +82,11 @@ struct TargetEnv {
   std::shared_ptr<const AwsSettings> aws;
   // Where kinds register their metrics (may be null: not counted).
   prometheus::Registry* metrics = nullptr;
+  // The API's connections and API destinations, read at send time (may be null: none exist).
+  const ApiDestinationDirectory* api_destinations = nullptr;
+  // Outbound address guard (deliver/README.md): false refuses loopback, private and link-local
+  // addresses to API destinations and to HTTP targets saved through the API.
+  bool allow_private_targets = false;
 };
 
 class TargetKind {
@@ -132,10 +138,14 @@ std::unique_ptr<TargetKind> NewNatsTargetKind();
 std::unique_ptr<TargetKind> NewQueueTargetKind();
 std::unique_ptr<TargetKind> NewEventBridgeTargetKind();  // an event bus in AWS (PutEvents)
 std::unique_ptr<TargetKind> NewSqsTargetKind();          // an SQS queue in AWS (SendMessage)
+std::unique_ptr<TargetKind> NewApiDestinationTargetKind();  // an API destination (api_destination.h)
 
 // HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and
 // connection errors retry; any other status is permanent.
 SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport_error,
                         const std::string* retry_after_header, int64_t now_ms);
+// A connection the outbound address guard refused (http::ClientResponse::address_refused):
+// permanent ADDRESS_REFUSED; the message says how private targets are allowed.
+SendResult AddressRefused(const std::string& error);
 
 }  // namespace cxbridge::deliver

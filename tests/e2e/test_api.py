@@ -28,6 +28,7 @@ CONFIG = """
 server:
   account: "123456789012"
   region: us-east-1
+  allow_private_targets: true  # targets saved through the API deliver to receivers on 127.0.0.1
 api:
   access_keys:
     - id: AKIDCXBE2E

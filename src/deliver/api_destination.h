@@ -1,0 +1,37 @@
+// API destinations (EventBridge's ApiDestination + Connection) as a target kind, and the narrow
+// seam through which deliver/ reads their definitions, which the EventBridge API (src/api)
+// creates, updates and deletes at run time. deliver/ does not depend on api/: the server wires
+// an ApiDestinationDirectory implemented over the API's registry (src/app).
+//
+// A rule target whose Arn is arn:aws:events:<region>:<account>:api-destination/<name>/<uuid> in
+// cxbridge's own account and region is delivered by api_destination_target.cc; see README.md.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "common/json.h"
+#include "common/status.h"
+
+namespace cxbridge::deliver {
+
+// The stored records, secrets included, as the API keeps them (api/ops_connections.cc):
+//   destination: {Name, Arn, ConnectionArn, InvocationEndpoint, HttpMethod,
+//                 InvocationRateLimitPerSecond, State, ...}
+//   connection:  {Name, Arn, AuthorizationType, AuthParameters, State, ...}
+struct ApiDestinationDefinition {
+  std::shared_ptr<const json::Value> destination;
+  std::shared_ptr<const json::Value> connection;  // null when the connection no longer exists
+};
+
+// Thread-safety: Find is called from delivery threads, concurrently, and must not block on
+// control-plane work (implementations read an immutable snapshot).
+class ApiDestinationDirectory {
+ public:
+  virtual ~ApiDestinationDirectory() = default;
+  // The current definition of the destination with exactly this ARN (name and uuid); kNotFound
+  // when there is none (deleted, or deleted and created again under a new uuid).
+  virtual Result<ApiDestinationDefinition> Find(std::string_view arn) const = 0;
+};
+
+}  // namespace cxbridge::deliver
