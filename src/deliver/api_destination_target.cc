@@ -22,7 +22,9 @@
 //      is retryable (OAUTH_TOKEN).
 //   5. The answer → ClassifyHttp (2xx ok; 408/429/5xx/timeouts/connection errors retry, with
 //      Retry-After; other statuses permanent). A refused address → ADDRESS_REFUSED, permanent.
-#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -156,9 +158,15 @@ class ApiDestinationTarget : public Target {
  public:
   ApiDestinationTarget(std::shared_ptr<Shared> shared, const TargetEnv& env, std::string arn,
                        HttpParameters params, int64_t timeout_ms)
-      : shared_(std::move(shared)), client_(env.http), clock_(env.clock), directory_(env.api_destinations),
-        refuse_private_(!env.allow_private_targets), env_(env), arn_(std::move(arn)),
-        params_(std::move(params)), timeout_ms_(timeout_ms) {}
+      : shared_(std::move(shared)),
+        client_(env.http),
+        clock_(env.clock),
+        directory_(env.api_destinations),
+        refuse_private_(!env.allow_private_targets),
+        env_(env),
+        arn_(std::move(arn)),
+        params_(std::move(params)),
+        timeout_ms_(timeout_ms) {}
 
   // Attempts still waiting for the rate limit are answered retryable (SHUTDOWN) so none outlives
   // the target, nor the HttpClient it sends through.
@@ -166,15 +174,17 @@ class ApiDestinationTarget : public Target {
 
   void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
     Result<ApiDestinationDefinition> def =
-        directory_ ? directory_->Find(arn_) : Result<ApiDestinationDefinition>(Status::NotFound(""));
+        directory_ ? directory_->Find(arn_)
+                   : Result<ApiDestinationDefinition>(Status::NotFound(""));
     if (!def.ok()) {
-      return done(Fail(SendResult::kPermanent, "NO_RESOURCE", "API destination " + arn_ + " does not exist"));
+      return done(Fail(SendResult::kPermanent, "NO_RESOURCE",
+                       "API destination " + arn_ + " does not exist"));
     }
     const json::Value& dest = *def->destination;
     if (!def->connection) {
       return done(Fail(SendResult::kPermanent, "NO_RESOURCE",
-                       "connection " + Str(dest, "ConnectionArn") + " of API destination " + Str(dest, "Name") +
-                           " does not exist"));
+                       "connection " + Str(dest, "ConnectionArn") + " of API destination " +
+                           Str(dest, "Name") + " does not exist"));
     }
     const json::Value& conn = *def->connection;
     if (Str(conn, "State") != "AUTHORIZED") {
@@ -196,13 +206,15 @@ class ApiDestinationTarget : public Target {
     shared_->gate.Submit(
         arn_, static_cast<double>(rate), this, [call] { Dispatch(call); },
         [call] {
-          call->done(Fail(SendResult::kRetryable, "SHUTDOWN",
-                          "the target was rebuilt or the server stopped while waiting for the rate limit"));
+          call->done(Fail(
+              SendResult::kRetryable, "SHUTDOWN",
+              "the target was rebuilt or the server stopped while waiting for the rate limit"));
         });
   }
 
  private:
-  Status Build(const json::Value& dest, const json::Value& conn, const SendRequest& req, Call* call) {
+  Status Build(const json::Value& dest, const json::Value& conn, const SendRequest& req,
+               Call* call) {
     std::optional<json::Value> event;
     if (params_.dynamic()) {
       auto doc = json::Parse(req.event ? *req.event : req.payload);
@@ -215,7 +227,8 @@ class ApiDestinationTarget : public Target {
     const json::Value* invocation = Obj(auth, "InvocationHttpParameters");
 
     // Query: the target's, then the connection's (which replace a key the target also set).
-    HttpPairs query = params_.Query(ev), conn_query = ConnectionParams(invocation, "QueryStringParameters");
+    HttpPairs query = params_.Query(ev),
+              conn_query = ConnectionParams(invocation, "QueryStringParameters");
     for (const auto& [k, v] : conn_query) {
       std::erase_if(query, [&k](const auto& p) { return p.first == k; });
     }
@@ -236,7 +249,8 @@ class ApiDestinationTarget : public Target {
     SetHeader(&cr.headers, "Accept-Encoding", "gzip,deflate");
     SetHeader(&cr.headers, "Idempotency-Key", req.event_id);
     for (const auto& [k, v] : params_.Headers(ev)) SetHeader(&cr.headers, k, v);
-    for (const auto& [k, v] : ConnectionParams(invocation, "HeaderParameters")) SetHeader(&cr.headers, k, v);
+    for (const auto& [k, v] : ConnectionParams(invocation, "HeaderParameters"))
+      SetHeader(&cr.headers, k, v);
 
     const std::string type = Str(conn, "AuthorizationType");
     if (type == "API_KEY") {
@@ -279,7 +293,8 @@ class ApiDestinationTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "api-destination"; }
   bool Handles(const bus::TargetDef& def) const override {
-    return def.arn.starts_with("arn:aws:events:") && def.arn.find(":api-destination/") != std::string::npos;
+    return def.arn.starts_with("arn:aws:events:") &&
+           def.arn.find(":api-destination/") != std::string::npos;
   }
   bool HandlesIn(const bus::TargetDef& def, const TargetEnv& env) const override {
     return def.arn.starts_with(ArnPrefix(env));
@@ -293,14 +308,16 @@ class ApiDestinationTargetKind : public TargetKind {
     if (env.api_destinations != nullptr && parsed->params.has_path_values()) {
       auto found = env.api_destinations->Find(def.arn);
       if (found.ok()) {
-        auto filled = parsed->params.FillPath(Str(*found->destination, "InvocationEndpoint"), nullptr);
+        auto filled =
+            parsed->params.FillPath(Str(*found->destination, "InvocationEndpoint"), nullptr);
         if (!filled.ok()) return filled.status();
       }
     }
     return Status::Ok();
   }
 
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const override {
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
+                                         const TargetEnv& env) const override {
     auto parsed = Parse(def, env);
     if (!parsed.ok()) return parsed.status();
     if (env.http == nullptr || env.clock == nullptr) {
@@ -327,7 +344,8 @@ class ApiDestinationTargetKind : public TargetKind {
     std::string rest = def.arn.substr(std::min(def.arn.size(), ArnPrefix(env).size()));
     size_t slash = rest.find('/');
     if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size()) {
-      return Status::InvalidArgument("an API destination Arn is " + ArnPrefix(env) + "<name>/<uuid>");
+      return Status::InvalidArgument("an API destination Arn is " + ArnPrefix(env) +
+                                     "<name>/<uuid>");
     }
     Parsed p;
     auto params = HttpParameters::Parse(def.raw.Find("HttpParameters"));
@@ -336,7 +354,8 @@ class ApiDestinationTargetKind : public TargetKind {
     if (const json::Value* h = def.raw.Find("Http"); h && h->is_object()) {
       if (const json::Value* v = h->Find("TimeoutSeconds")) {
         double s = v->is_number() ? v->as_double() : -1;
-        if (s <= 0 || s > 300) return Status::InvalidArgument("Http.TimeoutSeconds must be a number in (0, 300]");
+        if (s <= 0 || s > 300)
+          return Status::InvalidArgument("Http.TimeoutSeconds must be a number in (0, 300]");
         p.timeout_ms = static_cast<int64_t>(s * 1000);
       }
     }
@@ -349,6 +368,8 @@ class ApiDestinationTargetKind : public TargetKind {
 
 }  // namespace
 
-std::unique_ptr<TargetKind> NewApiDestinationTargetKind() { return std::make_unique<ApiDestinationTargetKind>(); }
+std::unique_ptr<TargetKind> NewApiDestinationTargetKind() {
+  return std::make_unique<ApiDestinationTargetKind>();
+}
 
 }  // namespace cxbridge::deliver

@@ -1,6 +1,8 @@
 // API destination targets against real local HTTP servers: the destination and the OAuth token
 // endpoint are http::Server instances on loopback (so these tests allow private targets, except
 // the one that checks the guard).
+#include "deliver/api_destination.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include <thread>
 
 #include "common/encoding.h"
-#include "deliver/api_destination.h"
 #include "deliver/target.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -63,11 +64,12 @@ class Peer : public http::Handler {
     if (req.path == "/token") {
       token_requests.push_back(req);
       int n = static_cast<int>(token_requests.size());
-      http::Response r = token_status == 200
-                             ? http::Response::Json(200, R"({"access_token":"t)" + std::to_string(n) +
-                                                             R"(","token_type":"Bearer","expires_in":)" +
-                                                             std::to_string(expires_in) + "}")
-                             : http::Response::Json(token_status, R"({"error":"nope"})");
+      http::Response r =
+          token_status == 200
+              ? http::Response::Json(200, R"({"access_token":"t)" + std::to_string(n) +
+                                              R"(","token_type":"Bearer","expires_in":)" +
+                                              std::to_string(expires_in) + "}")
+              : http::Response::Json(token_status, R"({"error":"nope"})");
       // Answer later, from another thread, so concurrent deliveries pile up behind one fetch.
       threads_.emplace_back([respond, r, delay = token_delay_ms] {
         std::this_thread::sleep_for(std::chrono::milliseconds(delay));
@@ -121,22 +123,26 @@ class ApiDestinationTest : public ::testing::Test {
   void TearDown() override { server_->Stop(); }
 
   void PutDestination(const std::string& path, int rate, const std::string& method = "POST") {
-    dir_.PutDestination(kArn, J(R"({"Name":"crm","Arn":")" + std::string(kArn) + R"(","ConnectionArn":")" +
-                                kConnArn + R"(","InvocationEndpoint":")" + base_ + path + R"(","HttpMethod":")" +
-                                method + R"(","InvocationRateLimitPerSecond":)" + std::to_string(rate) +
-                                R"(,"State":"ACTIVE"})"));
+    dir_.PutDestination(
+        kArn,
+        J(R"({"Name":"crm","Arn":")" + std::string(kArn) + R"(","ConnectionArn":")" + kConnArn +
+          R"(","InvocationEndpoint":")" + base_ + path + R"(","HttpMethod":")" + method +
+          R"(","InvocationRateLimitPerSecond":)" + std::to_string(rate) + R"(,"State":"ACTIVE"})"));
   }
-  void PutConnection(const std::string& type, const std::string& auth, const std::string& state = "AUTHORIZED") {
+  void PutConnection(const std::string& type, const std::string& auth,
+                     const std::string& state = "AUTHORIZED") {
     dir_.PutConnection(kConnArn, J(R"({"Name":"crm-auth","Arn":")" + std::string(kConnArn) +
-                                   R"(","AuthorizationType":")" + type + R"(","AuthParameters":)" + auth +
-                                   R"(,"State":")" + state + R"("})"));
+                                   R"(","AuthorizationType":")" + type + R"(","AuthParameters":)" +
+                                   auth + R"(,"State":")" + state + R"("})"));
   }
   void PutOAuth() {
-    PutConnection("OAUTH_CLIENT_CREDENTIALS", R"({"OAuthParameters":{"ClientParameters":{"ClientID":"cid",)"
-                                              R"("ClientSecret":"csecret"},"AuthorizationEndpoint":")" +
-                                                  base_ + R"(/token","HttpMethod":"POST","OAuthHttpParameters":{)"
-                                                          R"("BodyParameters":[{"Key":"scope","Value":"events"}],)"
-                                                          R"("HeaderParameters":[{"Key":"X-Oauth","Value":"h"}]}}})");
+    PutConnection("OAUTH_CLIENT_CREDENTIALS",
+                  R"({"OAuthParameters":{"ClientParameters":{"ClientID":"cid",)"
+                  R"("ClientSecret":"csecret"},"AuthorizationEndpoint":")" +
+                      base_ +
+                      R"(/token","HttpMethod":"POST","OAuthHttpParameters":{)"
+                      R"("BodyParameters":[{"Key":"scope","Value":"events"}],)"
+                      R"("HeaderParameters":[{"Key":"X-Oauth","Value":"h"}]}}})");
   }
 
   std::shared_ptr<Target> Make(const std::string& raw = "{}", const std::string& arn = kArn) {
@@ -146,7 +152,8 @@ class ApiDestinationTest : public ::testing::Test {
     return t.ok() ? *t : nullptr;
   }
 
-  static std::future<SendResult> SendAsync(Target& t, const std::string& id, const std::string& event) {
+  static std::future<SendResult> SendAsync(Target& t, const std::string& id,
+                                           const std::string& event) {
     auto p = std::make_shared<std::promise<SendResult>>();
     SendRequest req;
     req.event_id = id;
@@ -155,7 +162,8 @@ class ApiDestinationTest : public ::testing::Test {
     t.Send(req, [p](SendResult r) { p->set_value(std::move(r)); });
     return p->get_future();
   }
-  static SendResult SendOnce(Target& t, const std::string& event = R"({"id":"e1","detail":{"id":"c-1"}})") {
+  static SendResult SendOnce(Target& t,
+                             const std::string& event = R"({"id":"e1","detail":{"id":"c-1"}})") {
     return SendAsync(t, "e1", event).get();
   }
 
@@ -169,10 +177,12 @@ class ApiDestinationTest : public ::testing::Test {
 };
 
 TEST_F(ApiDestinationTest, ApiKeyConnectionParametersAndEventBridgeHeaders) {
-  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"s3cret"},)"
-                           R"("InvocationHttpParameters":{"HeaderParameters":[{"Key":"X-Tenant","Value":"conn",)"
-                           R"("IsValueSecret":false}],"QueryStringParameters":[{"Key":"q","Value":"conn"}],)"
-                           R"("BodyParameters":[{"Key":"added","Value":"yes"}]}})");
+  PutConnection(
+      "API_KEY",
+      R"({"ApiKeyAuthParameters":{"ApiKeyName":"x-api-key","ApiKeyValue":"s3cret"},)"
+      R"("InvocationHttpParameters":{"HeaderParameters":[{"Key":"X-Tenant","Value":"conn",)"
+      R"("IsValueSecret":false}],"QueryStringParameters":[{"Key":"q","Value":"conn"}],)"
+      R"("BodyParameters":[{"Key":"added","Value":"yes"}]}})");
   auto t = Make(R"({"HttpParameters":{"PathParameterValues":["$.detail.id"],)"
                 R"("HeaderParameters":{"X-Tenant":"target","X-Conv":"$.detail.id"},)"
                 R"("QueryStringParameters":{"q":"target","r":"$.detail.id"}}})");
@@ -203,7 +213,8 @@ TEST_F(ApiDestinationTest, BasicAuthAndMethod) {
   std::lock_guard<std::mutex> lock(peer_.mu);
   ASSERT_EQ(peer_.requests.size(), 1u);
   EXPECT_EQ(peer_.requests[0].method, "PUT");
-  EXPECT_EQ(peer_.requests[0].Header("Authorization").value_or(""), "Basic " + Base64Encode("u:p:w"));
+  EXPECT_EQ(peer_.requests[0].Header("Authorization").value_or(""),
+            "Basic " + Base64Encode("u:p:w"));
 }
 
 TEST_F(ApiDestinationTest, OAuthConcurrentDeliveriesShareOneTokenFetch) {
@@ -212,7 +223,8 @@ TEST_F(ApiDestinationTest, OAuthConcurrentDeliveriesShareOneTokenFetch) {
   auto t1 = Make();
   auto t2 = Make(R"({"Id":"other"})");  // another rule's target on the same connection
   std::vector<std::future<SendResult>> results;
-  for (int i = 0; i < 10; ++i) results.push_back(SendAsync(i % 2 ? *t1 : *t2, "e" + std::to_string(i), "{}"));
+  for (int i = 0; i < 10; ++i)
+    results.push_back(SendAsync(i % 2 ? *t1 : *t2, "e" + std::to_string(i), "{}"));
   for (auto& f : results) EXPECT_EQ(f.get().kind, SendResult::kOk);
   std::lock_guard<std::mutex> lock(peer_.mu);
   ASSERT_EQ(peer_.token_requests.size(), 1u);
@@ -223,14 +235,15 @@ TEST_F(ApiDestinationTest, OAuthConcurrentDeliveriesShareOneTokenFetch) {
   EXPECT_EQ(tok.Header("X-Oauth").value_or(""), "h");
   EXPECT_EQ(tok.body, "grant_type=client_credentials&scope=events");
   ASSERT_EQ(peer_.requests.size(), 10u);
-  for (const auto& req : peer_.requests) EXPECT_EQ(req.Header("Authorization").value_or(""), "Bearer t1");
+  for (const auto& req : peer_.requests)
+    EXPECT_EQ(req.Header("Authorization").value_or(""), "Bearer t1");
 }
 
 TEST_F(ApiDestinationTest, OAuthTokenRefreshedOn401AndTheDeliveryResentOnce) {
   PutOAuth();
   auto t = Make();
   ASSERT_EQ(SendOnce(*t).kind, SendResult::kOk);  // token t1
-  peer_.reject_token = "t1";                        // the destination revokes t1
+  peer_.reject_token = "t1";                      // the destination revokes t1
   SendResult r = SendOnce(*t);
   EXPECT_EQ(r.kind, SendResult::kOk) << r.message;
   std::lock_guard<std::mutex> lock(peer_.mu);
@@ -301,7 +314,8 @@ TEST_F(ApiDestinationTest, OAuthTokenFailureIsRetryable) {
 }
 
 TEST_F(ApiDestinationTest, DeletedDestinationAndDeauthorizedConnectionArePermanent) {
-  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})", "DEAUTHORIZED");
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})",
+                "DEAUTHORIZED");
   auto t = Make();
   SendResult r = SendOnce(*t);
   EXPECT_EQ(r.kind, SendResult::kPermanent);
@@ -369,9 +383,11 @@ TEST_F(ApiDestinationTest, TimeoutIsRetryable) {
   so.port = 0;
   http::Server slow_server(so, slow);
   ASSERT_TRUE(slow_server.Start().ok());
-  dir_.PutDestination(kArn, J(R"({"Name":"crm","Arn":")" + std::string(kArn) + R"(","ConnectionArn":")" + kConnArn +
-                              R"(","InvocationEndpoint":"http://127.0.0.1:)" + std::to_string(slow_server.port()) +
-                              R"(/slow","HttpMethod":"POST","InvocationRateLimitPerSecond":300,"State":"ACTIVE"})"));
+  dir_.PutDestination(
+      kArn,
+      J(R"({"Name":"crm","Arn":")" + std::string(kArn) + R"(","ConnectionArn":")" + kConnArn +
+        R"(","InvocationEndpoint":"http://127.0.0.1:)" + std::to_string(slow_server.port()) +
+        R"(/slow","HttpMethod":"POST","InvocationRateLimitPerSecond":300,"State":"ACTIVE"})"));
   SendResult r = SendOnce(*t);
   EXPECT_EQ(r.kind, SendResult::kRetryable);
   EXPECT_EQ(r.error_code, "TIMEOUT");
@@ -391,7 +407,8 @@ TEST_F(ApiDestinationTest, RateLimitIsSharedByTargetsAndWaits) {
   auto b = Make(R"({"Id":"b"})");
   const int64_t start = SystemClock().SteadyMs();
   std::vector<std::future<SendResult>> results;
-  for (int i = 0; i < 40; ++i) results.push_back(SendAsync(i % 2 ? *a : *b, "e" + std::to_string(i), "{}"));
+  for (int i = 0; i < 40; ++i)
+    results.push_back(SendAsync(i % 2 ? *a : *b, "e" + std::to_string(i), "{}"));
   for (auto& f : results) EXPECT_EQ(f.get().kind, SendResult::kOk);
   const int64_t elapsed = SystemClock().SteadyMs() - start;
   EXPECT_GE(elapsed, 900);  // burst 20, then 20 more at 20/s ≈ 1 s
@@ -453,10 +470,12 @@ TEST_F(ApiDestinationTest, SavingChecksPathParametersAgainstTheDestination) {
   Status st = registry_.Validate(one, env_);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("2 path wildcard(s)"), std::string::npos) << st.message();
-  bus::TargetDef two{"t", kArn, J(R"({"HttpParameters":{"PathParameterValues":["a","$.detail.id"]}})")};
+  bus::TargetDef two{"t", kArn,
+                     J(R"({"HttpParameters":{"PathParameterValues":["a","$.detail.id"]}})")};
   EXPECT_TRUE(registry_.Validate(two, env_).ok());
   // Unknown destinations (e.g. a config-file target checked before the API loads) pass.
-  bus::TargetDef unknown{"t", std::string(kArn) + "x", J(R"({"HttpParameters":{"PathParameterValues":["a"]}})")};
+  bus::TargetDef unknown{"t", std::string(kArn) + "x",
+                         J(R"({"HttpParameters":{"PathParameterValues":["a"]}})")};
   EXPECT_TRUE(registry_.Validate(unknown, env_).ok());
 }
 

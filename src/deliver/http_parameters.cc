@@ -9,7 +9,9 @@ namespace {
 
 constexpr size_t kMaxLength = 512;  // HeaderKey/HeaderValue/QueryStringKey/QueryStringValue max
 
-bool IsDynamic(const std::string& v) { return v == "$" || v.starts_with("$.") || v.starts_with("$["); }
+bool IsDynamic(const std::string& v) {
+  return v == "$" || v.starts_with("$.") || v.starts_with("$[");
+}
 
 // HeaderKey: ^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$ (AWS's class; its `+-.` is the range + , - .).
 bool HeaderKeyChar(unsigned char c) {
@@ -85,7 +87,8 @@ Result<HttpParameters> HttpParameters::Parse(const json::Value* raw) {
       auto path = transform::JsonPath::Compile(text);
       if (!path.ok()) return Status::InvalidArgument(where + ": " + path.status().message());
       if (!path->definite()) {
-        return Status::InvalidArgument(where + ": the JSONPath " + text + " must name one value (no *)");
+        return Status::InvalidArgument(where + ": the JSONPath " + text +
+                                       " must name one value (no *)");
       }
       v.path = std::move(*path);
       out.dynamic_ = true;
@@ -114,29 +117,39 @@ Result<HttpParameters> HttpParameters::Parse(const json::Value* raw) {
         const std::string at = where + "." + key;
         if (!item.is_string()) return Status::InvalidArgument(at + " must be a string");
         const std::string& text = item.as_string();
-        if (key.size() > kMaxLength) return Status::InvalidArgument(at + ": key is longer than 512");
-        if (text.size() > kMaxLength) return Status::InvalidArgument(at + ": value is longer than 512");
+        if (key.size() > kMaxLength)
+          return Status::InvalidArgument(at + ": key is longer than 512");
+        if (text.size() > kMaxLength)
+          return Status::InvalidArgument(at + ": value is longer than 512");
         if (header) {
           for (unsigned char c : key) {
             if (!HeaderKeyChar(c)) {
-              return Status::InvalidArgument(at + ": a header name may only hold letters, digits and !#$%&'*+,-.^_`|~");
+              return Status::InvalidArgument(
+                  at + ": a header name may only hold letters, digits and !#$%&'*+,-.^_`|~");
             }
           }
-          if (key.empty()) return Status::InvalidArgument(where + ": a header name must not be empty");
+          if (key.empty())
+            return Status::InvalidArgument(where + ": a header name must not be empty");
           if (!ValidHeaderValue(text)) {
-            return Status::InvalidArgument(at + ": a header value must be printable ASCII (spaces and tabs allowed)");
+            return Status::InvalidArgument(
+                at + ": a header value must be printable ASCII (spaces and tabs allowed)");
           }
         } else {
-          if (!ValidQueryKey(key)) return Status::InvalidArgument(at + ": a query key must be non-empty, without control characters");
-          if (!ValidQueryValue(text)) return Status::InvalidArgument(at + ": a query value must be non-empty, without control characters");
+          if (!ValidQueryKey(key))
+            return Status::InvalidArgument(
+                at + ": a query key must be non-empty, without control characters");
+          if (!ValidQueryValue(text))
+            return Status::InvalidArgument(
+                at + ": a query value must be non-empty, without control characters");
         }
         auto v = value(at, text);
         if (!v.ok()) return v.status();
         (header ? out.headers_ : out.query_).emplace_back(key, std::move(*v));
       }
     } else {
-      return Status::InvalidArgument("HttpParameters has no member " + name +
-                                     " (PathParameterValues, HeaderParameters, QueryStringParameters)");
+      return Status::InvalidArgument(
+          "HttpParameters has no member " + name +
+          " (PathParameterValues, HeaderParameters, QueryStringParameters)");
     }
   }
   return out;
@@ -149,11 +162,13 @@ std::string HttpParameters::Resolve(const Value& v, const json::Value* event) co
   return found->is_string() ? found->as_string() : json::Serialize(*found);
 }
 
-Result<std::string> HttpParameters::FillPath(std::string_view endpoint, const json::Value* event) const {
+Result<std::string> HttpParameters::FillPath(std::string_view endpoint,
+                                             const json::Value* event) const {
   if (path_.empty()) return std::string(endpoint);
   size_t wildcards = CountPathWildcards(endpoint);
   if (wildcards != path_.size()) {
-    return Status::InvalidArgument("the endpoint " + std::string(endpoint) + " has " + std::to_string(wildcards) +
+    return Status::InvalidArgument("the endpoint " + std::string(endpoint) + " has " +
+                                   std::to_string(wildcards) +
                                    " path wildcard(s) but HttpParameters.PathParameterValues has " +
                                    std::to_string(path_.size()) + " value(s)");
   }

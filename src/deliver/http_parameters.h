@@ -1,8 +1,8 @@
 // HttpParameters: EventBridge's Target.HttpParameters for the http and API-destination kinds.
 //
 //   HttpParameters: {PathParameterValues: ["$.detail.id", "v1"],
-//                    HeaderParameters: {X-Tenant: "acme", X-Conversation: "$.detail.conversationId"},
-//                    QueryStringParameters: {source: "$.source"}}
+//                    HeaderParameters: {X-Tenant: "acme", X-Conversation:
+//                    "$.detail.conversationId"}, QueryStringParameters: {source: "$.source"}}
 //
 // PathParameterValues fill the `*` wildcards of the endpoint's path, in order (percent-encoded,
 // so a value cannot add path segments). Header and query values are static text, or a JSONPath

@@ -18,8 +18,9 @@ Result<HttpParameters> P(const std::string& text) {
   return HttpParameters::Parse(&v);
 }
 
-const json::Value kEvent = J(R"({"id":"e1","source":"genesys","detail":{"id":"conv/1 x","n":42,"ok":true,)"
-                             R"("o":{"a":1},"tenant":"acme"}})");
+const json::Value kEvent =
+    J(R"({"id":"e1","source":"genesys","detail":{"id":"conv/1 x","n":42,"ok":true,)"
+      R"("o":{"a":1},"tenant":"acme"}})");
 
 TEST(HttpParametersTest, AbsentIsEmpty) {
   auto p = HttpParameters::Parse(nullptr);
@@ -42,24 +43,30 @@ TEST(HttpParametersTest, WildcardCountMustMatch) {
   ASSERT_TRUE(p.ok());
   auto r = p->FillPath("https://api.example.com/*/*", nullptr);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("has 2 path wildcard(s) but HttpParameters.PathParameterValues has 1"),
+  EXPECT_NE(r.status().message().find(
+                "has 2 path wildcard(s) but HttpParameters.PathParameterValues has 1"),
             std::string::npos);
-  EXPECT_FALSE(p->FillPath("https://*.example.com/x", nullptr).ok());  // a host `*` is not a path wildcard
+  EXPECT_FALSE(
+      p->FillPath("https://*.example.com/x", nullptr).ok());  // a host `*` is not a path wildcard
   EXPECT_EQ(CountPathWildcards("https://*.example.com/a/*?b=*#*"), 1u);
 }
 
 TEST(HttpParametersTest, HeaderAndQueryValuesStaticOrFromTheEvent) {
-  auto p = P(R"({"HeaderParameters":{"X-Tenant":"$.detail.tenant","X-Static":"fixed $5","X-Obj":"$.detail.o",)"
-             R"("X-Missing":"$.detail.nope"},"QueryStringParameters":{"ok":"$.detail.ok","src":"$.source"}})");
+  auto p = P(
+      R"({"HeaderParameters":{"X-Tenant":"$.detail.tenant","X-Static":"fixed $5","X-Obj":"$.detail.o",)"
+      R"("X-Missing":"$.detail.nope"},"QueryStringParameters":{"ok":"$.detail.ok","src":"$.source"}})");
   ASSERT_TRUE(p.ok()) << p.status().message();
   HttpPairs h = p->Headers(&kEvent);
-  HttpPairs want = {{"X-Tenant", "acme"}, {"X-Static", "fixed $5"}, {"X-Obj", R"({"a":1})"}, {"X-Missing", ""}};
+  HttpPairs want = {
+      {"X-Tenant", "acme"}, {"X-Static", "fixed $5"}, {"X-Obj", R"({"a":1})"}, {"X-Missing", ""}};
   EXPECT_EQ(h, want);
-  EXPECT_EQ(AppendQuery("https://x.example/p", p->Query(&kEvent)), "https://x.example/p?ok=true&src=genesys");
+  EXPECT_EQ(AppendQuery("https://x.example/p", p->Query(&kEvent)),
+            "https://x.example/p?ok=true&src=genesys");
 }
 
 TEST(HttpParametersTest, AppendQueryKeepsExistingQueryAndFragment) {
-  EXPECT_EQ(AppendQuery("https://x/p?a=1#frag", {{"b c", "d&e"}}), "https://x/p?a=1&b%20c=d%26e#frag");
+  EXPECT_EQ(AppendQuery("https://x/p?a=1#frag", {{"b c", "d&e"}}),
+            "https://x/p?a=1&b%20c=d%26e#frag");
   EXPECT_EQ(AppendQuery("https://x/p?", {{"b", "1"}}), "https://x/p?b=1");
   EXPECT_EQ(AppendQuery("https://x/p", {}), "https://x/p");
 }
@@ -78,23 +85,31 @@ TEST(HttpParametersTest, ValidationFollowsAwsConstraints) {
   };
   const Case cases[] = {
       {R"([])", "HttpParameters must be an object"},
-      {R"({"PathParameterValues":"a"})", "HttpParameters.PathParameterValues must be a list of strings"},
-      {R"({"PathParameterValues":["ok","  "]})", "HttpParameters.PathParameterValues.2 must be one line and not blank"},
-      {R"({"PathParameterValues":["a\nb"]})", "HttpParameters.PathParameterValues.1 must be one line and not blank"},
+      {R"({"PathParameterValues":"a"})",
+       "HttpParameters.PathParameterValues must be a list of strings"},
+      {R"({"PathParameterValues":["ok","  "]})",
+       "HttpParameters.PathParameterValues.2 must be one line and not blank"},
+      {R"({"PathParameterValues":["a\nb"]})",
+       "HttpParameters.PathParameterValues.1 must be one line and not blank"},
       {R"({"PathParameterValues":[1]})", "HttpParameters.PathParameterValues.1 must be a string"},
-      {R"({"HeaderParameters":{"Bad Name":"x"}})", "HttpParameters.HeaderParameters.Bad Name: a header name may only hold"},
-      {R"({"HeaderParameters":{"X":"\t"}})", "HttpParameters.HeaderParameters.X: a header value must be printable ASCII"},
+      {R"({"HeaderParameters":{"Bad Name":"x"}})",
+       "HttpParameters.HeaderParameters.Bad Name: a header name may only hold"},
+      {R"({"HeaderParameters":{"X":"\t"}})",
+       "HttpParameters.HeaderParameters.X: a header value must be printable ASCII"},
       {R"({"HeaderParameters":{"X":"caf\u00e9"}})", "a header value must be printable ASCII"},
       {R"({"HeaderParameters":{"X":1}})", "HttpParameters.HeaderParameters.X must be a string"},
-      {R"({"QueryStringParameters":{"k":"a\u0001"}})", "HttpParameters.QueryStringParameters.k: a query value"},
-      {R"({"QueryStringParameters":{"k":"$.detail..x"}})", "HttpParameters.QueryStringParameters.k: "},
+      {R"({"QueryStringParameters":{"k":"a\u0001"}})",
+       "HttpParameters.QueryStringParameters.k: a query value"},
+      {R"({"QueryStringParameters":{"k":"$.detail..x"}})",
+       "HttpParameters.QueryStringParameters.k: "},
       {R"({"HeaderParameters":{"X":"$.detail[*]"}})", "must name one value (no *)"},
       {R"({"Other":{}})", "HttpParameters has no member Other"},
   };
   for (const auto& c : cases) {
     auto p = P(c.json);
     ASSERT_FALSE(p.ok()) << c.json;
-    EXPECT_NE(p.status().message().find(c.error), std::string::npos) << c.json << " → " << p.status().message();
+    EXPECT_NE(p.status().message().find(c.error), std::string::npos)
+        << c.json << " → " << p.status().message();
   }
   EXPECT_FALSE(P(R"({"HeaderParameters":{"X":")" + std::string(513, 'a') + "\"}}").ok());
   EXPECT_TRUE(P(R"({"HeaderParameters":{"X":")" + std::string(512, 'a') + "\"}}").ok());
@@ -139,7 +154,8 @@ TEST(HttpTargetTest, HttpParametersAppliedToAnHttpTarget) {
   TargetEnv env{&client, nullptr, &SystemClock(), "123456789012", "us-east-1"};
   TargetRegistry reg;
   RegisterBuiltins(reg);
-  bus::TargetDef def{"t", "http://127.0.0.1:" + std::to_string(server.port()) + "/conv/*/events", J(R"({
+  bus::TargetDef def{"t", "http://127.0.0.1:" + std::to_string(server.port()) + "/conv/*/events",
+                     J(R"({
       "Http": {"Headers": {"X-Tenant": "config", "X-Keep": "k"}},
       "HttpParameters": {"PathParameterValues": ["$.detail.tenant"],
                          "HeaderParameters": {"x-tenant": "$.detail.tenant"},
@@ -161,13 +177,16 @@ TEST(HttpTargetTest, SavingRefusesBadHttpParameters) {
   TargetRegistry reg;
   RegisterBuiltins(reg);
   TargetEnv env;
-  bus::TargetDef wrong_count{"t", "https://crm.example.com/a/*/b/*", J(R"({"HttpParameters":{"PathParameterValues":["x"]}})")};
+  bus::TargetDef wrong_count{"t", "https://crm.example.com/a/*/b/*",
+                             J(R"({"HttpParameters":{"PathParameterValues":["x"]}})")};
   Status st = reg.Validate(wrong_count, env);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("2 path wildcard(s)"), std::string::npos) << st.message();
-  bus::TargetDef bad_header{"t", "https://crm.example.com/", J(R"({"HttpParameters":{"HeaderParameters":{"a b":"x"}}})")};
+  bus::TargetDef bad_header{"t", "https://crm.example.com/",
+                            J(R"({"HttpParameters":{"HeaderParameters":{"a b":"x"}}})")};
   EXPECT_FALSE(reg.Validate(bad_header, env).ok());
-  bus::TargetDef fine{"t", "https://crm.example.com/a/*", J(R"({"HttpParameters":{"PathParameterValues":["$.id"]}})")};
+  bus::TargetDef fine{"t", "https://crm.example.com/a/*",
+                      J(R"({"HttpParameters":{"PathParameterValues":["$.id"]}})")};
   EXPECT_TRUE(reg.Validate(fine, env).ok());
 }
 

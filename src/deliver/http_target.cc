@@ -26,7 +26,10 @@ struct HttpConfig {
 class HttpTarget : public Target {
  public:
   HttpTarget(http::HttpClient* client, Clock* clock, HttpConfig config, bool refuse_private)
-      : client_(client), clock_(clock), config_(std::move(config)), refuse_private_(refuse_private) {}
+      : client_(client),
+        clock_(clock),
+        config_(std::move(config)),
+        refuse_private_(refuse_private) {}
 
   void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
     http::ClientRequest cr;
@@ -79,12 +82,14 @@ class HttpTargetKind : public TargetKind {
     (void)env;
     return Parse(def).status();
   }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const override {
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
+                                         const TargetEnv& env) const override {
     auto config = Parse(def);
     if (!config.ok()) return config.status();
     if (env.http == nullptr) return Status::Internal("http target without an HTTP client");
     const bool refuse_private = def.origin == bus::Origin::kApi && !env.allow_private_targets;
-    return std::shared_ptr<Target>(std::make_shared<HttpTarget>(env.http, env.clock, std::move(*config), refuse_private));
+    return std::shared_ptr<Target>(
+        std::make_shared<HttpTarget>(env.http, env.clock, std::move(*config), refuse_private));
   }
 
  private:
@@ -103,7 +108,8 @@ class HttpTargetKind : public TargetKind {
       }
       if (const json::Value* v = h->Find("Headers"); v && v->is_object()) {
         for (const auto& [k, val] : v->members()) {
-          if (!val.is_string()) return Status::InvalidArgument("Http.Headers values must be strings");
+          if (!val.is_string())
+            return Status::InvalidArgument("Http.Headers values must be strings");
           c.headers.emplace_back(k, val.as_string());
         }
       }

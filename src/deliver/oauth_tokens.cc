@@ -70,9 +70,8 @@ void OAuthTokens::StartFetchLocked() {
   }
   req.url = AppendQuery(settings_.endpoint, query);
   // The callback keeps this cache alive until the answer arrives.
-  client_->Send(std::move(req), [self = shared_from_this()](http::ClientResponse resp) {
-    self->OnResponse(resp);
-  });
+  client_->Send(std::move(req),
+                [self = shared_from_this()](http::ClientResponse resp) { self->OnResponse(resp); });
 }
 
 void OAuthTokens::OnResponse(const http::ClientResponse& resp) {
@@ -83,11 +82,12 @@ void OAuthTokens::OnResponse(const http::ClientResponse& resp) {
   if (resp.address_refused) {
     outcome = Status::FailedPrecondition("OAuth token endpoint: " + resp.error);
   } else if (status == 0) {
-    outcome = Status::Unavailable(std::string("OAuth token endpoint ") + (resp.timed_out ? "timed out" : "unreachable") +
-                                  ": " + resp.error);
+    outcome =
+        Status::Unavailable(std::string("OAuth token endpoint ") +
+                            (resp.timed_out ? "timed out" : "unreachable") + ": " + resp.error);
   } else if (status < 200 || status >= 300) {
-    outcome = Status::Unavailable("OAuth token endpoint answered HTTP " + std::to_string(status) + ": " +
-                                  body.substr(0, 200));
+    outcome = Status::Unavailable("OAuth token endpoint answered HTTP " + std::to_string(status) +
+                                  ": " + body.substr(0, 200));
   } else {
     auto doc = json::Parse(body);
     const json::Value* token = doc.ok() ? doc->Find("access_token") : nullptr;
@@ -96,7 +96,9 @@ void OAuthTokens::OnResponse(const http::ClientResponse& resp) {
     } else {
       outcome = token->as_string();
       if (const json::Value* e = doc->Find("expires_in")) {
-        double secs = e->is_number() ? e->as_double() : e->is_string() ? std::atof(e->as_string().c_str()) : -1;
+        double secs = e->is_number()   ? e->as_double()
+                      : e->is_string() ? std::atof(e->as_string().c_str())
+                                       : -1;
         if (secs > 0) lifetime_ms = static_cast<int64_t>(secs * 1000);
       }
     }

@@ -30,12 +30,12 @@
 namespace cxbridge::http {
 class HttpClient;
 struct ClientResponse;
-}
+}  // namespace cxbridge::http
 
 namespace cxbridge::deliver {
 
 struct OAuthSettings {
-  std::string endpoint;       // AuthorizationEndpoint
+  std::string endpoint;  // AuthorizationEndpoint
   std::string method = "POST";
   std::string client_id, client_secret;
   HttpPairs headers, query, body;  // OAuthHttpParameters
@@ -66,11 +66,11 @@ class OAuthTokens : public std::enable_shared_from_this<OAuthTokens> {
   Clock* clock_;
   const OAuthSettings settings_;
   mutable std::mutex mu_;
-  std::string token_;           // guarded by mu_; empty: none
-  int64_t expires_ms_ = 0;      // guarded by mu_
-  int64_t refresh_ms_ = 0;      // guarded by mu_
-  bool fetching_ = false;       // guarded by mu_
-  uint64_t fetches_ = 0;        // guarded by mu_
+  std::string token_;              // guarded by mu_; empty: none
+  int64_t expires_ms_ = 0;         // guarded by mu_
+  int64_t refresh_ms_ = 0;         // guarded by mu_
+  bool fetching_ = false;          // guarded by mu_
+  uint64_t fetches_ = 0;           // guarded by mu_
   std::vector<Callback> waiters_;  // guarded by mu_
 };
 

@@ -22,8 +22,8 @@ RateGate::~RateGate() {
   for (auto& w : left) w.cancelled();
 }
 
-void RateGate::Submit(const std::string& key, double rate_per_second, const void* owner, std::function<void()> go,
-                      std::function<void()> cancelled) {
+void RateGate::Submit(const std::string& key, double rate_per_second, const void* owner,
+                      std::function<void()> go, std::function<void()> cancelled) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) {
     lock.unlock();

@@ -30,8 +30,8 @@ class RateGate {
   // Runs `go` when `key`'s bucket (at `rate_per_second`; <= 0 means unlimited) has a token. A
   // changed rate replaces the bucket. `owner` tags the work for Cancel; `cancelled` runs instead
   // of `go` when it is cancelled.
-  void Submit(const std::string& key, double rate_per_second, const void* owner, std::function<void()> go,
-              std::function<void()> cancelled);
+  void Submit(const std::string& key, double rate_per_second, const void* owner,
+              std::function<void()> go, std::function<void()> cancelled);
   // Runs `cancelled` for every waiting work of `owner` and waits until no `go` of `owner` is
   // running, so the owner may be destroyed when this returns.
   void Cancel(const void* owner);
@@ -52,7 +52,7 @@ class RateGate {
   Clock* clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, Lane> lanes_;  // guarded by mu_
+  std::map<std::string, Lane> lanes_;    // guarded by mu_
   const void* running_owner_ = nullptr;  // guarded by mu_: the owner whose `go` runs on the thread
   bool stop_ = false;                    // guarded by mu_
   std::thread thread_;

@@ -23,9 +23,12 @@ TEST(AddressGuardTest, Ipv4SpecialRangesAreRefused) {
   EXPECT_EQ(NonPublicAddressReason(std::string_view("172.16.0.1")), "private (RFC 1918)");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("172.31.255.255")), "private (RFC 1918)");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("192.168.1.1")), "private (RFC 1918)");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("100.64.0.1")), "carrier-grade NAT (100.64.0.0/10)");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("100.127.255.254")), "carrier-grade NAT (100.64.0.0/10)");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("169.254.169.254")), "link-local (169.254.0.0/16)");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("100.64.0.1")),
+            "carrier-grade NAT (100.64.0.0/10)");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("100.127.255.254")),
+            "carrier-grade NAT (100.64.0.0/10)");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("169.254.169.254")),
+            "link-local (169.254.0.0/16)");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("0.0.0.0")), "unspecified (0.0.0.0/8)");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("224.0.0.1")), "multicast");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("255.255.255.255")), "reserved (240.0.0.0/4)");
@@ -41,12 +44,16 @@ TEST(AddressGuardTest, Ipv6SpecialRangesAreRefused) {
 }
 
 TEST(AddressGuardTest, EmbeddedIpv4FormsAreCheckedByTheirIpv4Address) {
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("::ffff:127.0.0.1")), "IPv4-mapped 127.0.0.1: loopback");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("::ffff:127.0.0.1")),
+            "IPv4-mapped 127.0.0.1: loopback");
   EXPECT_EQ(NonPublicAddressReason(std::string_view("::ffff:a9fe:a9fe")),
             "IPv4-mapped 169.254.169.254: link-local (169.254.0.0/16)");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("::10.0.0.1")), "IPv4-compatible 10.0.0.1: private (RFC 1918)");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("64:ff9b::7f00:1")), "NAT64 127.0.0.1: loopback");
-  EXPECT_EQ(NonPublicAddressReason(std::string_view("2002:c0a8:0101::1")), "6to4 192.168.1.1: private (RFC 1918)");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("::10.0.0.1")),
+            "IPv4-compatible 10.0.0.1: private (RFC 1918)");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("64:ff9b::7f00:1")),
+            "NAT64 127.0.0.1: loopback");
+  EXPECT_EQ(NonPublicAddressReason(std::string_view("2002:c0a8:0101::1")),
+            "6to4 192.168.1.1: private (RFC 1918)");
 }
 
 TEST(AddressGuardTest, NotAnAddress) {
@@ -79,7 +86,8 @@ TEST(AddressGuardTest, ClientRefusesLoopbackByNameAndOnReusedConnections) {
   EXPECT_TRUE(r.address_refused);
   EXPECT_NE(r.error.find("loopback"), std::string::npos) << r.error;
 
-  ClientRequest fresh{"POST", "http://127.0.0.1:" + std::to_string(server.port()) + "/y", {}, "{}", 2000};
+  ClientRequest fresh{
+      "POST", "http://127.0.0.1:" + std::to_string(server.port()) + "/y", {}, "{}", 2000};
   fresh.refuse_private_addresses = true;
   r = client.SendSync(fresh);
   EXPECT_TRUE(r.address_refused);
