@@ -396,6 +396,8 @@ TEST_F(ApiDestinationTest, TimeoutIsRetryable) {
     for (auto& p : slow.pending) p(http::Response::Json(200, "{}"));
   }
   slow_server.Stop();
+  // The responders hold their sessions; release them while the server's io_context still exists.
+  slow.pending.clear();
 }
 
 // One bucket per destination, shared by every target that sends to it; over the limit the
