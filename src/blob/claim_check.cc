@@ -194,9 +194,32 @@ Result<std::shared_ptr<const ClaimCheck>> ClaimCheck::FromConfig(const json::Val
   return std::make_shared<const ClaimCheck>(std::move(*policy), std::move(*store));
 }
 
-Result<ClaimCheck::Outcome> ClaimCheck::Apply(json::Value* event) const {
+json::Value ClaimCheck::MakeRef(BlobRef ref) const {
+  if (!policy_.uri_base.empty()) ref.uri = policy_.uri_base + ref.sha256;
+  return json::Value::Object({{std::string(kRefKey), ref.ToJson()}});
+}
+
+Result<ClaimCheck::Outcome> ClaimCheck::ApplyToPayload(json::Value* payload) const {
+  if (payload->is_object() && (!policy_.fields.empty() || payload->Find("detail") != nullptr)) {
+    return Apply(payload, true);
+  }
+  Outcome out;
+  const std::string bytes = json::Serialize(*payload);
+  out.bytes_before = out.bytes_after = bytes.size();
+  if (bytes.size() <= policy_.threshold_bytes) return out;
+  Result<BlobRef> ref = store_->Put(bytes, kJsonContentType);
+  if (!ref.ok()) return ref.status();
+  ref->content_type = std::string(kJsonContentType);
+  *payload = MakeRef(*ref);
+  out.bytes_after = json::Serialize(*payload).size();
+  if (!policy_.uri_base.empty()) ref->uri = policy_.uri_base + ref->sha256;
+  out.refs.push_back(std::move(*ref));
+  return out;
+}
+
+Result<ClaimCheck::Outcome> ClaimCheck::Apply(json::Value* event, bool refs_allowed) const {
   if (!event->is_object()) return Status::InvalidArgument("event must be a JSON object");
-  if (std::optional<std::string> at = FindRef(*event)) {
+  if (std::optional<std::string> at = FindRef(*event); at && !refs_allowed) {
     return Status::InvalidArgument("event already carries a claim-check reference ($ref) at " + *at);
   }
   Outcome out;
@@ -220,10 +243,7 @@ Result<ClaimCheck::Outcome> ClaimCheck::Apply(json::Value* event) const {
   // The serialized size of a reference does not depend on the hash's value (fixed length), so
   // the gain of each move is known before the blob is written.
   const std::string zeros(kSha256HexLength, '0');
-  auto make_ref = [&](BlobRef ref) {
-    if (!policy_.uri_base.empty()) ref.uri = policy_.uri_base + ref.sha256;
-    return json::Value::Object({{std::string(kRefKey), ref.ToJson()}});
-  };
+  auto make_ref = [&](BlobRef ref) { return MakeRef(std::move(ref)); };
   std::vector<const json::Value*> moved;
   for (Candidate& c : candidates) {
     if (out.bytes_after <= policy_.threshold_bytes) break;

@@ -86,7 +86,13 @@ class ClaimCheck {
   };
 
   // Claim-checks `event` in place. When this returns OK, every blob it references is durable.
-  Result<Outcome> Apply(json::Value* event) const;
+  Result<Outcome> Apply(json::Value* event) const { return Apply(event, false); }
+
+  // Dispatch path, per target with its own limit: claim-checks a payload about to be sent (the
+  // event, or what a transformation made of it). References already in it (from the source's
+  // check) are allowed. A payload that is not an event (no `detail`) with no fields configured is
+  // replaced whole by a reference.
+  Result<Outcome> ApplyToPayload(json::Value* payload) const;
 
   // ResolveRefs with this check's store.
   Result<size_t> Resolve(json::Value* event) const { return ResolveRefs(*store_, event); }
@@ -96,6 +102,9 @@ class ClaimCheck {
   const std::shared_ptr<BlobStore>& shared_store() const { return store_; }
 
  private:
+  Result<Outcome> Apply(json::Value* event, bool refs_allowed) const;
+  json::Value MakeRef(BlobRef ref) const;
+
   const ClaimCheckPolicy policy_;
   const std::shared_ptr<BlobStore> store_;
 };

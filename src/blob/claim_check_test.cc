@@ -273,6 +273,29 @@ TEST_F(ClaimCheckTest, EventsCarryingAReferenceAreRefused) {
   EXPECT_TRUE(Make(1 << 20, {}).Apply(&ok).ok());
 }
 
+TEST_F(ClaimCheckTest, ApplyToPayloadAllowsSourceReferencesAndTakesWholeNonEvents) {
+  // An event the source already claim-checked, still over the target's own limit.
+  json::Value e = Event(ParseOrDie(R"({"t":{"$ref":{"sha256":")" + std::string(64, 'a') +
+                                   R"(","size":1}},"big":")" + std::string(2000, 'y') + R"("})"));
+  auto out = Make(1024, {}).ApplyToPayload(&e);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->refs.size(), 1u);
+  EXPECT_TRUE(IsRef(*e.Find("detail")));
+  // A transformed payload without `detail`: replaced whole; resolving gives it back.
+  json::Value payload = ParseOrDie(R"({"summary":")" + std::string(2000, 'z') + R"("})");
+  const std::string before = json::Serialize(payload);
+  out = Make(1024, {}).ApplyToPayload(&payload);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_TRUE(IsRef(payload));
+  EXPECT_EQ(out->bytes_before, before.size());
+  EXPECT_EQ(out->bytes_after, json::Serialize(payload).size());
+  EXPECT_EQ(store_->Get(out->refs[0].sha256)->bytes, before);
+  // Under the limit: untouched.
+  json::Value small = ParseOrDie(R"(["a"])");
+  ASSERT_TRUE(Make(1024, {}).ApplyToPayload(&small).ok());
+  EXPECT_EQ(json::Serialize(small), R"(["a"])");
+}
+
 TEST_F(ClaimCheckTest, ResolveReportsMissingAndCorruptBlobs) {
   ClaimCheck cc = Make(100, {});
   json::Value e = Event(SyntheticTranscription(2000));

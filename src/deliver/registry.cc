@@ -27,7 +27,21 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
                           "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }
 
+Result<std::optional<blob::ClaimCheckPolicy>> ParseTargetClaimCheck(const bus::TargetDef& def) {
+  const json::Value* cfg = def.raw.Find("ClaimCheck");
+  if (cfg == nullptr) return std::optional<blob::ClaimCheckPolicy>();
+  if (cfg->is_object() && cfg->Find("store") != nullptr) {
+    return Status::InvalidArgument(
+        "ClaimCheck.store: a target uses the server's blob store (`blobs:`)");
+  }
+  auto policy = blob::ParseClaimCheckPolicy(*cfg);
+  if (!policy.ok()) return Status::InvalidArgument("ClaimCheck: " + policy.status().message());
+  return std::optional<blob::ClaimCheckPolicy>(std::move(*policy));
+}
+
 Status TargetRegistry::Validate(const bus::TargetDef& def, const TargetEnv& env) const {
+  auto claim_check = ParseTargetClaimCheck(def);
+  if (!claim_check.ok()) return claim_check.status();
   for (const auto& k : kinds_) {
     if (k->HandlesIn(def, env)) return k->Validate(def, env);
   }

@@ -164,6 +164,22 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
     if (const json::Value* rc = q.route->def.raw.Find("ResolveClaimCheck")) {
       q.resolve_claim_check = rc->is_bool() && rc->as_bool();
     }
+    auto claim_check = ParseTargetClaimCheck(q.route->def);
+    if (claim_check.ok() && claim_check->has_value() && env_.blobs == nullptr) {
+      claim_check = Status::FailedPrecondition("ClaimCheck: the server has no blob store");
+    }
+    if (!claim_check.ok()) {
+      q.create_error = claim_check.status().message();
+      spdlog::error("target {}: {}", key, q.create_error);
+      continue;
+    }
+    q.claim_check.reset();
+    if (claim_check->has_value()) {
+      // Non-owning: the server's blob store outlives the scheduler.
+      q.claim_check = std::make_shared<const blob::ClaimCheck>(
+          std::move(**claim_check),
+          std::shared_ptr<blob::BlobStore>(std::shared_ptr<blob::BlobStore>(), env_.blobs));
+    }
     q.bucket = TokenBucket(q.flow.rate_per_second);
     const bool paused = q.breaker.paused();
     q.breaker = CircuitBreaker(q.flow.breaker_window_ms, q.flow.breaker_probe_ms);
@@ -432,6 +448,24 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
           continue;
         }
         DeadLetter(q, std::move(item), "CLAIM_CHECK_RESOLVE", n.status().message(), "", now);
+        continue;
+      }
+      req.payload = json::Serialize(*doc);
+    }
+    if (q.claim_check && req.payload.size() > q.claim_check->policy().threshold_bytes) {
+      // Over the target's own limit: set the large parts aside (blocks on the blob store's
+      // write, like ResolveClaimCheck's read above).
+      auto doc = json::Parse(req.payload);
+      auto applied = doc.ok() ? q.claim_check->ApplyToPayload(&*doc)
+                              : Result<blob::ClaimCheck::Outcome>(doc.status());
+      if (!applied.ok()) {
+        if (applied.status().code() == StatusCode::kUnavailable ||
+            applied.status().code() == StatusCode::kIOError) {
+          item.due_ms = now + 5000;  // the blob store cannot take it now: try again
+          Park(q, std::move(item));
+          continue;
+        }
+        DeadLetter(q, std::move(item), "CLAIM_CHECK_APPLY", applied.status().message(), "", now);
         continue;
       }
       req.payload = json::Serialize(*doc);

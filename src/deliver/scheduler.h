@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "blob/claim_check.h"
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
@@ -116,6 +117,9 @@ class Scheduler {
     std::map<uint64_t, Item> in_flight;
     FlowConfig flow;
     bool resolve_claim_check = false;  // Target "ResolveClaimCheck": true
+    // Target "ClaimCheck": {threshold_bytes, fields, uri_base}: payloads above the target's own
+    // limit are set aside in the server's blob store before sending (null: none).
+    std::shared_ptr<const blob::ClaimCheck> claim_check;
     TokenBucket bucket;
     CircuitBreaker breaker;
     // Ordered targets: per group, its pending seqs in order; only the head is in `ready`.

@@ -6,6 +6,7 @@
 #include <future>
 #include <random>
 
+#include "blob/local_blob_store.h"
 #include "store/event_log.h"
 
 namespace cxbridge::deliver {
@@ -97,8 +98,9 @@ class SchedulerTest : public ::testing::Test {
     SchedulerOptions o;
     o.backoff_base_ms = 100;
     o.backoff_max_ms = 400;
-    sched_ = std::make_unique<Scheduler>(*ds_, registry_, TargetEnv{nullptr, nullptr, &clock_}, clock_,
-                                         metrics_, o);
+    TargetEnv env{nullptr, nullptr, &clock_};
+    env.blobs = blobs_.get();
+    sched_ = std::make_unique<Scheduler>(*ds_, registry_, env, clock_, metrics_, o);
     sched_->OnTable(router_->table());
     router_->OnChange([this](auto t) { sched_->OnTable(t); });
     ASSERT_TRUE(sched_->Recover().ok());
@@ -137,6 +139,7 @@ class SchedulerTest : public ::testing::Test {
                                       std::make_shared<const std::string>(e.event_json), targets}});
   }
   size_t DlqCount() { return *ds_->CountDlq(); }
+  std::unique_ptr<blob::LocalBlobStore> blobs_;  // the server's blob store, when a test sets one
   size_t Pending() {
     size_t n = 0;
     (void)ds_->ForEachPending([&](auto, auto, auto&) { ++n; });
@@ -424,6 +427,68 @@ TEST_F(SchedulerTest, BacklogLimitDeadLettersOldest) {
   for (auto& e : *entries) {
     EXPECT_EQ(json::Parse(e.json)->Find("errorCode")->as_string(), "BACKLOG_LIMIT");
   }
+}
+
+TEST_F(SchedulerTest, TargetClaimCheckSetsLargePayloadsAsideForThatTargetOnly) {
+  auto store = blob::LocalBlobStore::Open((dir_ / "blobs").string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  blobs_ = std::move(*store);
+  Script small, large;
+  scripts_["small"] = &small;
+  scripts_["large"] = &large;
+  AddRule("limited", {{"t", "test://small"}}, R"(,"ClaimCheck":{"threshold_bytes":300})");
+  AddRule("unlimited", {{"t", "test://large"}});
+  StartScheduler();
+  const std::string transcript(1000, 'x');
+  const std::string big_detail = R"({"transcript":")" + transcript + R"("})";
+  Ingest("big", big_detail);
+  Ingest("tiny", R"({"n":1})");
+  ASSERT_TRUE(Eventually([&] { return Delivered(small) == 2 && Delivered(large) == 2; }));
+  std::lock_guard<std::mutex> lock(small.mu);
+  const std::string& sent = small.delivered[0].find("\"big\"") != std::string::npos
+                                ? small.delivered[0]
+                                : small.delivered[1];
+  EXPECT_EQ(sent.find(transcript), std::string::npos);
+  auto doc = json::Parse(sent);
+  ASSERT_TRUE(doc.ok());
+  const json::Value* sha = doc->FindPath("detail.$ref.sha256");
+  ASSERT_NE(sha, nullptr) << sent;
+  auto blob = blobs_->Get(sha->as_string());
+  ASSERT_TRUE(blob.ok());
+  EXPECT_EQ(blob->bytes, big_detail);
+  // The small event is sent as it is; the other target gets the whole payload.
+  const std::string& other = small.delivered[0].find("\"tiny\"") != std::string::npos
+                                 ? small.delivered[0]
+                                 : small.delivered[1];
+  EXPECT_NE(other.find(R"("detail":{"n":1})"), std::string::npos);
+  std::lock_guard<std::mutex> lock2(large.mu);
+  EXPECT_TRUE(large.delivered[0].find(transcript) != std::string::npos ||
+              large.delivered[1].find(transcript) != std::string::npos);
+}
+
+// A target that cannot set anything aside is refused when it is saved, whatever its kind.
+TEST(TargetClaimCheckTest, ValidateRefusesABadPolicyForEveryKind) {
+  TargetRegistry registry;
+  RegisterBuiltins(registry);
+  TargetEnv env;
+  bus::TargetDef def;
+  def.id = "t";
+  def.arn = "file:///tmp/out.jsonl";
+  def.raw = json::Value::Object();
+  EXPECT_TRUE(registry.Validate(def, env).ok());
+  auto with = [&](std::string_view claim_check) {
+    auto v = json::Parse(claim_check);
+    EXPECT_TRUE(v.ok());
+    def.raw = json::Value::Object({{"ClaimCheck", *v}});
+    return registry.Validate(def, env);
+  };
+  EXPECT_TRUE(with(R"({"threshold_bytes":1024,"fields":["$.detail.transcript"]})").ok());
+  Status st = with(R"({"threshold_bytes":1024,"fields":["$.source"]})");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("$.detail"), std::string::npos) << st.message();
+  st = with(R"({"threshold_bytes":1024,"store":{"type":"local"}})");
+  EXPECT_NE(st.message().find("server's blob store"), std::string::npos) << st.message();
+  EXPECT_FALSE(with(R"("big")").ok());
 }
 
 }  // namespace

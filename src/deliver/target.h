@@ -9,10 +9,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "blob/claim_check.h"
 #include "bus/model.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -128,6 +130,11 @@ class TargetRegistry {
 
 // The kinds built into cxbridge, in match order.
 void RegisterBuiltins(TargetRegistry& registry);
+
+// A target's own claim check, "ClaimCheck": {threshold_bytes, fields, uri_base} (a source's
+// claim_check without `store`: targets use the server's blob store). Null when the target has
+// none; InvalidArgument names what is wrong. Checked for every kind by TargetRegistry::Validate.
+Result<std::optional<blob::ClaimCheckPolicy>> ParseTargetClaimCheck(const bus::TargetDef& def);
 
 // The kinds, one per file.
 std::unique_ptr<TargetKind> NewHttpTargetKind();
