@@ -267,9 +267,9 @@ AuthResult SigV4Verifier::Verify(const http::Request& req, int64_t now_ms) const
     return r;
   }
   std::string amz_date(Trim(*date_header));
-  if (parsed->service != "events") {
+  if (parsed->service != service_) {
     r.outcome = AuthOutcome::kBadSignature;
-    r.message = "Credential should be scoped to correct service: 'events'. ";
+    r.message = "Credential should be scoped to correct service: '" + service_ + "'. ";
     return r;
   }
   if (parsed->date != amz_date.substr(0, 8)) {

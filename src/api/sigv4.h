@@ -32,9 +32,12 @@ struct AuthResult {
 class SigV4Verifier {
  public:
   // `keys`: access key id → secret access key. Empty map: authentication is off (every request
-  // passes). `max_skew_ms`: allowed distance between X-Amz-Date and now (AWS: 15 minutes).
-  explicit SigV4Verifier(std::map<std::string, std::string> keys, int64_t max_skew_ms = 15 * 60 * 1000)
-      : keys_(std::move(keys)), max_skew_ms_(max_skew_ms) {}
+  // passes). `service`: the credential scope's service a request must be signed for ("events"
+  // for the EventBridge API, "sqs" for the built-in queues). `max_skew_ms`: allowed distance
+  // between X-Amz-Date and now (AWS: 15 minutes).
+  explicit SigV4Verifier(std::map<std::string, std::string> keys, std::string service = "events",
+                         int64_t max_skew_ms = 15 * 60 * 1000)
+      : keys_(std::move(keys)), service_(std::move(service)), max_skew_ms_(max_skew_ms) {}
 
   bool enabled() const { return !keys_.empty(); }
   AuthResult Verify(const http::Request& req, int64_t now_ms) const;
@@ -46,6 +49,7 @@ class SigV4Verifier {
 
  private:
   std::map<std::string, std::string> keys_;
+  std::string service_;
   int64_t max_skew_ms_;
 };
 

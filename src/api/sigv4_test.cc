@@ -66,6 +66,16 @@ TEST(SigV4Test, Boto3RegionComesFromScope) {
   EXPECT_TRUE(saw_eu);
 }
 
+// A verifier serves one service: an EventBridge signature is refused by the built-in queues'.
+TEST(SigV4Test, CredentialScopeMustNameTheVerifiersService) {
+  SigV4Verifier sqs(Keys{{kKey, kSecret}}, "sqs");
+  for (const auto& r : LoadCaptures()) {
+    AuthResult res = sqs.Verify(r, SignedAtMs(r));
+    EXPECT_EQ(res.outcome, AuthOutcome::kBadSignature);
+    EXPECT_EQ(res.message, "Credential should be scoped to correct service: 'sqs'. ");
+  }
+}
+
 TEST(SigV4Test, WrongSecretIsInvalidSignature) {
   SigV4Verifier v(Keys{{kKey, "not-the-secret"}});
   for (const auto& r : LoadCaptures()) {

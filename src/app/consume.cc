@@ -13,6 +13,8 @@
 #include <mutex>
 #include <set>
 
+#include "app/client_credentials.h"
+#include "common/aws_sigv4.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "config/config.h"
@@ -57,7 +59,9 @@ std::string FindExecutable(const std::string& name) {
 // A minimal SQS JSON-protocol client for the consumer's few calls.
 class SqsClient {
  public:
-  explicit SqsClient(std::string server) : server_(std::move(server)) {}
+  // Requests are SigV4-signed for service "sqs" in `region` when `creds` has a key.
+  SqsClient(std::string server, aws::AwsCredentials creds, std::string region)
+      : server_(std::move(server)), creds_(std::move(creds)), region_(std::move(region)) {}
 
   // The parsed answer; an error names the SQS error code and message.
   Result<json::Value> Call(const std::string& op, const json::Value& body, int64_t timeout_ms = 10'000) {
@@ -67,6 +71,16 @@ class SqsClient {
     req.timeout_ms = timeout_ms;
     req.headers = {{"Content-Type", "application/x-amz-json-1.0"}, {"X-Amz-Target", "AmazonSQS." + op}};
     req.body = json::Serialize(body);
+    if (!creds_.access_key_id.empty()) {
+      aws::SignInput in;
+      in.url = req.url;
+      in.headers = req.headers;
+      in.body = req.body;
+      in.region = region_;
+      in.service = "sqs";
+      in.now_ms = SystemClock().NowMs();
+      for (auto& h : aws::SignV4(in, creds_)) req.headers.push_back(std::move(h));
+    }
     http::ClientResponse r = client_.SendSync(std::move(req));
     if (r.status == 0) return Status::Unavailable("cannot reach " + server_ + ": " + r.error);
     auto j = json::Parse(r.body.empty() ? "{}" : r.body);
@@ -85,6 +99,8 @@ class SqsClient {
 
  private:
   std::string server_;
+  aws::AwsCredentials creds_;
+  std::string region_;
   http::HttpClient client_;
 };
 
@@ -114,21 +130,26 @@ int RunConsume(const ConsumeArgs& a) {
     std::cerr << "command not found: " << a.command[0] << "\n";
     return 2;
   }
+  config::Config cfg;
+  if (!a.config_path.empty()) {
+    auto c = config::LoadConfig(a.config_path);
+    if (!c.ok()) {
+      std::cerr << c.status().message() << "\n";
+      return 2;
+    }
+    cfg = std::move(*c);
+  }
   std::string server = a.server;
   if (server.empty()) {
-    config::Config cfg;
-    if (!a.config_path.empty()) {
-      auto c = config::LoadConfig(a.config_path);
-      if (!c.ok()) {
-        std::cerr << c.status().message() << "\n";
-        return 2;
-      }
-      cfg = std::move(*c);
-    }
     std::string host = cfg.address == "0.0.0.0" ? "127.0.0.1" : cfg.address;
     server = "http://" + host + ":" + std::to_string(cfg.port);
   }
   while (!server.empty() && server.back() == '/') server.pop_back();
+  auto creds = ClientCredentials(cfg);
+  if (!creds.ok()) {
+    std::cerr << creds.status().message() << "\n";
+    return 2;
+  }
 
   // The command runs through the command target: same timeout, kill and exit-code rules.
   bus::TargetDef def;
@@ -148,7 +169,7 @@ int RunConsume(const ConsumeArgs& a) {
   }
   std::shared_ptr<deliver::Target> target = *made;
 
-  SqsClient sqs(server);
+  SqsClient sqs(server, std::move(*creds), cfg.region);
   json::Value q = json::Value::Object();
   q.Set("QueueName", json::Value::String(a.queue));
   auto url_r = sqs.Call("GetQueueUrl", q);

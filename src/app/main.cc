@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
   cs->add_option("--max", consume.max_messages, "Stop after this many messages were handled");
   cs->add_flag("--exit-when-empty", consume.exit_when_empty, "Stop when nothing is waiting");
   cs->add_flag("--quiet", consume.quiet, "No throughput line");
-  cs->add_option("--config", consume.config_path, "Config file (server address)");
+  cs->add_option("--config", consume.config_path,
+                 "Config file (server address; api.access_keys to sign with)");
   cs->add_option("--server", consume.server, "Server URL (default http://127.0.0.1:8088)");
   // --- end consume ---
 

@@ -11,11 +11,11 @@
 #include <sstream>
 #include <thread>
 
+#include "app/client_credentials.h"
 #include "common/aws_sigv4.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"
-#include "common/secret.h"
 #include "config/config.h"
 #include "http/client.h"
 
@@ -38,20 +38,9 @@ struct ApiClient {
     account = cfg.account;
     std::string host = cfg.address == "0.0.0.0" ? "127.0.0.1" : cfg.address;
     endpoint = a.server.empty() ? "http://" + host + ":" + std::to_string(cfg.port) : a.server;
-    // Credentials: the environment (as the aws CLI), else the config's first API key.
-    if (const char* id = std::getenv("AWS_ACCESS_KEY_ID")) {
-      creds.access_key_id = id;
-      if (const char* s = std::getenv("AWS_SECRET_ACCESS_KEY")) creds.secret_access_key = s;
-    } else if (const json::Value* keys = cfg.api.Find("access_keys"); keys && keys->is_array() &&
-                                                                       !keys->items().empty()) {
-      const json::Value& k = keys->items()[0];
-      if (const json::Value* id = k.Find("id"); id && id->is_string()) creds.access_key_id = id->as_string();
-      if (const json::Value* s = k.Find("secret")) {
-        auto secret = ResolveSecret(*s);
-        if (!secret.ok()) return secret.status();
-        creds.secret_access_key = *secret;
-      }
-    }
+    auto c = ClientCredentials(cfg);
+    if (!c.ok()) return c.status();
+    creds = std::move(*c);
     return Status::Ok();
   }
 

@@ -12,6 +12,7 @@
 #include "admin/admin.h"
 #include "api/api_config.h"
 #include "api/events_api.h"
+#include "api/sigv4.h"
 #include "blob/blob_handler.h"
 #include "blob/blob_store_registry.h"
 #include "blob/sweeper.h"
@@ -184,6 +185,30 @@ struct ServerApp::Impl {
   // stopped before it. Not reloaded: a change to them needs a restart. ---
   std::vector<std::unique_ptr<genesys::NotificationSource>> genesys_sources;
 
+  // SigV4 for the SQS API (service "sqs"), with SQS's error codes; null (open) without keys.
+  static queue::SqsHandler::Authenticate SqsAuthentication(
+      const std::map<std::string, std::string>& keys, Clock& clock) {
+    if (keys.empty()) return nullptr;
+    auto verifier = std::make_shared<const api::SigV4Verifier>(keys, "sqs");
+    return [verifier, &clock](const http::Request& req) {
+      api::AuthResult r = verifier->Verify(req, clock.NowMs());
+      switch (r.outcome) {
+        case api::AuthOutcome::kOk:
+          return queue::QueueError::Ok();
+        case api::AuthOutcome::kMissingToken:
+          return queue::QueueError{queue::Errc::kMissingAuthenticationToken, r.message};
+        case api::AuthOutcome::kIncomplete:
+          return queue::QueueError{queue::Errc::kIncompleteSignature, r.message};
+        case api::AuthOutcome::kUnknownAccessKey:
+          return queue::QueueError{queue::Errc::kInvalidClientTokenId, r.message};
+        case api::AuthOutcome::kBadSignature:
+        case api::AuthOutcome::kExpired:
+          break;
+      }
+      return queue::QueueError{queue::Errc::kSignatureDoesNotMatch, r.message};
+    };
+  }
+
   static std::vector<config::SourceConfig> WebhookSources(const std::vector<config::SourceConfig>& all) {
     std::vector<config::SourceConfig> out;
     for (const auto& s : all)
@@ -261,7 +286,6 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.queues = std::make_unique<queue::QueueService>(*m.db, m.clock, m.cfg.account, m.cfg.region);
   CXB_RETURN_IF_ERROR(m.queues->Open());
   m.queues->Start();
-  m.sqs = std::make_unique<queue::SqsHandler>(*m.queues);
 
   // Target kinds, and the check that refuses a target that cannot work when it is saved (config
   // rules here, API rules in PutTargets); e.g. an AWS target without `aws:` credentials.
@@ -333,6 +357,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
   auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
   if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
   api_opts->check_target = check_target;
+  // The built-in queues' SQS API takes the same access keys as the EventBridge API.
+  m.sqs = std::make_unique<queue::SqsHandler>(
+      *m.queues, Impl::SqsAuthentication(api_opts->access_keys, m.clock));
   m.api = std::make_unique<api::EventsApi>(*api_opts, *m.resources, *m.archives, *m.pipeline,
                                            *m.router, m.clock);
   CXB_RETURN_IF_ERROR(m.api->Start());

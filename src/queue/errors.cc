@@ -42,6 +42,18 @@ SqsError SqsErrorOf(Errc code) {
       return {400, "com.amazon.coral.service#UnknownOperationException", "InvalidAction", "Sender"};
     case Errc::kSerialization:
       return {400, "com.amazon.coral.service#SerializationException", "MalformedQueryString", "Sender"};
+    case Errc::kMissingAuthenticationToken:
+      return {403, "com.amazon.coral.service#MissingAuthenticationTokenException",
+              "MissingAuthenticationToken", "Sender"};
+    case Errc::kIncompleteSignature:
+      return {400, "com.amazon.coral.service#IncompleteSignatureException", "IncompleteSignature",
+              "Sender"};
+    case Errc::kInvalidClientTokenId:
+      return {403, "com.amazon.coral.service#UnrecognizedClientException", "InvalidClientTokenId",
+              "Sender"};
+    case Errc::kSignatureDoesNotMatch:
+      return {403, "com.amazon.coral.service#InvalidSignatureException", "SignatureDoesNotMatch",
+              "Sender"};
     case Errc::kUnavailable:
       return {503, "com.amazon.coral.availability#ServiceUnavailableException", "ServiceUnavailable", "Receiver"};
     case Errc::kInternal:

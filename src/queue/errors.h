@@ -16,18 +16,23 @@ enum class Errc {
   kInvalidParameterValue,  // a parameter is wrong for this queue or out of range
   kMissingParameter,       // a required parameter is absent (e.g. MessageGroupId on FIFO)
   kReceiptHandleIsInvalid,
-  kMessageNotInflight,     // ChangeMessageVisibility on a message nobody holds
-  kInvalidMessageContents, // characters SQS does not allow
+  kMessageNotInflight,      // ChangeMessageVisibility on a message nobody holds
+  kInvalidMessageContents,  // characters SQS does not allow
   kTooManyEntriesInBatchRequest,
   kEmptyBatchRequest,
   kBatchEntryIdsNotDistinct,
   kInvalidBatchEntryId,
   kBatchRequestTooLong,
   kUnsupportedOperation,
-  kInvalidAction,          // unknown operation
-  kSerialization,          // the body is not the JSON the operation needs
-  kUnavailable,            // storage refused the write: retry later (our failure, 503)
-  kInternal,               // our bug
+  kInvalidAction,  // unknown operation
+  kSerialization,  // the body is not the JSON the operation needs
+  // Authentication, when the API has access keys (SigV4, as for the EventBridge API).
+  kMissingAuthenticationToken,  // no Authorization header
+  kIncompleteSignature,         // an Authorization header that is not a SigV4 signature
+  kInvalidClientTokenId,        // an access key id nobody configured
+  kSignatureDoesNotMatch,       // wrong secret, tampered request, or X-Amz-Date out of range
+  kUnavailable,                 // storage refused the write: retry later (our failure, 503)
+  kInternal,                    // our bug
 };
 
 struct QueueError {

@@ -190,7 +190,7 @@ bool SqsHandler::Serves(const http::Request& req) {
 
 void SqsHandler::Handle(http::Request req, http::Respond respond) {
   if (authenticate_) {
-    if (auto refused = authenticate_(req)) return respond(std::move(*refused));
+    if (QueueError refused = authenticate_(req); !refused.ok()) return respond(Error(refused));
   }
   std::string op(req.Header("X-Amz-Target").value_or("").substr(kTargetPrefix.size()));
   auto parsed = json::Parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));

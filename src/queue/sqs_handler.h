@@ -8,7 +8,8 @@
 // UnsupportedOperation.
 // Queue URLs: http://<Host header>/<account>/<name>; a URL naming another account is a queue
 // that does not exist. Errors carry SQS's `__type` and `x-amzn-query-error` (errors.h).
-// Authentication: when an `authenticate` hook is set, requests it refuses get its answer.
+// Authentication: when an `authenticate` hook is set, a request it refuses (an error other than
+// kOk) is answered with that error before anything else is read.
 //
 // Thread-safety: Handle may run on any I/O thread; it never blocks (long polls are parked in the
 // QueueService and answered from its poller thread).
@@ -18,14 +19,16 @@
 #include <optional>
 
 #include "http/message.h"
+#include "queue/errors.h"
 #include "queue/service.h"
 
 namespace cxbridge::queue {
 
 class SqsHandler : public http::Handler {
  public:
-  // Returns an error response to refuse the request, nullopt to let it through.
-  using Authenticate = std::function<std::optional<http::Response>(const http::Request&)>;
+  // Returns an error (one of the authentication codes) to refuse the request, kOk to let it
+  // through.
+  using Authenticate = std::function<QueueError(const http::Request&)>;
 
   explicit SqsHandler(QueueService& service, Authenticate authenticate = nullptr)
       : service_(service), authenticate_(std::move(authenticate)) {}

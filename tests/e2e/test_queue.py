@@ -239,6 +239,76 @@ class QueueTest(unittest.TestCase):
         self.assertEqual(int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"]), 3)
 
 
+AUTH_CONFIG = """
+api:
+  access_keys:
+    - id: AKIDCXBQUEUE
+      secret: {value: cxbridge-queue-secret}
+"""
+
+
+@unittest.skipIf(boto3 is None, "boto3 is not installed")
+class QueueAuthTest(unittest.TestCase):
+    """With API access keys configured, the SQS API takes only requests SigV4-signed (for service
+    sqs) with one of them, and refuses the rest with SQS's own error codes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gw = Gateway(AUTH_CONFIG)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            cls.gw.env.pop(k, None)  # the CLI must take its key from the config
+        cls.gw.start()
+        cls.endpoint = f"http://127.0.0.1:{cls.gw.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+
+    def client(self, key, secret):
+        return boto3.session.Session(
+            aws_access_key_id=key, aws_secret_access_key=secret, region_name="us-east-1"
+        ).client("sqs", endpoint_url=self.endpoint, config=Config(retries={"max_attempts": 1}))
+
+    def error_of(self, call):
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            call()
+        return cm.exception.response["Error"]["Code"], cm.exception.response["ResponseMetadata"]["HTTPStatusCode"]
+
+    def test_only_signed_requests_with_a_configured_key_pass(self):
+        good = self.client("AKIDCXBQUEUE", "cxbridge-queue-secret")
+        url = good.create_queue(QueueName="guarded")["QueueUrl"]
+        good.send_message(QueueUrl=url, MessageBody="hello")
+        self.assertEqual(self.error_of(lambda: self.client("AKIDCXBQUEUE", "wrong").receive_message(QueueUrl=url)),
+                         ("SignatureDoesNotMatch", 403))
+        self.assertEqual(self.error_of(lambda: self.client("AKIDNOBODY", "x").list_queues()),
+                         ("InvalidClientTokenId", 403))
+        r = self.gw.request("POST", "/", b"{}", {"X-Amz-Target": "AmazonSQS.ListQueues",
+                                                  "Content-Type": "application/x-amz-json-1.0"})
+        self.assertEqual(r[0], 403)
+        self.assertIn(b"MissingAuthenticationToken", r[2])
+        # Nothing the refused requests did reached the queue: the one message is still there.
+        got = good.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+        self.assertEqual([m["Body"] for m in got], ["hello"])
+        good.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+
+    def test_consume_signs_with_the_configs_key(self):
+        good = self.client("AKIDCXBQUEUE", "cxbridge-queue-secret")
+        url = good.create_queue(QueueName="guarded-consume")["QueueUrl"]
+        for i in range(3):
+            good.send_message(QueueUrl=url, MessageBody=f"m{i}")
+        d = tempfile.mkdtemp(prefix="cxb-consume-")
+        out = os.path.join(d, "out")
+        r = self.gw.cli("consume", "guarded-consume", "--server", self.endpoint, "--config", self.gw.config_path,
+                        "--exit-when-empty", "--quiet", "--", "sh", "-c", f"cat >> {out}; echo >> {out}")
+        with open(out) as f:
+            self.assertEqual(sorted(f.read().split()), ["m0", "m1", "m2"], r.stderr)
+        # Without a key it is refused, and says why.
+        r = self.gw.cli("consume", "guarded-consume", "--server", self.endpoint, "--exit-when-empty", "--", "true",
+                        check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("MissingAuthenticationToken", r.stderr)
+
+
 @unittest.skipIf(boto3 is None, "boto3 is not installed")
 class QueueDurabilityTest(unittest.TestCase):
     def test_messages_and_in_flight_state_survive_kill_9(self):
