@@ -299,6 +299,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   check_env.aws = aws_settings;
   check_env.api_destinations = &m.api_destinations;
   check_env.allow_private_targets = m.cfg.allow_private_targets;
+  check_env.allow_api_local_targets = m.cfg.allow_api_local_targets;
   auto check_target = [&m, check_env](const bus::TargetDef& def) { return m.targets.Validate(def, check_env); };
 
   // Routing.
@@ -319,6 +320,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   env.metrics = &m.metrics;
   env.api_destinations = &m.api_destinations;
   env.allow_private_targets = m.cfg.allow_private_targets;
+  env.allow_api_local_targets = m.cfg.allow_api_local_targets;
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);

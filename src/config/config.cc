@@ -153,6 +153,7 @@ Result<Config> Parse(const YAML::Node& root, const std::string& path) {
     CXB_RETURN_IF_ERROR(ReadString(s, "region", &c.region, path));
     if (s["admin_token"]) c.admin_token = ToJson(s["admin_token"]);
     CXB_RETURN_IF_ERROR(ReadBool(s, "allow_private_targets", &c.allow_private_targets, path));
+    CXB_RETURN_IF_ERROR(ReadBool(s, "allow_api_local_targets", &c.allow_api_local_targets, path));
   }
   if (const YAML::Node s = root["storage"]) {
     CXB_RETURN_IF_ERROR(ReadString(s, "data_dir", &c.data_dir, path));

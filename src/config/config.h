@@ -35,6 +35,7 @@ struct Config {
   // Let API destinations and HTTP targets saved through the API reach loopback, private and
   // link-local addresses (deliver/README.md, outbound address guard).
   bool allow_private_targets = false;
+  bool allow_api_local_targets = false;  // command:// and file:// targets through PutTargets
 
   // storage:
   std::string data_dir = "./cxbridge-data";

@@ -298,7 +298,13 @@ class CommandTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "command"; }
   bool Handles(const bus::TargetDef& def) const override { return def.arn.starts_with("command://"); }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv&) const override {
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
+    return CheckLocalTargetOrigin(def, env, "command");
+  }
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
+                                         const TargetEnv& env) const override {
+    // Checked here too: a target saved while the API allowed it stops when that is switched off.
+    CXB_RETURN_IF_ERROR(CheckLocalTargetOrigin(def, env, "command"));
     CommandConfig cfg;
     cfg.path = def.arn.substr(std::strlen("command://"));
     if (cfg.path.empty() || cfg.path[0] != '/') {

@@ -55,7 +55,13 @@ class FileTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "file"; }
   bool Handles(const bus::TargetDef& def) const override { return def.arn.starts_with("file://"); }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv&) const override {
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
+    return CheckLocalTargetOrigin(def, env, "file");
+  }
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
+                                         const TargetEnv& env) const override {
+    // Checked here too: a target saved while the API allowed it stops when that is switched off.
+    CXB_RETURN_IF_ERROR(CheckLocalTargetOrigin(def, env, "file"));
     std::string path = def.arn.substr(7);
     if (const json::Value* f = def.raw.Find("File"); f && f->is_object()) {
       if (const json::Value* p = f->Find("Path"); p && p->is_string()) path = p->as_string();

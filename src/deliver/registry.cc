@@ -27,6 +27,15 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
                           "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }
 
+Status CheckLocalTargetOrigin(const bus::TargetDef& def, const TargetEnv& env,
+                              std::string_view what) {
+  if (def.origin != bus::Origin::kApi || env.allow_api_local_targets) return Status::Ok();
+  return Status::InvalidArgument(
+      std::string(what) +
+      " targets act on the gateway's own host; set them in the config file, or allow them "
+      "through the API with server.allow_api_local_targets: true");
+}
+
 Result<std::optional<blob::ClaimCheckPolicy>> ParseTargetClaimCheck(const bus::TargetDef& def) {
   const json::Value* cfg = def.raw.Find("ClaimCheck");
   if (cfg == nullptr) return std::optional<blob::ClaimCheckPolicy>();

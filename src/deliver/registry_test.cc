@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "common/json.h"
 #include "deliver/target.h"
 
 namespace cxbridge::deliver {
@@ -40,6 +41,54 @@ TEST(TargetRegistryTest, BuiltinsResolveByArn) {
   EXPECT_EQ(reg.Create(d, env).status().code(), StatusCode::kInvalidArgument);
   d.arn = "sqs://nope";
   EXPECT_EQ(reg.Create(d, env).status().code(), StatusCode::kNotFound);
+}
+
+// A target that cannot set anything aside is refused when it is saved, whatever its kind.
+TEST(TargetClaimCheckTest, ValidateRefusesABadPolicyForEveryKind) {
+  TargetRegistry registry;
+  RegisterBuiltins(registry);
+  TargetEnv env;
+  bus::TargetDef def;
+  def.id = "t";
+  def.arn = "file:///tmp/out.jsonl";
+  def.raw = json::Value::Object();
+  EXPECT_TRUE(registry.Validate(def, env).ok());
+  auto with = [&](std::string_view claim_check) {
+    auto v = json::Parse(claim_check);
+    EXPECT_TRUE(v.ok());
+    def.raw = json::Value::Object({{"ClaimCheck", *v}});
+    return registry.Validate(def, env);
+  };
+  EXPECT_TRUE(with(R"({"threshold_bytes":1024,"fields":["$.detail.transcript"]})").ok());
+  Status st = with(R"({"threshold_bytes":1024,"fields":["$.source"]})");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("$.detail"), std::string::npos) << st.message();
+  st = with(R"({"threshold_bytes":1024,"store":{"type":"local"}})");
+  EXPECT_NE(st.message().find("server's blob store"), std::string::npos) << st.message();
+  EXPECT_FALSE(with(R"("big")").ok());
+}
+
+// command:// and file:// act on the gateway's host: from the config file always, through the API
+// only when the operator allows it; a stored API target stops when that is switched off.
+TEST(TargetRegistryTest, HostLocalTargetsThroughTheApiNeedTheOperatorsConsent) {
+  TargetRegistry registry;
+  RegisterBuiltins(registry);
+  TargetEnv env;
+  for (const char* arn : {"command:///bin/true", "file:///tmp/cxb-registry-local.jsonl"}) {
+    bus::TargetDef def{"t", arn, json::Value::Object(), bus::Origin::kConfig};
+    EXPECT_TRUE(registry.Validate(def, env).ok()) << arn;
+    EXPECT_TRUE(registry.Create(def, env).ok()) << arn;
+    def.origin = bus::Origin::kApi;
+    Status st = registry.Validate(def, env);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << arn;
+    EXPECT_NE(st.message().find("server.allow_api_local_targets"), std::string::npos)
+        << st.message();
+    EXPECT_EQ(registry.Create(def, env).status().code(), StatusCode::kInvalidArgument) << arn;
+    env.allow_api_local_targets = true;
+    EXPECT_TRUE(registry.Validate(def, env).ok()) << arn;
+    EXPECT_TRUE(registry.Create(def, env).ok()) << arn;
+    env.allow_api_local_targets = false;
+  }
 }
 
 }  // namespace cxbridge::deliver

@@ -89,6 +89,10 @@ struct TargetEnv {
   // Outbound address guard (deliver/README.md): false refuses loopback, private and link-local
   // addresses to API destinations and to HTTP targets saved through the API.
   bool allow_private_targets = false;
+  // Host-local targets (command://, file://) run programs and write files on the gateway's host:
+  // false refuses them when they were saved through the API (config-file targets are the
+  // operator's own). server.allow_api_local_targets.
+  bool allow_api_local_targets = false;
 };
 
 class TargetKind {
@@ -130,6 +134,11 @@ class TargetRegistry {
 
 // The kinds built into cxbridge, in match order.
 void RegisterBuiltins(TargetRegistry& registry);
+
+// InvalidArgument for a host-local target kind (`what`: "command", "file") saved through the API
+// while TargetEnv::allow_api_local_targets is false; OK otherwise.
+Status CheckLocalTargetOrigin(const bus::TargetDef& def, const TargetEnv& env,
+                              std::string_view what);
 
 // A target's own claim check, "ClaimCheck": {threshold_bytes, fields, uri_base} (a source's
 // claim_check without `store`: targets use the server's blob store). Null when the target has

@@ -166,6 +166,12 @@ class ApiTest(unittest.TestCase):
                               "to satisfy constraint: Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]")
         with self.assertRaises(c.exceptions.ResourceNotFoundException):
             c.describe_archive(ArchiveName="nope")
+        # Host-local targets (commands, files) are the operator's, not the API's, by default.
+        for arn in ("command:///bin/sh", "file:///etc/cron.d/x"):
+            code, msg = self.error(c.put_targets, Rule="with-targets", Targets=[{"Id": "local", "Arn": arn}])
+            self.assertEqual(code, "ValidationException", msg)
+            self.assertIn("server.allow_api_local_targets", msg)
+        self.assertEqual([t["Id"] for t in c.list_targets_by_rule(Rule="with-targets")["Targets"]], ["t"])
 
     # --- SigV4 -------------------------------------------------------------------------------------
     def test_sigv4_right_and_wrong_keys(self):
