@@ -1,107 +1,10 @@
 // Rule operations. PutRule is an upsert (omitted fields reset, targets and tags kept); a rule
 // with targets cannot be deleted; rules managed by an archive change only through the archive.
-#include <cctype>
-#include <cstdlib>
-
 #include "api/operations.h"
+#include "bus/schedule.h"
 
 namespace cxbridge::api {
 namespace {
-
-std::vector<std::string> Split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == sep) {
-      out.emplace_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return out;
-}
-
-bool ParseNumber(const std::string& s, int* out) {
-  if (s.empty() || s.size() > 4) return false;
-  for (char c : s)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  *out = std::atoi(s.c_str());
-  return true;
-}
-
-// One value of a cron field: a number in [lo, hi] or a name from `names` (index + lo).
-bool CronValue(const std::string& v, int lo, int hi, const char* const* names, int num_names) {
-  int n;
-  if (ParseNumber(v, &n)) return n >= lo && n <= hi;
-  for (int i = 0; i < num_names; ++i)
-    if (v == names[i]) return true;
-  return false;
-}
-
-// A comma list of: *, value, a-b, */n, a/n, a-b/n. `extra` allows field-specific tokens.
-bool CronField(const std::string& field, int lo, int hi, const char* const* names = nullptr, int num_names = 0) {
-  if (field.empty()) return false;
-  for (const std::string& part : Split(field, ',')) {
-    std::string base = part;
-    size_t slash = part.find('/');
-    if (slash != std::string::npos) {
-      int step;
-      if (!ParseNumber(part.substr(slash + 1), &step) || step < 1) return false;
-      base = part.substr(0, slash);
-    }
-    if (base == "*") continue;
-    size_t dash = base.find('-');
-    if (dash != std::string::npos) {
-      if (!CronValue(base.substr(0, dash), lo, hi, names, num_names) ||
-          !CronValue(base.substr(dash + 1), lo, hi, names, num_names))
-        return false;
-      continue;
-    }
-    if (!CronValue(base, lo, hi, names, num_names)) return false;
-  }
-  return true;
-}
-
-const char* const kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-const char* const kDays[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
-
-bool ValidCron(const std::string& body) {
-  std::vector<std::string> f;
-  for (const std::string& p : Split(body, ' '))
-    if (!p.empty()) f.push_back(p);
-  if (f.size() != 6) return false;
-  const std::string &dom = f[2], &dow = f[4];
-  // Exactly one of day-of-month and day-of-week must be '?'.
-  if ((dom == "?") == (dow == "?")) return false;
-  if (!CronField(f[0], 0, 59) || !CronField(f[1], 0, 23)) return false;
-  if (dom != "?" && dom != "L" && !(dom.size() > 1 && dom.back() == 'W' && CronField(dom.substr(0, dom.size() - 1), 1, 31)) &&
-      !CronField(dom, 1, 31))
-    return false;
-  if (!CronField(f[3], 1, 12, kMonths, 12)) return false;
-  if (dow != "?") {
-    size_t hash = dow.find('#');
-    std::string d = dow;
-    if (hash != std::string::npos) {
-      int nth;
-      if (!ParseNumber(dow.substr(hash + 1), &nth) || nth < 1 || nth > 5) return false;
-      d = dow.substr(0, hash);
-    } else if (d.size() > 1 && d.back() == 'L') {
-      d.pop_back();
-    }
-    if (d != "L" && !CronField(d, 1, 7, kDays, 7)) return false;
-  }
-  return CronField(f[5], 1970, 2199);
-}
-
-bool ValidRate(const std::string& body) {
-  std::vector<std::string> p;
-  for (const std::string& s : Split(body, ' '))
-    if (!s.empty()) p.push_back(s);
-  int n;
-  if (p.size() != 2 || !ParseNumber(p[0], &n) || n < 1) return false;
-  const std::string& unit = p[1];
-  if (n == 1) return unit == "minute" || unit == "hour" || unit == "day";
-  return unit == "minutes" || unit == "hours" || unit == "days";
-}
 
 json::Value RuleView(ApiContext& ctx, const json::Value& rec, bool describe) {
   std::string name = Str(rec, "Name"), bus = Str(rec, "EventBusName");
@@ -132,17 +35,7 @@ Reply SetState(ApiContext& ctx, const json::Value& req, const char* state) {
 
 }  // namespace
 
-bool IsValidScheduleExpression(std::string_view expr) {
-  std::string e(expr);
-  auto inner = [&](std::string_view prefix) -> std::optional<std::string> {
-    if (e.size() > prefix.size() + 1 && e.compare(0, prefix.size(), prefix) == 0 && e.back() == ')')
-      return e.substr(prefix.size(), e.size() - prefix.size() - 1);
-    return std::nullopt;
-  };
-  if (auto body = inner("rate(")) return ValidRate(*body);
-  if (auto body = inner("cron(")) return ValidCron(*body);
-  return false;
-}
+bool IsValidScheduleExpression(std::string_view expr) { return bus::Schedule::Parse(expr).ok(); }
 
 // Rejects changes to a rule an archive manages (AWS: ManagedRuleException), unless forced.
 std::optional<Reply> CheckNotManaged(const json::Value& rec, const json::Value& req) {

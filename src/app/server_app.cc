@@ -18,6 +18,7 @@
 #include "blob/sweeper.h"
 #include "bus/pipeline.h"
 #include "bus/router.h"
+#include "bus/scheduled_rules.h"
 #include "common/clock.h"
 #include "common/secret.h"
 #include "deliver/api_destination.h"
@@ -90,6 +91,7 @@ struct ServerApp::Impl {
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
   std::unique_ptr<api::EventsApi> api;
+  std::unique_ptr<bus::ScheduledRules> scheduled_rules;  // rules with a ScheduleExpression
   // Outlives the scheduler whose targets read it; reads `api`.
   ApiDestinations api_destinations{api};
   deliver::TargetRegistry targets;
@@ -365,9 +367,15 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.api = std::make_unique<api::EventsApi>(*api_opts, *m.resources, *m.archives, *m.pipeline,
                                            *m.router, m.clock);
   CXB_RETURN_IF_ERROR(m.api->Start());
+  // Scheduled rules fire into the pipeline like any accepted event, once the API's rules are in.
+  m.scheduled_rules =
+      std::make_unique<bus::ScheduledRules>(*m.pipeline, m.clock, m.cfg.account, m.cfg.region);
+  m.router->OnChange([s = m.scheduled_rules.get()](auto t) { s->OnTable(t); });
+  m.scheduled_rules->OnTable(m.router->table());
 
   CXB_RETURN_IF_ERROR(m.scheduler->Recover());
   m.scheduler->Start();
+  m.scheduled_rules->Start();
 
   m.webhooks = std::make_unique<ingest::WebhookHandler>(*m.pipeline, m.clock, m.metrics);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(m.cfg.sources), m.cfg.account, m.cfg.region,
@@ -435,6 +443,7 @@ void ServerApp::Stop() {
   for (auto& g : m.genesys_sources) g->Stop();  // genesys: their last events reach the log first
   m.queues->Stop();  // answers parked long polls now, so the drain below does not wait for them
   m.server->Stop(10000);  // stop accepting; answer what is in flight (their events are committed)
+  m.scheduled_rules->Stop();
   m.api->Stop();
   m.scheduler->Stop(5000);
   m.blob_sweeper->Stop();

@@ -22,6 +22,8 @@ struct IncomingEvent {
   std::string idempotency_key;  // empty: never deduplicated (PutEvents, replays)
   std::string replay_name;      // non-empty for replayed events
   std::vector<std::string> only_rules;  // replay to these rule names only (empty: all rules)
+  // A scheduled rule's own event (ScheduledRules): goes to that rule's targets, unmatched.
+  std::string scheduled_rule;
 };
 
 // What happened to one submitted event; each value says what the caller answers.

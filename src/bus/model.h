@@ -39,7 +39,7 @@ struct TargetDef {
 struct RuleDef {
   std::string name;
   std::string bus = "default";
-  std::string event_pattern;  // JSON text; empty for schedule-only rules (not supported yet)
+  std::string event_pattern;  // JSON text; empty for schedule-only rules (bus/scheduled_rules.h)
   std::string state = "ENABLED";  // ENABLED | DISABLED
   std::string description;
   std::string managed_by;  // e.g. archives' managed rules

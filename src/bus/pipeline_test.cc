@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <thread>
 
 namespace cxbridge::bus {
 namespace {
@@ -30,6 +33,7 @@ class PipelineTest : public ::testing::Test {
     ASSERT_TRUE(router_.SetConfigDefinitions({}, {rule}).ok());
     pipeline_ = std::make_unique<Pipeline>(router_, *log_, clock_, metrics_, Pipeline::Options{});
     pipeline_->SetOnStored([this](std::vector<StoredEvent> s) {
+      std::lock_guard<std::mutex> lock(mu_);
       for (auto& e : s) stored_.push_back(std::move(e));
     });
   }
@@ -42,6 +46,19 @@ class PipelineTest : public ::testing::Test {
     std::promise<std::vector<AcceptResult>> p;
     pipeline_->Submit(std::move(events), [&](auto r) { p.set_value(std::move(r)); });
     return p.get_future().get();
+  }
+  // What was handed to delivery once `n` events were (the hand-off follows the sender's answer,
+  // on the storage thread, so it may lag Submit's return a little).
+  std::vector<StoredEvent> StoredAtLeast(size_t n) {
+    for (int i = 0; i < 200; ++i) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stored_.size() >= n) return stored_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    return stored_;
   }
   static IncomingEvent Event(std::string source, std::string key = "", std::string bus = "default") {
     IncomingEvent e;
@@ -58,22 +75,24 @@ class PipelineTest : public ::testing::Test {
   prometheus::Registry metrics_;
   Router router_{"123456789012", "us-east-1"};
   std::unique_ptr<Pipeline> pipeline_;
-  std::vector<StoredEvent> stored_;
+  std::mutex mu_;
+  std::vector<StoredEvent> stored_;  // guarded by mu_
 };
 
 TEST_F(PipelineTest, StoresMatchedAndUnmatchedHandsOnlyMatchedToDelivery) {
   auto r = Submit({Event("a"), Event("zzz")});
   EXPECT_EQ(r[0].outcome, AcceptOutcome::kStored);
   EXPECT_EQ(r[1].outcome, AcceptOutcome::kStored);
-  ASSERT_EQ(stored_.size(), 1u);
-  ASSERT_EQ(stored_[0].targets.size(), 1u);
-  EXPECT_EQ(stored_[0].targets[0]->def.id, "t");
+  auto stored = StoredAtLeast(1);
+  ASSERT_EQ(stored.size(), 1u);
+  ASSERT_EQ(stored[0].targets.size(), 1u);
+  EXPECT_EQ(stored[0].targets[0]->def.id, "t");
 }
 
 TEST_F(PipelineTest, DuplicatesAreAnsweredAndNotDelivered) {
   EXPECT_EQ(Submit({Event("a", "k")})[0].outcome, AcceptOutcome::kStored);
   EXPECT_EQ(Submit({Event("a", "k")})[0].outcome, AcceptOutcome::kDuplicate);
-  EXPECT_EQ(stored_.size(), 1u);
+  EXPECT_EQ(StoredAtLeast(1).size(), 1u);
 }
 
 TEST_F(PipelineTest, UnknownBusRejectedStorageFailureUnavailable) {
@@ -90,7 +109,7 @@ TEST_F(PipelineTest, NormalizerRewritesBeforeRouting) {
     return true;
   });
   Submit({Event("renamed-by-normalizer")});
-  EXPECT_EQ(stored_.size(), 1u);
+  EXPECT_EQ(StoredAtLeast(1).size(), 1u);
 }
 
 }  // namespace

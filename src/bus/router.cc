@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "bus/schedule.h"
 #include "store/format.h"
 
 namespace cxbridge::bus {
@@ -107,6 +108,11 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
       t->targets[rt->key] = rt;
       rr.targets.push_back(std::move(rt));
     }
+    if (!r.schedule_expression.empty()) {
+      if (auto s = Schedule::Parse(r.schedule_expression); !s.ok()) {
+        return Status::InvalidArgument("rule " + r.name + ": " + s.status().message());
+      }
+    }
     if (r.state == "ENABLED" && !r.event_pattern.empty()) {
       Status st = bus.matcher->AddRule(r.name, r.event_pattern);
       if (!st.ok()) {
@@ -206,6 +212,13 @@ Status Router::Route(const IncomingEvent& event, std::vector<std::shared_ptr<con
   auto bit = t->buses.find(event.bus);
   if (bit == t->buses.end()) return Status::NotFound("event bus " + event.bus + " does not exist");
   const RouteBus& bus = *bit->second;
+  if (!event.scheduled_rule.empty()) {
+    auto rit = bus.rules.find(event.scheduled_rule);
+    if (rit != bus.rules.end() && rit->second.def.state == "ENABLED") {
+      for (const auto& target : rit->second.targets) out->push_back(target);
+    }
+    return Status::Ok();
+  }
   thread_local std::vector<std::string> matched;
   matched.clear();
   CXB_RETURN_IF_ERROR(bus.matcher->Match(event.event_json, &matched));

@@ -99,10 +99,14 @@ Status ParseRule(const YAML::Node& n, const std::string& path, bus::RuleDef* rul
   if (rule->state != "ENABLED" && rule->state != "DISABLED") {
     return Status::InvalidArgument(Where(path, n) + ": State must be ENABLED or DISABLED");
   }
+  CXB_RETURN_IF_ERROR(ReadString(n, "ScheduleExpression", &rule->schedule_expression, path));
   const YAML::Node pat = n["EventPattern"];
-  if (!pat) return Status::InvalidArgument(Where(path, n) + ": rule " + rule->name + " needs an EventPattern");
+  if (!pat && rule->schedule_expression.empty()) {
+    return Status::InvalidArgument(Where(path, n) + ": rule " + rule->name +
+                                   " needs an EventPattern or a ScheduleExpression");
+  }
   // Either a YAML mapping or a JSON string.
-  rule->event_pattern = pat.IsScalar() ? pat.Scalar() : json::Serialize(ToJson(pat));
+  if (pat) rule->event_pattern = pat.IsScalar() ? pat.Scalar() : json::Serialize(ToJson(pat));
   const YAML::Node targets = n["Targets"];
   if (targets && !targets.IsSequence()) {
     return Status::InvalidArgument(Where(path, targets) + ": Targets must be a list");

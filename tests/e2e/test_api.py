@@ -98,6 +98,23 @@ class ApiTest(unittest.TestCase):
         finally:
             rx.close()
 
+    def test_scheduled_rule_fires_its_targets(self):
+        # cron(* * * * ? *) fires at the next whole minute (UTC): at most a minute's wait.
+        rx = Receiver()
+        try:
+            arn = self.aws("put-rule", "--name", "every-minute", "--schedule-expression", "cron(* * * * ? *)")["RuleArn"]
+            self.aws("put-targets", "--rule", "every-minute", "--targets", json.dumps([{"Id": "rx", "Arn": rx.url + "/tick"}]))
+            wait_for(lambda: rx.bodies(), timeout=75, interval=0.2, what="a scheduled event")
+            body = rx.bodies()[0]
+            self.assertEqual((body["source"], body["detail-type"], body["resources"], body["detail"]),
+                             ("aws.events", "Scheduled Event", [arn], {}))
+            self.assertTrue(body["time"].endswith(":00Z"), body["time"])
+            self.aws("disable-rule", "--name", "every-minute")
+            self.aws("remove-targets", "--rule", "every-minute", "--ids", "rx")
+            self.aws("delete-rule", "--name", "every-minute")
+        finally:
+            rx.close()
+
     def test_cli_auto_paginates(self):
         self.client.create_event_bus(Name="many")
         for i in range(25):
