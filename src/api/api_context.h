@@ -79,6 +79,9 @@ struct ApiContext {
   Clock& clock;
   const PatternEngine& patterns;
   ReplayEngine* replays = nullptr;  // set by EventsApi before any operation runs
+  // Runs `fn` later on the control thread, holding mu (dropped once the API stops). Set by
+  // EventsApi.
+  std::function<void(std::function<void()>)> post_control;
 
   std::mutex mu;
   Registry reg;  // guarded by mu

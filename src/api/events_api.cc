@@ -92,6 +92,16 @@ struct EventsApi::Impl {
         verifier(ctx.options.access_keys),
         engine(archives, events, clock, [this](const ReplayProgress& p) { OnReplayProgress(ctx, p); }) {
     ctx.replays = &engine;
+    ctx.post_control = [this](std::function<void()> fn) {
+      std::lock_guard<std::mutex> lock(queue_mu);
+      if (!accepting)
+        return;  // stopping: a connection left AUTHORIZING is retried at the next Start
+      queue.push_back([this, fn = std::move(fn)] {
+        std::lock_guard<std::mutex> ctx_lock(ctx.mu);
+        fn();
+      });
+      queue_cv.notify_one();
+    };
   }
 
   void Enqueue(std::function<void()> fn, const http::Respond& respond, const std::string& request_id) {
@@ -152,6 +162,7 @@ Status EventsApi::Start() {
     CXB_RETURN_IF_ERROR(impl_->ctx.Load());
     impl_->ctx.PushDefinitions();
     ResumeReplays(impl_->ctx);
+    ResumeAuthorizations(impl_->ctx);
   }
   impl_->started = true;
   impl_->control = std::thread([this] { impl_->ControlLoop(); });

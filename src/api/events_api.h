@@ -45,6 +45,13 @@ struct ApiOptions {
   // Checks a target when PutTargets saves it (deliver's TargetRegistry::Validate: e.g. an AWS
   // target without AWS credentials); an error refuses the call with ValidationException.
   std::function<Status(const bus::TargetDef&)> check_target;
+  // Authorizes an OAUTH_CLIENT_CREDENTIALS connection (fetches a token with its credentials) and
+  // calls `done` once, from any thread, with OK or why it failed. When set, such connections are
+  // AUTHORIZING after Create/UpdateConnection (and at Start, if a restart interrupted that) and
+  // become AUTHORIZED or DEAUTHORIZED (StateReason says why) as EventBridge's do. Unset: every
+  // connection is AUTHORIZED at once.
+  std::function<void(const json::Value& connection, std::function<void(Status)> done)>
+      authorize_connection;
 };
 
 class EventsApi : public http::Handler {

@@ -65,6 +65,11 @@ Reply CancelReplay(ApiContext& ctx, const json::Value& req);
 void OnReplayProgress(ApiContext& ctx, const ReplayProgress& p);
 // After Load(): hands replays that were STARTING/RUNNING back to the engine; CANCELLING → CANCELLED.
 void ResumeReplays(ApiContext& ctx);
+// Asks ApiOptions::authorize_connection to authorize a connection saved AUTHORIZING; the result
+// is saved later from the control thread. ResumeAuthorizations does it for every such connection
+// (at Start: a restart interrupted them).
+void StartAuthorization(ApiContext& ctx, const json::Value& connection);
+void ResumeAuthorizations(ApiContext& ctx);
 
 // ops_connections.cc
 Reply CreateConnection(ApiContext& ctx, const json::Value& req);

@@ -1,6 +1,8 @@
 // Connections and API destinations: stored and validated here; the HTTP delivery that uses them
 // belongs to deliver/. Secrets (Password, ApiKeyValue, ClientSecret, parameters marked
 // IsValueSecret) are stored with the record for the deliver stage but never answered back.
+#include <spdlog/spdlog.h>
+
 #include "api/operations.h"
 #include "common/ids.h"
 
@@ -54,6 +56,21 @@ json::Value ConnectionSummary(const json::Value& rec, bool with_type) {
   return out;
 }
 
+// The record's state once saved: OAuth connections are AUTHORIZING while their credentials are
+// tried (when the server authorizes them, ApiOptions::authorize_connection), others AUTHORIZED.
+void SetInitialState(ApiContext& ctx, json::Value* rec, int64_t now) {
+  rec->Erase("StateReason");
+  if (Str(*rec, "AuthorizationType") == "OAUTH_CLIENT_CREDENTIALS" &&
+      ctx.options.authorize_connection) {
+    rec->Set("State", json::Value::String("AUTHORIZING"));
+    rec->Set("AuthorizationAttempt",
+             json::Value::String(NewUuid4()));  // which try a result answers
+    return;
+  }
+  rec->Set("State", json::Value::String("AUTHORIZED"));
+  rec->Set("LastAuthorizedTimeMs", json::Value::Int(now));
+}
+
 std::optional<Reply> CheckAuth(const std::string& type, const json::Value* auth) {
   const char* needed = RequiredAuthMember(type);
   if (!auth || !auth->Find(needed))
@@ -89,6 +106,40 @@ const json::Value* FindConnectionByArn(ApiContext& ctx, const std::string& arn) 
 
 }  // namespace
 
+void StartAuthorization(ApiContext& ctx, const json::Value& rec) {
+  if (Str(rec, "State") != "AUTHORIZING" || !ctx.options.authorize_connection) return;
+  const std::string name = Str(rec, "Name"), attempt = Str(rec, "AuthorizationAttempt");
+  ApiContext* c = &ctx;
+  ctx.options.authorize_connection(rec, [c, name, attempt](Status result) {
+    c->post_control([c, name, attempt, result] {
+      auto it = c->reg.connections.find(name);
+      // Deleted, re-created, updated or deauthorized meanwhile: that change decides the state.
+      if (it == c->reg.connections.end() || Str(it->second, "State") != "AUTHORIZING" ||
+          Str(it->second, "AuthorizationAttempt") != attempt) {
+        return;
+      }
+      json::Value updated = it->second;
+      updated.Erase("AuthorizationAttempt");
+      if (result.ok()) {
+        updated.Set("State", json::Value::String("AUTHORIZED"));
+        updated.Set("LastAuthorizedTimeMs", json::Value::Int(c->NowMs()));
+      } else {
+        updated.Set("State", json::Value::String("DEAUTHORIZED"));
+        updated.Set("StateReason",
+                    json::Value::String("Authorization failed: " + result.message()));
+      }
+      if (Status st = c->Save(kKindConnection, c->reg.connections, name, updated); !st.ok()) {
+        spdlog::error("connection {}: cannot save its authorization result: {}", name,
+                      st.message());
+      }
+    });
+  });
+}
+
+void ResumeAuthorizations(ApiContext& ctx) {
+  for (const auto& [name, rec] : ctx.reg.connections) StartAuthorization(ctx, rec);
+}
+
 Reply CreateConnection(ApiContext& ctx, const json::Value& req) {
   std::string name = Str(req, "Name"), type = Str(req, "AuthorizationType");
   if (ctx.reg.connections.count(name))
@@ -101,12 +152,11 @@ Reply CreateConnection(ApiContext& ctx, const json::Value& req) {
   SetIfNotEmpty(&rec, "Description", Str(req, "Description"));
   rec.Set("AuthorizationType", json::Value::String(type));
   rec.Set("AuthParameters", *req.Find("AuthParameters"));
-  // No OAuth token exchange happens here, so every connection is usable at once.
-  rec.Set("State", json::Value::String("AUTHORIZED"));
+  SetInitialState(ctx, &rec, now);
   rec.Set("CreationTimeMs", json::Value::Int(now));
   rec.Set("LastModifiedTimeMs", json::Value::Int(now));
-  rec.Set("LastAuthorizedTimeMs", json::Value::Int(now));
   if (Status st = ctx.Save(kKindConnection, ctx.reg.connections, name, rec); !st.ok()) return StoreError(st);
+  StartAuthorization(ctx, rec);
   json::Value out = ConnectionSummary(rec, false);
   out.Erase("LastAuthorizedTime");
   return Reply::Ok(std::move(out));
@@ -170,10 +220,10 @@ Reply UpdateConnection(ApiContext& ctx, const json::Value& req) {
   if (auto err = CheckAuth(type, rec.Find("AuthParameters"))) return *err;
   rec.Set("AuthorizationType", json::Value::String(type));
   int64_t now = ctx.NowMs();
-  rec.Set("State", json::Value::String("AUTHORIZED"));
+  SetInitialState(ctx, &rec, now);
   rec.Set("LastModifiedTimeMs", json::Value::Int(now));
-  rec.Set("LastAuthorizedTimeMs", json::Value::Int(now));
   if (Status st = ctx.Save(kKindConnection, ctx.reg.connections, name, rec); !st.ok()) return StoreError(st);
+  StartAuthorization(ctx, rec);
   return Reply::Ok(ConnectionSummary(rec, false));
 }
 

@@ -91,6 +91,8 @@ struct ServerApp::Impl {
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
   std::unique_ptr<api::EventsApi> api;
+  deliver::OAuthTokenCaches
+      oauth_tokens;  // shared by API destination deliveries and connection authorization
   std::unique_ptr<bus::ScheduledRules> scheduled_rules;  // rules with a ScheduleExpression
   // Outlives the scheduler whose targets read it; reads `api`.
   ApiDestinations api_destinations{api};
@@ -323,6 +325,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   env.api_destinations = &m.api_destinations;
   env.allow_private_targets = m.cfg.allow_private_targets;
   env.allow_api_local_targets = m.cfg.allow_api_local_targets;
+  env.oauth_tokens = &m.oauth_tokens;
   {
     blob::BlobStoreRegistry blob_kinds;
     blob::RegisterBuiltins(&blob_kinds);
@@ -361,6 +364,10 @@ Status ServerApp::Start(const ServeOverrides& o) {
   auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
   if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
   api_opts->check_target = check_target;
+  api_opts->authorize_connection = [env](const json::Value& connection,
+                                         std::function<void(Status)> done) {
+    deliver::AuthorizeConnection(connection, env, std::move(done));
+  };
   // The built-in queues' SQS API takes the same access keys as the EventBridge API.
   m.sqs = std::make_unique<queue::SqsHandler>(
       *m.queues, Impl::SqsAuthentication(api_opts->access_keys, m.clock));

@@ -7,11 +7,17 @@
 // cxbridge's own account and region is delivered by api_destination_target.cc; see README.md.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include "common/json.h"
 #include "common/status.h"
+#include "deliver/oauth_tokens.h"
+#include "deliver/target.h"
 
 namespace cxbridge::deliver {
 
@@ -26,6 +32,26 @@ struct ApiDestinationDefinition {
 
 // Thread-safety: Find is called from delivery threads, concurrently, and must not block on
 // control-plane work (implementations read an immutable snapshot).
+// The OAuth token caches of a server (TargetEnv::oauth_tokens), one per connection definition
+// (its Arn and OAuthParameters, so new credentials start a new cache): shared by every delivery
+// through a connection and by its authorization, so the token the authorization fetched serves
+// the first deliveries. Thread-safe.
+class OAuthTokenCaches {
+ public:
+  std::shared_ptr<OAuthTokens> For(const json::Value& connection, const TargetEnv& env);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<OAuthTokens>> caches_;  // guarded by mu_
+};
+
+// Tries an OAUTH_CLIENT_CREDENTIALS connection record's credentials: one token request as a
+// delivery would make it (address guard included); `done` gets OK or why not, once, from any
+// thread. Other authorization types are OK at once. Uses env.oauth_tokens when set (else a
+// one-off cache). The API's connection authorization (api::ApiOptions::authorize_connection).
+void AuthorizeConnection(const json::Value& connection, const TargetEnv& env,
+                         std::function<void(Status)> done);
+
 class ApiDestinationDirectory {
  public:
   virtual ~ApiDestinationDirectory() = default;

@@ -72,6 +72,23 @@ std::string ArnPrefix(const TargetEnv& env) {
   return "arn:aws:events:" + env.region + ":" + env.account + ":api-destination/";
 }
 
+// The token request of an OAUTH_CLIENT_CREDENTIALS connection record.
+OAuthSettings OAuthSettingsOf(const json::Value& conn, const TargetEnv& env) {
+  const json::Value* oauth = Obj(Obj(&conn, "AuthParameters"), "OAuthParameters");
+  OAuthSettings s;
+  const json::Value* client = Obj(oauth, "ClientParameters");
+  s.endpoint = oauth ? Str(*oauth, "AuthorizationEndpoint") : "";
+  s.method = oauth && !Str(*oauth, "HttpMethod").empty() ? Str(*oauth, "HttpMethod") : "POST";
+  s.client_id = client ? Str(*client, "ClientID") : "";
+  s.client_secret = client ? Str(*client, "ClientSecret") : "";
+  const json::Value* params = Obj(oauth, "OAuthHttpParameters");
+  s.headers = ConnectionParams(params, "HeaderParameters");
+  s.query = ConnectionParams(params, "QueryStringParameters");
+  s.body = ConnectionParams(params, "BodyParameters");
+  s.refuse_private_addresses = !env.allow_private_targets;
+  return s;
+}
+
 // State shared by every API destination target of one registry: the rate buckets (per
 // destination) and the OAuth token caches (per connection definition).
 class Shared {
@@ -79,34 +96,8 @@ class Shared {
   explicit Shared(Clock* clock) : gate(clock) {}
   RateGate gate;
 
-  // The token cache for this connection as currently defined: an UpdateConnection that changes
-  // OAuthParameters starts a new cache (the old token belonged to other credentials).
-  std::shared_ptr<OAuthTokens> Tokens(const json::Value& conn, const TargetEnv& env) {
-    const json::Value* auth = Obj(&conn, "AuthParameters");
-    const json::Value* oauth = Obj(auth, "OAuthParameters");
-    std::string key = Str(conn, "Arn") + "\n" + (oauth ? json::Serialize(*oauth) : "");
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& slot = tokens_[key];
-    if (!slot) {
-      OAuthSettings s;
-      const json::Value* client = Obj(oauth, "ClientParameters");
-      s.endpoint = oauth ? Str(*oauth, "AuthorizationEndpoint") : "";
-      s.method = oauth && !Str(*oauth, "HttpMethod").empty() ? Str(*oauth, "HttpMethod") : "POST";
-      s.client_id = client ? Str(*client, "ClientID") : "";
-      s.client_secret = client ? Str(*client, "ClientSecret") : "";
-      const json::Value* params = Obj(oauth, "OAuthHttpParameters");
-      s.headers = ConnectionParams(params, "HeaderParameters");
-      s.query = ConnectionParams(params, "QueryStringParameters");
-      s.body = ConnectionParams(params, "BodyParameters");
-      s.refuse_private_addresses = !env.allow_private_targets;
-      slot = std::make_shared<OAuthTokens>(env.http, env.clock, std::move(s));
-    }
-    return slot;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<OAuthTokens>> tokens_;  // guarded by mu_
+  // Token caches when the server gives none (TargetEnv::oauth_tokens).
+  OAuthTokenCaches own_tokens;
 };
 
 // One attempt in flight; owns everything its callbacks need.
@@ -187,6 +178,10 @@ class ApiDestinationTarget : public Target {
                            Str(dest, "Name") + " does not exist"));
     }
     const json::Value& conn = *def->connection;
+    if (Str(conn, "State") == "AUTHORIZING") {
+      return done(Fail(SendResult::kRetryable, "CONNECTION_AUTHORIZING",
+                       "connection " + Str(conn, "Name") + " is still being authorized"));
+    }
     if (Str(conn, "State") != "AUTHORIZED") {
       return done(Fail(SendResult::kPermanent, "CONNECTION_DEAUTHORIZED",
                        "connection " + Str(conn, "Name") + " is " + Str(conn, "State") +
@@ -263,7 +258,9 @@ class ApiDestinationTarget : public Target {
                   "Basic " + Base64Encode(Str(*basic, "Username") + ":" + Str(*basic, "Password")));
       }
     } else if (type == "OAUTH_CLIENT_CREDENTIALS") {
-      call->tokens = shared_->Tokens(conn, env_);
+      OAuthTokenCaches& caches =
+          env_.oauth_tokens != nullptr ? *env_.oauth_tokens : shared_->own_tokens;
+      call->tokens = caches.For(conn, env_);
     }
 
     cr.body = req.payload;
@@ -370,6 +367,29 @@ class ApiDestinationTargetKind : public TargetKind {
 
 std::unique_ptr<TargetKind> NewApiDestinationTargetKind() {
   return std::make_unique<ApiDestinationTargetKind>();
+}
+
+std::shared_ptr<OAuthTokens> OAuthTokenCaches::For(const json::Value& connection,
+                                                   const TargetEnv& env) {
+  const json::Value* oauth = Obj(Obj(&connection, "AuthParameters"), "OAuthParameters");
+  std::string key = Str(connection, "Arn") + "\n" + (oauth ? json::Serialize(*oauth) : "");
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& slot = caches_[key];
+  if (!slot)
+    slot = std::make_shared<OAuthTokens>(env.http, env.clock, OAuthSettingsOf(connection, env));
+  return slot;
+}
+
+void AuthorizeConnection(const json::Value& connection, const TargetEnv& env,
+                         std::function<void(Status)> done) {
+  if (Str(connection, "AuthorizationType") != "OAUTH_CLIENT_CREDENTIALS") return done(Status::Ok());
+  // Through the server's caches: the token fetched here serves the first deliveries.
+  OAuthTokenCaches own;
+  std::shared_ptr<OAuthTokens> tokens =
+      (env.oauth_tokens != nullptr ? *env.oauth_tokens : own).For(connection, env);
+  tokens->Get([tokens, done = std::move(done)](Result<std::string> token) {
+    done(token.ok() ? Status::Ok() : token.status());
+  });
 }
 
 }  // namespace cxbridge::deliver

@@ -313,6 +313,42 @@ TEST_F(ApiDestinationTest, OAuthTokenFailureIsRetryable) {
   EXPECT_EQ(SendOnce(*t).kind, SendResult::kOk);  // the next attempt fetches again
 }
 
+// The check behind an OAuth connection's AUTHORIZING → AUTHORIZED / DEAUTHORIZED: one real token
+// request with the saved credentials; deliveries wait (retry) while it runs.
+TEST_F(ApiDestinationTest, AuthorizeConnectionTriesTheCredentialsOnce) {
+  PutOAuth();
+  auto authorize = [&] {
+    std::promise<Status> p;
+    AuthorizeConnection(*dir_.Find(kArn)->connection, env_, [&p](Status st) { p.set_value(st); });
+    return p.get_future().get();
+  };
+  EXPECT_TRUE(authorize().ok());
+  peer_.token_status = 401;
+  Status refused = authorize();
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.message().find("401"), std::string::npos) << refused.message();
+  {
+    std::lock_guard<std::mutex> lock(peer_.mu);
+    ASSERT_EQ(peer_.token_requests.size(), 2u);
+    EXPECT_EQ(peer_.token_requests[0].Header("Authorization").value_or(""),
+              "Basic " + Base64Encode("cid:csecret"));
+  }
+  // Private endpoints are refused by the address guard, as for deliveries.
+  env_.allow_private_targets = false;
+  EXPECT_EQ(authorize().code(), StatusCode::kFailedPrecondition);
+  env_.allow_private_targets = true;
+  // Other types have nothing to try.
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})");
+  EXPECT_TRUE(authorize().ok());
+  // While authorizing, deliveries wait rather than fail.
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})",
+                "AUTHORIZING");
+  auto t = Make();
+  SendResult r = SendOnce(*t);
+  EXPECT_EQ(r.kind, SendResult::kRetryable);
+  EXPECT_EQ(r.error_code, "CONNECTION_AUTHORIZING");
+}
+
 TEST_F(ApiDestinationTest, DeletedDestinationAndDeauthorizedConnectionArePermanent) {
   PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})",
                 "DEAUTHORIZED");

@@ -39,6 +39,7 @@ namespace cxbridge::deliver {
 
 struct AwsSettings;  // aws_settings.h
 class ApiDestinationDirectory;  // api_destination.h
+class OAuthTokenCaches;         // api_destination.h
 
 // The outcome of one attempt. Classify failures in exactly one place per kind (e.g.
 // ClassifyHttp): retry only what can heal.
@@ -93,6 +94,9 @@ struct TargetEnv {
   // false refuses them when they were saved through the API (config-file targets are the
   // operator's own). server.allow_api_local_targets.
   bool allow_api_local_targets = false;
+  // The server's OAuth token caches, shared with connection authorization (may be null: each
+  // API destination kind keeps its own).
+  OAuthTokenCaches* oauth_tokens = nullptr;
 };
 
 class TargetKind {

@@ -54,6 +54,8 @@ class ThirdParty:
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n)
                 with peer.lock:
+                    if self.path.startswith("/token-denied"):
+                        return self.reply(401, b'{"error":"invalid_client"}')
                     if self.path.startswith("/token"):
                         peer.token_requests.append((dict(self.headers), body.decode()))
                         token = f"t{len(peer.token_requests)}"
@@ -195,6 +197,31 @@ class OAuthTest(ApiDestinationTest):
         with self.peer.lock:
             self.assertEqual(len(self.peer.token_requests), 2)
         self.assertEqual(self.dlq(), [])
+
+
+    def test_connection_is_authorized_when_saved(self):
+        def create(name, endpoint):
+            return self.events.create_connection(
+                Name=name, AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+                AuthParameters={"OAuthParameters": {
+                    "ClientParameters": {"ClientID": "cid", "ClientSecret": "wrong"},
+                    "AuthorizationEndpoint": self.peer.url + endpoint, "HttpMethod": "POST"}})
+
+        def state(name, until):
+            return wait_for(lambda: (d := self.events.describe_connection(Name=name))["ConnectionState"] != until
+                            and d, what=f"{name} to leave {until}")
+
+        out = create("crm-denied", "/token-denied")
+        self.assertEqual(out["ConnectionState"], "AUTHORIZING")
+        d = state("crm-denied", "AUTHORIZING")
+        self.assertEqual(d["ConnectionState"], "DEAUTHORIZED")
+        self.assertIn("401", d["StateReason"])
+        # Fixed credentials: authorized again, the reason gone.
+        self.events.update_connection(Name="crm-denied", AuthParameters={"OAuthParameters": {
+            "AuthorizationEndpoint": self.peer.url + "/token"}})
+        d = state("crm-denied", "AUTHORIZING")
+        self.assertEqual(d["ConnectionState"], "AUTHORIZED")
+        self.assertNotIn("StateReason", d)
 
 
 class LifecycleTest(ApiDestinationTest):
