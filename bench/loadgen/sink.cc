@@ -1,6 +1,9 @@
 // Sink mode (--sink): an HTTP receiver that answers 200 to everything and records when each
 // loadgen event (found by its "eventId") first arrives; GET /stats reports the counts;
 // SIGTERM/SIGINT writes --arrivals ("seq arrival_ns" per line, by seq) and exits.
+// GET /stats answers one line: arrivals=<distinct events> duplicates=<n> requests=<n>
+// body_bytes=<sum over event POSTs> first_ns=<first new event> last_ns=<latest new event>
+// (CLOCK_MONOTONIC, 0 before the first event), so a drain can be timed by the sink's own clock.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -95,7 +98,8 @@ int RunSink(const Options& o) {
   };
   std::unordered_map<int, SinkConn> conns;
   std::unordered_map<uint64_t, int64_t> first_arrival;
-  uint64_t requests = 0, duplicates = 0, unknown = 0;
+  uint64_t requests = 0, duplicates = 0, unknown = 0, body_bytes = 0;
+  int64_t first_ns = 0, last_ns = 0;  // first and latest new event's arrival (0: none yet)
   std::vector<epoll_event> events(256);
   std::string decoded;
   char chunk[64 * 1024];
@@ -156,15 +160,24 @@ int RunSink(const Options& o) {
         if (m.method == "GET" && m.target == "/stats") {
           const std::string body = "arrivals=" + std::to_string(first_arrival.size()) +
                                    " duplicates=" + std::to_string(duplicates) +
-                                   " requests=" + std::to_string(requests) + "\n";
+                                   " requests=" + std::to_string(requests) +
+                                   " body_bytes=" + std::to_string(body_bytes) +
+                                   " first_ns=" + std::to_string(first_ns) +
+                                   " last_ns=" + std::to_string(last_ns) + "\n";
           out += "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                  std::to_string(body.size()) + "\r\n\r\n" + body;
         } else {
           std::string_view body = m.chunked ? std::string_view(decoded)
                                             : std::string_view(buf).substr(m.body_off, m.body_len);
           uint64_t seq;
+          body_bytes += body.size();
           if (FindSeq(body, &seq)) {
-            if (!first_arrival.emplace(seq, now).second) ++duplicates;
+            if (first_arrival.emplace(seq, now).second) {
+              if (first_ns == 0) first_ns = now;
+              last_ns = now;
+            } else {
+              ++duplicates;
+            }
           } else {
             ++unknown;
           }
