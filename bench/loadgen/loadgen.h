@@ -29,7 +29,7 @@ inline int64_t NowNs() {
 
 // One run's command line (usage: main.cc). Which fields apply depends on the mode.
 struct Options {
-  enum class Mode { kLoad, kSink, kJoin } mode = Mode::kLoad;
+  enum class Mode { kLoad, kSink, kJoin, kConsume } mode = Mode::kLoad;
   std::string name = "load";
   std::string host = "127.0.0.1";
   int port = -1;
@@ -45,12 +45,14 @@ struct Options {
   std::string encoding = "base64";  // or hex
   std::string sig_prefix;           // e.g. "sha256="
   uint64_t pool = 0;      // pre-generated requests; 0 = derived from the run's size
-  double timeout_s = 10;  // how long to wait for outstanding answers at the end
+  double timeout_s = 10;  // load: wait for outstanding answers; consume: stop after no news this long
   std::string sent_log;   // load: write "seq start_ns status" per timed request
-  std::vector<int> cpu_pids;  // load: report these processes' CPU time over the window
+  std::vector<int> cpu_pids;  // load, consume: report these processes' CPU time over the window
   std::string port_file;  // sink: write the bound port here
   std::string arrivals;   // sink: write "seq arrival_ns" here on exit
   std::string join_sent, join_arrivals;
+  std::string queue_url;  // consume: http://host:port/<account>/<name>
+  uint64_t count = 0;     // consume: messages to drain
 };
 
 // Command line -> Options (main.cc); exits with a usage message on a bad one.
@@ -64,5 +66,6 @@ void PrintResult(const std::string& name, uint64_t ok, uint64_t non2xx, uint64_t
 // The modes; each returns the process exit status. Load mode is LoadRun (load_run.h).
 int RunSink(const Options& o);  // sink.cc
 int RunJoin(const Options& o);  // join.cc
+int RunConsume(const Options& o);  // consume.cc
 
 }  // namespace cxbridge::loadgen

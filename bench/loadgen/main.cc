@@ -1,6 +1,6 @@
 // cxbridge-loadgen: the HTTP/1.1 load generator behind bench/bench_ingest.sh.
 //
-// Three modes, one single-threaded epoll loop each (pin the process with taskset):
+// Four modes, one single-threaded epoll loop each (pin the process with taskset):
 //
 //   load (default)  N keep-alive connections to --host:--port POST ~--body-bytes JSON events, each
 //                   with a unique "eventId" and, with --secret, an HMAC-SHA256 signature in --header.
@@ -14,6 +14,9 @@
 //                   SIGTERM/SIGINT writes --arrivals and exits.
 //   --join S A      end-to-end latency: joins a load run's --sent-log S with a sink's arrivals A.
 //                   Both use CLOCK_MONOTONIC, which is shared by all processes on one machine.
+//   --consume URL   a queue consumer speaking the SQS JSON protocol: --connections receivers each
+//                   loop ReceiveMessage (10) → DeleteMessageBatch until --count distinct messages
+//                   are deleted; prints a CONSUME line (format and checks: consume.cc).
 //
 // Output: one line on stdout,
 //   RESULT name=<n> requests=<n> ok=<n> non2xx=<n> errors=<n> rps=<x> p50_ms=<x> p90_ms=<x> p99_ms=<x> max_ms=<x>
@@ -28,7 +31,8 @@
 //
 // Sources, one job each (bench/loadgen/): main.cc options and dispatch; http_message.* HTTP/1.1
 // framing shared by client and sink; request.* request bodies and signatures; load_run.* load mode;
-// sink.cc sink mode; join.cc join mode; result.cc the RESULT line.
+// sink.cc sink mode; join.cc join mode; consume.cc consume mode; cpu.* CPU accounting from /proc;
+// result.cc the RESULT line.
 
 #include <signal.h>
 
@@ -57,7 +61,9 @@ void Usage() {
                "         [--header X-Signature --secret S [--encoding base64|hex] [--sig-prefix P]]\n"
                "         [--pool N] [--timeout S] [--sent-log FILE] [--cpu-pids P1,P2] [--name NAME]\n"
                "       cxbridge-loadgen --sink [--port P] [--port-file F] [--arrivals FILE]\n"
-               "       cxbridge-loadgen --join SENT_LOG ARRIVALS [--name NAME]\n");
+               "       cxbridge-loadgen --join SENT_LOG ARRIVALS [--name NAME]\n"
+               "       cxbridge-loadgen --consume QUEUE_URL --count N [--connections 8] [--timeout S]\n"
+               "         [--cpu-pids P1,P2] [--name NAME]\n");
 }
 
 }  // namespace
@@ -95,6 +101,11 @@ Options ParseOptions(int argc, char** argv) {
       if (i + 2 >= args.size()) Die("--join needs SENT_LOG and ARRIVALS");
       o.join_sent = args[++i];
       o.join_arrivals = args[++i];
+    } else if (key == "--consume") {
+      o.mode = Options::Mode::kConsume;
+      o.queue_url = next();
+    } else if (key == "--count") {
+      o.count = uint64_t(number(next()));
     } else if (key == "--name") {
       o.name = next();
     } else if (key == "--host") {
@@ -153,6 +164,10 @@ Options ParseOptions(int argc, char** argv) {
     if (o.encoding != "base64" && o.encoding != "hex") Die("--encoding is base64 or hex");
   }
   if (o.mode == Options::Mode::kSink && (o.port < 0 || o.port > 65535)) o.port = 0;
+  if (o.mode == Options::Mode::kConsume) {
+    if (o.count == 0) Die("--consume needs --count N (> 0)");
+    if (o.connections < 1) Die("--connections must be at least 1");
+  }
   return o;
 }
 
@@ -167,6 +182,8 @@ int main(int argc, char** argv) {
       return lg::RunSink(o);
     case lg::Options::Mode::kJoin:
       return lg::RunJoin(o);
+    case lg::Options::Mode::kConsume:
+      return lg::RunConsume(o);
     case lg::Options::Mode::kLoad:
       break;
   }
