@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/ids.h"
+#include <boost/asio/post.hpp>
+
 #include "blob/claim_check.h"
+#include "common/ids.h"
 #include "common/json.h"
 #include "store/format.h"
 
@@ -86,6 +88,12 @@ void Scheduler::Stop(int drain_ms) {
   }
   cv_.notify_all();
   thread_.join();
+  if (blob_workers_) {
+    // Claim checks not yet started are dropped (their deliveries stay in the store for the next
+    // start); the running ones finish.
+    blob_workers_->stop();
+    blob_workers_->join();
+  }
   // Release the targets while what they send through (the HttpClient) is still alive: some own
   // threads that would otherwise outlive it (AWS targets' batchers, which flush what they hold).
   for (auto& [key, q] : queues_) q.target.reset();
@@ -301,6 +309,7 @@ void Scheduler::Loop() {
     std::deque<bus::StoredEvent> inbox;
     std::deque<Completion> done;
     std::deque<Control> controls;
+    std::deque<Prepared> prepared;
     std::shared_ptr<const bus::RouteTable> table;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -308,6 +317,7 @@ void Scheduler::Loop() {
       inbox.swap(inbox_);
       done.swap(completions_);
       controls.swap(controls_);
+      prepared.swap(prepared_);
       table = std::move(pending_table_);
       pending_table_.reset();
       woken_ = false;
@@ -343,6 +353,7 @@ void Scheduler::Loop() {
       }
     }
     for (auto& c : done) Complete(c, now);
+    for (auto& p : prepared) OnPrepared(p, now);
 
     int64_t next_due = now + 1000;
     for (auto& [key, q] : queues_) {
@@ -357,7 +368,10 @@ void Scheduler::Loop() {
 
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) break;
-    if (woken_ || !inbox_.empty() || !completions_.empty() || !controls_.empty() || pending_table_) continue;
+    if (woken_ || !inbox_.empty() || !completions_.empty() || !controls_.empty() ||
+        !prepared_.empty() || pending_table_) {
+      continue;
+    }
     int64_t wait = std::max<int64_t>(1, next_due - clock_.NowMs());
     cv_.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(wait, 1000)),
                  [&] { return stopping_ || woken_; });
@@ -437,57 +451,110 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
     } else {
       req.payload = *item.json;
     }
-    if (env_.blobs && q.resolve_claim_check && req.payload.find("\"$ref\"") != std::string::npos) {
-      // The target takes large bodies: put the claim-checked payloads back.
-      auto doc = json::Parse(req.payload);
-      auto n = doc.ok() ? blob::ResolveRefs(*env_.blobs, &*doc) : Result<size_t>(doc.status());
-      if (!n.ok()) {
-        if (n.status().code() == StatusCode::kUnavailable) {
-          item.due_ms = now + 5000;  // the blob store is down: try again, do not dead-letter
-          Park(q, std::move(item));
-          continue;
-        }
-        DeadLetter(q, std::move(item), "CLAIM_CHECK_RESOLVE", n.status().message(), "", now);
-        continue;
-      }
-      req.payload = json::Serialize(*doc);
-    }
-    if (q.claim_check && req.payload.size() > q.claim_check->policy().threshold_bytes) {
-      // Over the target's own limit: set the large parts aside (blocks on the blob store's
-      // write, like ResolveClaimCheck's read above).
-      auto doc = json::Parse(req.payload);
-      auto applied = doc.ok() ? q.claim_check->ApplyToPayload(&*doc)
-                              : Result<blob::ClaimCheck::Outcome>(doc.status());
-      if (!applied.ok()) {
-        if (applied.status().code() == StatusCode::kUnavailable ||
-            applied.status().code() == StatusCode::kIOError) {
-          item.due_ms = now + 5000;  // the blob store cannot take it now: try again
-          Park(q, std::move(item));
-          continue;
-        }
-        DeadLetter(q, std::move(item), "CLAIM_CHECK_APPLY", applied.status().message(), "", now);
-        continue;
-      }
-      req.payload = json::Serialize(*doc);
-    }
     // The event id, for the Idempotency-Key header (cheap scan; the id is near the start).
     size_t p = item.json->find("\"id\":\"");
     if (p != std::string::npos) {
       size_t e = item.json->find('"', p + 6);
       if (e != std::string::npos) req.event_id = item.json->substr(p + 6, e - p - 6);
     }
-    std::string key = q.key;
+    // ResolveClaimCheck: the target takes large bodies, put the claim-checked payloads back.
+    // ClaimCheck: over the target's own limit, set the large parts aside.
+    const bool resolve =
+        env_.blobs && q.resolve_claim_check && req.payload.find("\"$ref\"") != std::string::npos;
+    const bool apply =
+        q.claim_check && (resolve || req.payload.size() > q.claim_check->policy().threshold_bytes);
     q.in_flight.emplace(seq, std::move(item));
     total_in_flight_++;
-    q.target->Send(req, [this, key = std::move(key), seq](SendResult r) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        completions_.push_back(Completion{key, seq, std::move(r)});
-        woken_ = true;
-      }
-      cv_.notify_one();
-    });
+    if (resolve || apply) {
+      PrepareBlobs(q, seq, std::move(req), resolve, apply);
+    } else {
+      Send(q, seq, req);
+    }
   }
+}
+
+void Scheduler::Send(Queue& q, uint64_t seq, const SendRequest& req) {
+  q.target->Send(req, [this, key = q.key, seq](SendResult r) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back(Completion{key, seq, std::move(r)});
+      woken_ = true;
+    }
+    cv_.notify_one();
+  });
+}
+
+void Scheduler::PrepareBlobs(const Queue& q, uint64_t seq, SendRequest req, bool resolve,
+                             bool apply) {
+  if (!blob_workers_) blob_workers_ = std::make_unique<boost::asio::thread_pool>(4);
+  // The task owns what it reads: the queue may be reconfigured while it runs.
+  boost::asio::post(*blob_workers_, [this, key = q.key, seq, req = std::move(req), resolve,
+                                     claim_check = apply ? q.claim_check : nullptr]() mutable {
+    Prepared p{key, seq, {}, Status::Ok(), "", false};
+    auto doc = json::Parse(req.payload);
+    Status st = doc.ok() ? Status::Ok() : doc.status();
+    if (st.ok() && resolve) {
+      auto n = blob::ResolveRefs(*env_.blobs, &*doc);
+      if (!n.ok()) {
+        st = n.status();
+        p.code = "CLAIM_CHECK_RESOLVE";
+        p.retry =
+            st.code() == StatusCode::kUnavailable;  // the blob store is down: not the event's fault
+      }
+    }
+    if (st.ok() && claim_check) {
+      std::string resolved = resolve ? json::Serialize(*doc) : std::string();
+      // Resolving may have shrunk nothing and grown the payload; the threshold is on what is sent.
+      if (!resolve || resolved.size() > claim_check->policy().threshold_bytes) {
+        auto applied = claim_check->ApplyToPayload(&*doc);
+        if (!applied.ok()) {
+          st = applied.status();
+          p.code = "CLAIM_CHECK_APPLY";
+          p.retry = st.code() == StatusCode::kUnavailable || st.code() == StatusCode::kIOError;
+        }
+      }
+    }
+    if (st.ok()) {
+      req.payload = json::Serialize(*doc);
+    } else if (p.code.empty()) {
+      p.code = resolve ? "CLAIM_CHECK_RESOLVE" : "CLAIM_CHECK_APPLY";
+    }
+    p.req = std::move(req);
+    p.status = std::move(st);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      prepared_.push_back(std::move(p));
+      woken_ = true;
+    }
+    cv_.notify_one();
+  });
+}
+
+void Scheduler::OnPrepared(Prepared& p, int64_t now) {
+  auto qit = queues_.find(p.key);
+  if (qit == queues_.end()) {
+    total_in_flight_--;
+    return;
+  }
+  Queue& q = qit->second;
+  if (p.status.ok() && q.target) {
+    Send(q, p.seq, p.req);
+    return;
+  }
+  total_in_flight_--;
+  auto node = q.in_flight.extract(p.seq);
+  if (node.empty()) return;
+  Item item = std::move(node.mapped());
+  if (p.status.ok()) {  // the target went away while its payload was prepared
+    Park(q, std::move(item));
+    return;
+  }
+  if (p.retry) {
+    item.due_ms = now + 5000;  // the blob store cannot serve now: try again, do not dead-letter
+    Park(q, std::move(item));
+    return;
+  }
+  DeadLetter(q, std::move(item), p.code, p.status.message(), "", now);
 }
 
 void Scheduler::Complete(Completion& c, int64_t now) {

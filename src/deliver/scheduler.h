@@ -1,10 +1,11 @@
 // Scheduler: delivers stored events to their targets, at least once.
 //
 // One scheduler thread owns every per-target queue (no locks on them); other threads hand it
-// work through two inboxes: new deliveries (from the Pipeline, after fsync) and attempt results
-// (from targets, on their own threads). Per target: a ready set ordered by due time, a
-// concurrency limit, and in-flight attempts. Targets send asynchronously, so one slow or dead
-// target only fills its own in-flight slots and never delays another.
+// work through inboxes: new deliveries (from the Pipeline, after fsync), attempt results (from
+// targets, on their own threads) and claim checks done by the blob workers. Per target: a ready
+// set ordered by due time, a concurrency limit, and in-flight attempts. Targets send
+// asynchronously and blob I/O runs off the thread, so one slow or dead target (or blob store)
+// only fills its own in-flight slots and never delays another.
 //
 // Flow control per target (flow.h): concurrency, rate limit (token bucket; over-limit deliveries
 // wait), circuit breaker (pauses a continuously failing target, probes, resumes by itself; also
@@ -27,6 +28,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -138,6 +140,16 @@ class Scheduler {
     bool pause;
     std::promise<Status> done;
   };
+  // A request whose claim check (resolve and/or apply) ran on a blob worker. On error, `code`
+  // names the dead-letter reason, or `retry` says the blob store is unavailable for now.
+  struct Prepared {
+    std::string key;
+    uint64_t seq = 0;
+    SendRequest req;
+    Status status;
+    std::string code;
+    bool retry = false;
+  };
 
   void Loop();
   void ApplyTable(const std::shared_ptr<const bus::RouteTable>& table);
@@ -151,6 +163,11 @@ class Scheduler {
   void SetCircuitGauge(Queue& q);
   void Dispatch(Queue& q, int64_t now);
   void Complete(Completion& c, int64_t now);
+  // Blob I/O (ResolveClaimCheck reads, per-target ClaimCheck writes) on the blob workers, so a
+  // slow blob store (S3) holds only the deliveries that need it.
+  void PrepareBlobs(const Queue& q, uint64_t seq, SendRequest req, bool resolve, bool apply);
+  void OnPrepared(Prepared& p, int64_t now);
+  void Send(Queue& q, uint64_t seq, const SendRequest& req);
   void DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
                   const std::string& exhausted, int64_t now);
   int64_t Backoff(uint32_t attempts);
@@ -169,10 +186,13 @@ class Scheduler {
   std::deque<bus::StoredEvent> inbox_;          // guarded by mu_
   std::deque<Completion> completions_;          // guarded by mu_
   std::deque<Control> controls_;                // guarded by mu_
+  std::deque<Prepared> prepared_;               // guarded by mu_
   std::shared_ptr<const bus::RouteTable> pending_table_;  // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   bool woken_ = false;                          // guarded by mu_
   std::thread thread_;
+  // Created on first use (most servers never claim-check on delivery); joined by Stop.
+  std::unique_ptr<boost::asio::thread_pool> blob_workers_;
 
   // Scheduler thread only.
   std::map<std::string, Queue> queues_;

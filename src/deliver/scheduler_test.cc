@@ -62,6 +62,55 @@ class ScriptedKind : public TargetKind {
   std::map<std::string, Script*>* scripts_;
 };
 
+// A local blob store whose reads and writes wait for the gate to open (a slow S3), or fail as
+// unavailable the first `unavailable` times.
+class GatedBlobStore : public blob::BlobStore {
+ public:
+  explicit GatedBlobStore(std::unique_ptr<blob::BlobStore> inner) : inner_(std::move(inner)) {}
+  Result<blob::BlobRef> Put(std::string_view bytes, std::string_view type) override {
+    if (Wait()) return inner_->Put(bytes, type);
+    return Status::Unavailable("blob store unavailable (scripted)");
+  }
+  Result<blob::Blob> Get(std::string_view sha256) override {
+    if (Wait()) return inner_->Get(sha256);
+    return Status::Unavailable("blob store unavailable (scripted)");
+  }
+  Result<bool> Exists(std::string_view sha256) override { return inner_->Exists(sha256); }
+  Status Delete(std::string_view sha256) override { return inner_->Delete(sha256); }
+  Status ForEach(const std::function<bool(const blob::BlobInfo&)>& fn) override {
+    return inner_->ForEach(fn);
+  }
+  std::string Uri(std::string_view sha256) const override { return inner_->Uri(sha256); }
+
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  int unavailable = 0;  // set before use
+
+ private:
+  bool Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++calls_;
+    if (unavailable > 0) {
+      --unavailable;
+      return false;
+    }
+    cv_.wait(lock, [&] { return open_; });
+    return true;
+  }
+  std::unique_ptr<blob::BlobStore> inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+  int calls_ = 0;
+};
+
 SendResult Fail(SendResult::Kind k, std::string code) {
   SendResult r;
   r.kind = k;
@@ -139,7 +188,7 @@ class SchedulerTest : public ::testing::Test {
                                       std::make_shared<const std::string>(e.event_json), targets}});
   }
   size_t DlqCount() { return *ds_->CountDlq(); }
-  std::unique_ptr<blob::LocalBlobStore> blobs_;  // the server's blob store, when a test sets one
+  std::unique_ptr<blob::BlobStore> blobs_;  // the server's blob store, when a test sets one
   size_t Pending() {
     size_t n = 0;
     (void)ds_->ForEachPending([&](auto, auto, auto&) { ++n; });
@@ -464,6 +513,57 @@ TEST_F(SchedulerTest, TargetClaimCheckSetsLargePayloadsAsideForThatTargetOnly) {
   std::lock_guard<std::mutex> lock2(large.mu);
   EXPECT_TRUE(large.delivered[0].find(transcript) != std::string::npos ||
               large.delivered[1].find(transcript) != std::string::npos);
+}
+
+TEST_F(SchedulerTest, ASlowBlobStoreHoldsOnlyTheDeliveriesThatNeedIt) {
+  auto local = blob::LocalBlobStore::Open((dir_ / "blobs").string());
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  auto gated = std::make_unique<GatedBlobStore>(std::move(*local));
+  GatedBlobStore* gate = gated.get();
+  blobs_ = std::move(gated);
+  Script limited, other;
+  scripts_["limited"] = &limited;
+  scripts_["other"] = &other;
+  AddRule("limited", {{"t", "test://limited"}}, R"(,"ClaimCheck":{"threshold_bytes":300})");
+  AddRule("other", {{"t", "test://other"}});
+  StartScheduler();
+  const std::string big_detail = R"({"transcript":")" + std::string(1000, 'x') + R"("})";
+  Ingest("big", big_detail);
+  ASSERT_TRUE(
+      Eventually([&] { return gate->calls() == 1; }));  // the claim check waits on the store
+  Ingest("after", R"({"n":1})");
+  // Everything that does not need the blob store goes on, for both targets.
+  EXPECT_TRUE(Eventually([&] { return Delivered(other) == 2 && Delivered(limited) == 1; }));
+  {
+    std::lock_guard<std::mutex> lock(limited.mu);
+    EXPECT_NE(limited.delivered[0].find("\"after\""), std::string::npos);
+  }
+  gate->Open();
+  ASSERT_TRUE(Eventually([&] { return Delivered(limited) == 2; }));
+  std::lock_guard<std::mutex> lock(limited.mu);
+  EXPECT_NE(limited.delivered[1].find("\"$ref\""), std::string::npos);
+  EXPECT_EQ(DlqCount(), 0u);
+}
+
+TEST_F(SchedulerTest, AnUnavailableBlobStoreDelaysTheDeliveryWithoutDeadLettering) {
+  auto local = blob::LocalBlobStore::Open((dir_ / "blobs").string());
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  auto gated = std::make_unique<GatedBlobStore>(std::move(*local));
+  GatedBlobStore* gate = gated.get();
+  gate->unavailable = 2;
+  gate->Open();
+  blobs_ = std::move(gated);
+  Script limited;
+  scripts_["limited"] = &limited;
+  AddRule("limited", {{"t", "test://limited"}}, R"(,"ClaimCheck":{"threshold_bytes":300})");
+  StartScheduler();
+  Ingest("big", R"({"transcript":")" + std::string(1000, 'x') + R"("})");
+  // Each refusal parks the delivery for 5 s (of the fake clock); the third try writes the blob.
+  ASSERT_TRUE(Eventually([&] { return Delivered(limited) == 1; }, 1000));
+  EXPECT_EQ(gate->calls(), 3);
+  EXPECT_EQ(DlqCount(), 0u);
+  std::lock_guard<std::mutex> lock(limited.mu);
+  EXPECT_NE(limited.delivered[0].find("\"$ref\""), std::string::npos);
 }
 
 }  // namespace
