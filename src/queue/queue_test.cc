@@ -98,6 +98,33 @@ TEST_F(QueueTest, StandardSendReceiveDelete) {
   EXPECT_EQ(Attr("jobs", "ApproximateNumberOfMessages"), "0");
 }
 
+TEST_F(QueueTest, BatchDeleteReportsEachEntryAndIsDurable) {
+  ASSERT_TRUE(svc_->CreateQueue("jobs", {}).ok());
+  ASSERT_TRUE(svc_->CreateQueue("other", {}).ok());
+  Send("jobs", "a");
+  Send("jobs", "b");
+  Send("jobs", "c");
+  Send("other", "x");
+  auto got = Receive("jobs");
+  ASSERT_EQ(got.size(), 3u);
+  auto foreign = Receive("other");
+  ASSERT_EQ(foreign.size(), 1u);
+  auto results = svc_->DeleteMessages(
+      "jobs", {got[0].receipt_handle, "garbage", foreign[0].receipt_handle, got[2].receipt_handle});
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code, Errc::kReceiptHandleIsInvalid);
+  EXPECT_EQ(results[2].code, Errc::kReceiptHandleIsInvalid);  // another queue's receipt
+  EXPECT_TRUE(results[3].ok());
+  EXPECT_EQ(svc_->DeleteMessages("nope", {got[1].receipt_handle})[0].code,
+            Errc::kQueueDoesNotExist);
+  // The deletes are on disk: after a restart only "b" comes back (once its visibility ends).
+  Close();
+  Open();
+  clock_.AdvanceMs(31'000);
+  EXPECT_EQ(Bodies(Receive("jobs")), (std::vector<std::string>{"b"}));
+}
+
 TEST_F(QueueTest, VisibilityTimeoutRedeliversAndStaleReceiptIsANoOp) {
   ASSERT_TRUE(svc_->CreateQueue("jobs", {{"VisibilityTimeout", "30"}}).ok());
   Send("jobs", "a");

@@ -331,7 +331,7 @@ std::optional<bool> QueueService::IsFifo(const std::string& name) {
 std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::string& name,
                                                                   std::vector<SendInput> entries, bool durable) {
   std::vector<std::pair<QueueError, SendOutput>> results(entries.size());
-  bool wrote = false;
+  bool wrote = false, wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Queue* q = Find(name);
@@ -432,10 +432,10 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
         return results;
       }
       wrote = true;
-      woken_ = true;  // parked receives may be served now
+      wake = WakeForWaitersLocked();  // parked receives may be served now
     }
   }
-  if (wrote) cv_.notify_all();
+  if (wake) cv_.notify_all();
   if (wrote && durable) {
     // The fsync happens outside the lock; concurrent senders each wait for theirs.
     rocksdb::Status s = db_.raw()->SyncWAL();
@@ -538,22 +538,47 @@ void QueueService::Receive(const ReceiveInput& in, ReceiveDone done) {
 }
 
 QueueError QueueService::DeleteMessage(const std::string& name, const std::string& receipt_handle) {
-  std::string qn;
-  uint64_t seq = 0, nonce = 0;
-  std::lock_guard<std::mutex> lock(mu_);
-  Queue* q = Find(name);
-  if (q == nullptr) return NoQueue();
-  if (!ParseReceiptHandle(receipt_handle, &qn, &seq, &nonce) || qn != name) {
-    return {Errc::kReceiptHandleIsInvalid, "The input receipt handle \"" + receipt_handle + "\" is not a valid receipt handle."};
+  return DeleteMessages(name, {receipt_handle})[0];
+}
+
+std::vector<QueueError> QueueService::DeleteMessages(
+    const std::string& name, const std::vector<std::string>& receipt_handles) {
+  std::vector<QueueError> results(receipt_handles.size());
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Queue* q = Find(name);
+    if (q == nullptr) return std::vector<QueueError>(receipt_handles.size(), NoQueue());
+    rocksdb::WriteBatch wb;
+    for (size_t i = 0; i < receipt_handles.size(); ++i) {
+      std::string qn;
+      uint64_t seq = 0, nonce = 0;
+      if (!ParseReceiptHandle(receipt_handles[i], &qn, &seq, &nonce) || qn != name) {
+        results[i] = {Errc::kReceiptHandleIsInvalid, "The input receipt handle \"" +
+                                                         receipt_handles[i] +
+                                                         "\" is not a valid receipt handle."};
+        continue;
+      }
+      results[i] = q->Delete(seq, nonce, &wb);
+    }
+    // One write for the batch (not synced: a delete lost in a crash only repeats a message).
+    Status s = Write(&wb);
+    if (!s.ok()) {
+      for (auto& r : results) {
+        if (r.ok()) r = {Errc::kUnavailable, s.message()};
+      }
+      return results;
+    }
+    wake = WakeForWaitersLocked();  // a FIFO group may be free now
   }
-  rocksdb::WriteBatch wb;
-  QueueError e = q->Delete(seq, nonce, &wb);
-  if (!e.ok()) return e;
-  Status s = Write(&wb);
-  if (!s.ok()) return {Errc::kUnavailable, s.message()};
-  woken_ = true;  // a FIFO group may be free now
-  cv_.notify_all();
-  return {};
+  if (wake) cv_.notify_all();
+  return results;
+}
+
+bool QueueService::WakeForWaitersLocked() {
+  if (waiters_.empty()) return false;  // nobody is parked: the poller has nothing to answer
+  woken_ = true;
+  return true;
 }
 
 QueueError QueueService::ChangeVisibility(const std::string& name, const std::string& receipt_handle,
@@ -575,8 +600,7 @@ QueueError QueueService::ChangeVisibility(const std::string& name, const std::st
   if (!e.ok()) return e;
   Status s = Write(&wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
-  woken_ = true;
-  cv_.notify_all();
+  if (WakeForWaitersLocked()) cv_.notify_all();  // a message may be visible now
   return {};
 }
 

@@ -103,6 +103,9 @@ class QueueService {
                                                       bool durable);
   void Receive(const ReceiveInput& in, ReceiveDone done);
   QueueError DeleteMessage(const std::string& name, const std::string& receipt_handle);
+  // Deletes each entry, under one lock and in one write (DeleteMessageBatch); per-entry results.
+  std::vector<QueueError> DeleteMessages(const std::string& name,
+                                         const std::vector<std::string>& receipt_handles);
   QueueError ChangeVisibility(const std::string& name, const std::string& receipt_handle, int visibility_seconds);
   QueueError Purge(const std::string& name);
 
@@ -122,6 +125,9 @@ class QueueService {
   void Loop();
   // Answers parked receives that can be answered now (requires mu_).
   void ServeWaiters(int64_t now, std::vector<Answer>* answers);
+  // After a change that may let a parked receive be answered: asks the poller to look, and says
+  // whether to notify it (only when a receive is parked; the poller wakes on its own otherwise).
+  bool WakeForWaitersLocked();
 
   store::Db& db_;
   Clock& clock_;

@@ -367,6 +367,16 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
     const json::Value* entries = nullptr;
     if (auto e = CheckBatch(body, &entries); !e.ok()) return respond(Error(e));
     json::Value ok = json::Value::Array(), failed = json::Value::Array();
+    // The deletes of a batch go to the service together (one lock, one write).
+    std::vector<std::string> handles;
+    if (op == "DeleteMessageBatch") {
+      for (const auto& item : entries->items()) {
+        if (const std::string* rh = Str(item, "ReceiptHandle")) handles.push_back(*rh);
+      }
+    }
+    std::vector<QueueError> deleted;
+    if (!handles.empty()) deleted = service_.DeleteMessages(name, handles);
+    size_t next_deleted = 0;
     for (const auto& item : entries->items()) {
       const std::string& id = *Str(item, "Id");
       const std::string* rh = Str(item, "ReceiptHandle");
@@ -374,7 +384,7 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
       if (rh == nullptr) {
         e = Missing("ReceiptHandle");
       } else if (op == "DeleteMessageBatch") {
-        e = service_.DeleteMessage(name, *rh);
+        e = deleted[next_deleted++];
       } else {
         int vis = 0;
         e = Int(item, "VisibilityTimeout", 0, &vis) ? service_.ChangeVisibility(name, *rh, vis)
