@@ -8,6 +8,7 @@
 #include <random>
 
 #include "queue/md5.h"
+#include "queue/record.h"
 #include "queue/service.h"
 #include "queue/sqs_handler.h"
 
@@ -354,6 +355,46 @@ TEST(QueueFormatTest, Md5MatchesSqs) {
   auto attrs = json::Parse(R"({"a":{"DataType":"String","StringValue":"v"}})");
   EXPECT_EQ(MessageAttributesMd5(*attrs), "a18cbb58171ebf4ce88d9fb787f9210b");
   EXPECT_EQ(MessageAttributesMd5(json::Value::Object()), "");
+}
+
+TEST_F(QueueTest, DigestsAreKeptFromTheSendAndComputedForOlderRecords) {
+  ASSERT_TRUE(svc_->CreateQueue("jobs", {}).ok());
+  SendInput in;
+  in.body = "hello";
+  in.attributes = *json::Parse(R"({"a":{"DataType":"String","StringValue":"v"}})");
+  std::vector<SendInput> batch;
+  batch.push_back(in);
+  auto sent = svc_->Send("jobs", std::move(batch), true);
+  ASSERT_TRUE(sent[0].first.ok());
+  EXPECT_EQ(sent[0].second.md5_body, "5d41402abc4b2a76b9719d911017c592");
+  EXPECT_EQ(sent[0].second.md5_attributes, "a18cbb58171ebf4ce88d9fb787f9210b");
+  // Rewrite the stored record as format 1 (no digests), as an older cxbridge left it.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->raw()->NewIterator(rocksdb::ReadOptions(), db_->queues()));
+  it->Seek(QueuePrefix(kMessageKey, "jobs"));
+  ASSERT_TRUE(it->Valid());
+  std::string key = it->key().ToString();
+  auto rec = DecodeMessage(it->value().ToString());
+  it.reset();
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_TRUE(rec->has_digests);
+  EXPECT_EQ(rec->md5_body, sent[0].second.md5_body);
+  rec->has_digests = false;
+  std::string v1 = EncodeMessage(*rec);
+  EXPECT_EQ(v1[0], 1);
+  ASSERT_TRUE(db_->raw()->Put(rocksdb::WriteOptions(), db_->queues(), key, v1).ok());
+  Close();
+  Open();
+  for (int pass = 0; pass < 2; ++pass) {  // the older record, then one sent now
+    auto got = Receive("jobs");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].md5_body, sent[0].second.md5_body);
+    EXPECT_EQ(got[0].md5_attributes, sent[0].second.md5_attributes);
+    ASSERT_TRUE(svc_->DeleteMessage("jobs", got[0].receipt_handle).ok());
+    std::vector<SendInput> again;
+    again.push_back(in);
+    ASSERT_TRUE(svc_->Send("jobs", std::move(again), true)[0].first.ok());
+  }
 }
 
 TEST(QueueFormatTest, QueueUrlsAndReceiptHandles) {

@@ -45,7 +45,7 @@ bool ParseMessageKey(std::string_view key, std::string* name, uint64_t* seq) {
 
 std::string EncodeMessage(const MessageRecord& r) {
   std::string v;
-  v.push_back(1);  // format version
+  v.push_back(r.has_digests ? 2 : 1);  // format version
   PutFixed64BE(&v, static_cast<uint64_t>(r.sent_ms));
   PutVarString(&v, r.message_id);
   PutVarString(&v, r.group_id);
@@ -53,17 +53,25 @@ std::string EncodeMessage(const MessageRecord& r) {
   PutVarString(&v, r.sender_id);
   PutVarString(&v, r.attributes_json);
   PutVarString(&v, r.body);
+  if (r.has_digests) {
+    PutVarString(&v, r.md5_body);
+    PutVarString(&v, r.md5_attributes);
+  }
   return v;
 }
 
 std::optional<MessageRecord> DecodeMessage(std::string_view v) {
-  if (v.size() < 9 || v[0] != 1) return std::nullopt;
+  if (v.size() < 9 || (v[0] != 1 && v[0] != 2)) return std::nullopt;
   MessageRecord r;
+  r.has_digests = v[0] == 2;
   r.sent_ms = static_cast<int64_t>(GetFixed64BE(v.data() + 1));
   v.remove_prefix(9);
-  std::string_view id, group, dedup, sender, attrs, body;
+  std::string_view id, group, dedup, sender, attrs, body, md5_body, md5_attributes;
   if (!GetVarString(&v, &id) || !GetVarString(&v, &group) || !GetVarString(&v, &dedup) ||
       !GetVarString(&v, &sender) || !GetVarString(&v, &attrs) || !GetVarString(&v, &body)) {
+    return std::nullopt;
+  }
+  if (r.has_digests && (!GetVarString(&v, &md5_body) || !GetVarString(&v, &md5_attributes))) {
     return std::nullopt;
   }
   r.message_id = id;
@@ -72,6 +80,8 @@ std::optional<MessageRecord> DecodeMessage(std::string_view v) {
   r.sender_id = sender;
   r.attributes_json = attrs;
   r.body = body;
+  r.md5_body = md5_body;
+  r.md5_attributes = md5_attributes;
   return r;
 }
 

@@ -1,12 +1,14 @@
 // On-disk layout of the built-in queues in the `queues` column family (store/format.h), and the
 // record encodings. Keys start with a one-letter kind; `name` is the queue name (SQS names hold
 // no '\0'):
-//   'q' name                      → queue definition: JSON {"attributes":{…},"created":ms,"modified":ms}
-//   'm' name '\0' seq (8 BE)      → MessageRecord (immutable: body, attributes, ids, sent time)
-//   'v' name '\0' seq (8 BE)      → DeliveryState (mutable: receive count, visibility, receipt nonce)
-//   'd' name '\0' dedup id        → DedupRecord (FIFO deduplication window entry)
-//   's'                           → the next message sequence number (8 BE), shared by all queues
-// The mutable part is kept apart so a receive rewrites a few bytes, not the body.
+//   'q' name                      → queue definition: JSON
+//   {"attributes":{…},"created":ms,"modified":ms} 'm' name '\0' seq (8 BE)      → MessageRecord
+//   (immutable: body, attributes, ids, sent time) 'v' name '\0' seq (8 BE)      → DeliveryState
+//   (mutable: receive count, visibility, receipt nonce) 'd' name '\0' dedup id        → DedupRecord
+//   (FIFO deduplication window entry) 's'                           → the next message sequence
+//   number (8 BE), shared by all queues
+// The mutable part is kept apart so a receive rewrites a few bytes, not the body. MessageRecord
+// format 2 adds the MD5 digests (computed once at send); format 1 records are still read.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +40,11 @@ struct MessageRecord {
   std::string dedup_id;         // FIFO MessageDeduplicationId
   int64_t sent_ms = 0;
   std::string sender_id;
+  // MD5OfMessageBody / MD5OfMessageAttributes, computed once at send and kept with the message
+  // (format 2). Records of format 1 lack them: `has_digests` false, the reader computes them.
+  bool has_digests = false;
+  std::string md5_body;
+  std::string md5_attributes;  // "" when the message has no attributes
 };
 std::string EncodeMessage(const MessageRecord& r);
 std::optional<MessageRecord> DecodeMessage(std::string_view v);

@@ -411,6 +411,9 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
       rec.dedup_id = e.dedup_id;
       rec.sent_ms = now;
       rec.sender_id = e.sender_id;
+      rec.has_digests = true;
+      rec.md5_body = out.md5_body;
+      rec.md5_attributes = out.md5_attributes;
       int64_t delay_ms = static_cast<int64_t>(e.delay_seconds >= 0 ? e.delay_seconds : cfg.delay_seconds) * 1000;
       q->Add(seq, rec, delay_ms, now, &wb);
       out.message_id = rec.message_id;
@@ -482,10 +485,16 @@ QueueError QueueService::ReceiveLocked(Queue& q, const ReceiveInput& in, std::ve
     ReceivedMessage m;
     m.message_id = rec->message_id;
     m.receipt_handle = MakeReceiptHandle(q.name(), h.seq, h.state.nonce);
-    m.md5_body = Md5Hex(rec->body);
-    m.body = std::move(rec->body);
     m.attributes_json = rec->attributes_json.empty() ? "{}" : rec->attributes_json;
-    if (auto a = json::Parse(m.attributes_json); a.ok()) m.md5_attributes = MessageAttributesMd5(*a);
+    if (rec->has_digests) {
+      m.md5_body = std::move(rec->md5_body);
+      m.md5_attributes = std::move(rec->md5_attributes);
+    } else {  // written by an older cxbridge
+      m.md5_body = Md5Hex(rec->body);
+      if (auto a = json::Parse(m.attributes_json); a.ok())
+        m.md5_attributes = MessageAttributesMd5(*a);
+    }
+    m.body = std::move(rec->body);
     m.group_id = rec->group_id;
     m.dedup_id = rec->dedup_id;
     if (cfg.fifo) m.sequence_number = SequenceNumber(h.seq);
