@@ -14,6 +14,7 @@
 #include "api/sigv4.h"
 #include "api/validation.h"
 #include "common/ids.h"
+#include "common/thread_name.h"
 
 namespace cxbridge::api {
 namespace {
@@ -165,7 +166,10 @@ Status EventsApi::Start() {
     ResumeAuthorizations(impl_->ctx);
   }
   impl_->started = true;
-  impl_->control = std::thread([this] { impl_->ControlLoop(); });
+  impl_->control = std::thread([this] {
+    SetThreadName("cxb-api-control");
+    impl_->ControlLoop();
+  });
   if (impl_->ctx.options.run_replay_thread) impl_->engine.StartThread();
   return Status::Ok();
 }

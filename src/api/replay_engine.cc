@@ -4,6 +4,7 @@
 
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/thread_name.h"
 
 namespace cxbridge::api {
 
@@ -184,6 +185,7 @@ void ReplayEngine::StartThread() {
   if (worker_.joinable()) return;
   stop_ = false;
   worker_ = std::thread([this] {
+    SetThreadName("cxb-replay");
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);

@@ -1,5 +1,7 @@
 #include "blob/blob_handler.h"
 
+#include "common/thread_name.h"
+
 namespace cxbridge::blob {
 namespace {
 
@@ -14,7 +16,11 @@ http::Response ServiceUnavailable(std::string_view message) {
 BlobHandler::BlobHandler(std::shared_ptr<BlobStore> store, Options options)
     : store_(std::move(store)), options_(options) {
   size_t n = options_.workers == 0 ? 1 : options_.workers;
-  for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  for (size_t i = 0; i < n; ++i)
+    workers_.emplace_back([this] {
+      SetThreadName("cxb-blob-read");
+      WorkerLoop();
+    });
 }
 
 BlobHandler::~BlobHandler() {

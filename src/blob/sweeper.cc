@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "common/thread_name.h"
+
 namespace cxbridge::blob {
 namespace {
 
@@ -53,7 +55,10 @@ Sweeper::~Sweeper() { Stop(); }
 
 void Sweeper::Start() {
   if (!opts_.enabled || thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("cxb-blob-sweep");
+    Loop();
+  });
 }
 
 void Sweeper::Stop() {

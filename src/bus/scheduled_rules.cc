@@ -8,6 +8,7 @@
 
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/thread_name.h"
 
 namespace cxbridge::bus {
 
@@ -142,7 +143,10 @@ void ScheduledRules::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("cxb-schedule");
+    Loop();
+  });
 }
 
 void ScheduledRules::Stop() {

@@ -1,10 +1,15 @@
 #include "deliver/aws_batcher.h"
 
+#include "common/thread_name.h"
+
 namespace cxbridge::deliver {
 
 AwsBatcher::AwsBatcher(BatchOptions options, Send send)
     : options_(options), send_(std::move(send)), state_(std::make_shared<State>()) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("cxb-aws-batch");
+    Loop();
+  });
 }
 
 AwsBatcher::~AwsBatcher() {

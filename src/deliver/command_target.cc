@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "common/json.h"
+#include "common/thread_name.h"
 #include "deliver/target.h"
 
 extern char** environ;
@@ -68,7 +69,11 @@ void CloseFd(int& fd) {
 class CommandTarget : public Target {
  public:
   explicit CommandTarget(CommandConfig cfg) : cfg_(std::move(cfg)) {
-    for (int i = 0; i < cfg_.concurrency; ++i) workers_.emplace_back([this] { Work(); });
+    for (int i = 0; i < cfg_.concurrency; ++i)
+      workers_.emplace_back([this] {
+        SetThreadName("cxb-command");
+        Work();
+      });
   }
 
   ~CommandTarget() override {

@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "common/thread_name.h"
+
 namespace cxbridge::deliver {
 
 RateGate::~RateGate() {
@@ -42,7 +44,11 @@ void RateGate::Submit(const std::string& key, double rate_per_second, const void
     return;
   }
   lane.waiting.push_back({owner, std::move(go), std::move(cancelled)});
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  if (!thread_.joinable())
+    thread_ = std::thread([this] {
+      SetThreadName("cxb-rate-gate");
+      Loop();
+    });
   lock.unlock();
   cv_.notify_all();
 }

@@ -7,6 +7,7 @@
 #include "blob/claim_check.h"
 #include "common/ids.h"
 #include "common/json.h"
+#include "common/thread_name.h"
 #include "store/format.h"
 
 namespace cxbridge::deliver {
@@ -70,7 +71,11 @@ Status Scheduler::Recover() {
 void Scheduler::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = false;
-  if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  if (!thread_.joinable())
+    thread_ = std::thread([this] {
+      SetThreadName("cxb-deliver");
+      Loop();
+    });
 }
 
 void Scheduler::Stop(int drain_ms) {

@@ -4,9 +4,10 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <functional>
 #include <future>
+
+#include "common/thread_name.h"
 
 namespace cxbridge::genesys {
 
@@ -22,7 +23,10 @@ Runtime::~Runtime() { Stop(); }
 
 void Runtime::Start() {
   if (thread_.joinable() || stopped_) return;
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    SetThreadName("cxb-genesys");
+    io_.run();
+  });
 }
 
 void Runtime::Stop() {

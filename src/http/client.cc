@@ -5,13 +5,14 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_set>
-#include <cstdio>
 
+#include "common/thread_name.h"
 #include "http/address_guard.h"
 
 namespace cxbridge::http {
@@ -201,7 +202,10 @@ HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
   static CurlGlobal global;
   impl_->multi = curl_multi_init();
   curl_multi_setopt(impl_->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
-  impl_->thread = std::thread([this] { impl_->Loop(); });
+  impl_->thread = std::thread([this] {
+    SetThreadName("cxb-http-client");
+    impl_->Loop();
+  });
 }
 
 HttpClient::~HttpClient() {

@@ -3,10 +3,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include "common/thread_name.h"
 
 namespace cxbridge::http {
 
@@ -174,7 +175,11 @@ Status Server::Start() {
   impl_->accepting = true;
   impl_->DoAccept();
   int n = std::max(1, impl_->options.threads);
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 0; i < n; ++i)
+    impl_->threads.emplace_back([this] {
+      SetThreadName("cxb-http-io");
+      impl_->ioc.run();
+    });
   return Status::Ok();
 }
 

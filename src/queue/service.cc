@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "common/ids.h"
+#include "common/thread_name.h"
 #include "queue/md5.h"
 #include "store/format.h"
 
@@ -179,7 +180,10 @@ void QueueService::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   if (started_) return;
   started_ = true;
-  poller_ = std::thread([this] { Loop(); });
+  poller_ = std::thread([this] {
+    SetThreadName("cxb-queue-poll");
+    Loop();
+  });
 }
 
 void QueueService::Stop() {

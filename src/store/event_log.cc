@@ -4,6 +4,7 @@
 
 #include <unordered_set>
 
+#include "common/thread_name.h"
 #include "store/format.h"
 
 namespace cxbridge::store {
@@ -45,7 +46,10 @@ Status EventLog::Start() {
   stopping_ = false;
   started_ = true;
   CheckDisk();
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("cxb-commit");
+    Loop();
+  });
   return Status::Ok();
 }
 
