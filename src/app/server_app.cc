@@ -90,6 +90,8 @@ struct ServerApp::Impl {
   std::unique_ptr<bus::Router> router;
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
+  // `aws: {credentials: default}`: fetches through `client`, refreshes on its own thread.
+  std::unique_ptr<deliver::DefaultCredentialChain> aws_chain;
   std::unique_ptr<api::EventsApi> api;
   deliver::OAuthTokenCaches
       oauth_tokens;  // shared by API destination deliveries and connection authorization
@@ -296,6 +298,19 @@ Status ServerApp::Start(const ServeOverrides& o) {
   deliver::RegisterBuiltins(m.targets);
   auto aws = deliver::ParseAwsSettings(m.cfg.aws);
   if (!aws.ok()) return aws.status();
+  m.client = std::make_unique<http::HttpClient>();
+  if (aws->use_default_chain) {
+    m.aws_chain = std::make_unique<deliver::DefaultCredentialChain>(
+        *m.client, m.clock, deliver::DefaultCredentialChain::Options{});
+    Status found = m.aws_chain->Start();
+    if (!found.ok()) {
+      spdlog::warn("aws.credentials: default: {}; AWS targets retry until the chain finds some",
+                   found.message());
+    }
+    // Non-owning: the chain outlives the targets (it is destroyed after the scheduler).
+    aws->credentials = std::shared_ptr<const deliver::AwsCredentialSource>(
+        std::shared_ptr<const deliver::AwsCredentialSource>(), m.aws_chain.get());
+  }
   auto aws_settings = std::make_shared<const deliver::AwsSettings>(std::move(*aws));
   deliver::TargetEnv check_env;
   check_env.account = m.cfg.account;
@@ -312,7 +327,6 @@ Status ServerApp::Start(const ServeOverrides& o) {
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(m.cfg.buses, m.cfg.rules));
 
   // Delivery.
-  m.client = std::make_unique<http::HttpClient>();
   deliver::SchedulerOptions so;
   so.backoff_base_ms = m.cfg.backoff_base_ms;
   so.backoff_max_ms = m.cfg.backoff_max_ms;
@@ -456,6 +470,7 @@ void ServerApp::Stop() {
   m.blob_sweeper->Stop();
   m.log->Stop();
   m.server.reset();
+  if (m.aws_chain) m.aws_chain->Stop();  // its fetches go through the client
   m.client.reset();
   spdlog::info("stopped");
 }

@@ -11,6 +11,9 @@
 namespace cxbridge::deliver {
 namespace {
 
+// Marks the no-response answer SendAwsCall gives when it has no credentials to sign with.
+constexpr char kCredentialsUnavailable[] = "\x01credentials: ";
+
 Status SecretField(const json::Value& cfg, std::string_view key, std::string* out) {
   const json::Value* v = cfg.Find(key);
   if (v == nullptr || v->is_null()) return Status::Ok();
@@ -50,16 +53,31 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
   if (section.is_null()) return s;
   if (!section.is_object()) return Status::InvalidArgument("aws: must be a mapping");
   static const std::set<std::string> kKeys = {
-      "access_key_id",   "secret_access_key", "session_token",    "endpoints",
-      "timeout_seconds", "batch_window_ms",   "max_request_bytes"};
+      "access_key_id",   "secret_access_key", "session_token",     "endpoints",
+      "timeout_seconds", "batch_window_ms",   "max_request_bytes", "credentials"};
   for (const auto& [k, v] : section.members()) {
     if (!kKeys.count(k)) return Status::InvalidArgument("aws: unknown key '" + k + "'");
   }
-  CXB_RETURN_IF_ERROR(SecretField(section, "access_key_id", &s.credentials.access_key_id));
-  CXB_RETURN_IF_ERROR(SecretField(section, "secret_access_key", &s.credentials.secret_access_key));
-  CXB_RETURN_IF_ERROR(SecretField(section, "session_token", &s.credentials.session_token));
-  if (s.credentials.access_key_id.empty() != s.credentials.secret_access_key.empty()) {
+  aws::AwsCredentials keys;
+  CXB_RETURN_IF_ERROR(SecretField(section, "access_key_id", &keys.access_key_id));
+  CXB_RETURN_IF_ERROR(SecretField(section, "secret_access_key", &keys.secret_access_key));
+  CXB_RETURN_IF_ERROR(SecretField(section, "session_token", &keys.session_token));
+  if (keys.access_key_id.empty() != keys.secret_access_key.empty()) {
     return Status::InvalidArgument("aws: access_key_id and secret_access_key go together");
+  }
+  if (const json::Value* c = section.Find("credentials"); c != nullptr && !c->is_null()) {
+    if (!c->is_string() || c->as_string() != "default") {
+      return Status::InvalidArgument(
+          "aws.credentials: the only value is 'default' (the AWS SDKs' default chain); give keys "
+          "with access_key_id and secret_access_key instead");
+    }
+    if (!keys.access_key_id.empty()) {
+      return Status::InvalidArgument(
+          "aws: credentials: default and access_key_id exclude each other");
+    }
+    s.use_default_chain = true;
+  } else if (!keys.access_key_id.empty()) {
+    s.credentials = StaticCredentialSource(std::move(keys));
   }
   if (const json::Value* e = section.Find("endpoints"); e != nullptr && !e->is_null()) {
     if (!e->is_object())
@@ -186,12 +204,20 @@ void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Cl
   in.region = call.region;
   in.service = call.service;
   in.now_ms = clock != nullptr ? clock->NowMs() : SystemClock().NowMs();
+  auto credentials = settings.credentials ? settings.credentials->Current()
+                                          : Result<aws::AwsCredentials>(Status::Unavailable(
+                                                "the AWS credential chain was not started"));
+  if (!credentials.ok()) {
+    http::ClientResponse none;
+    none.error = std::string(kCredentialsUnavailable) + credentials.status().message();
+    return done(std::move(none));
+  }
   http::ClientRequest req;
   req.method = "POST";
   req.url = in.url;
   req.timeout_ms = settings.timeout_ms;
   req.headers = in.headers;
-  for (auto& h : aws::SignV4(in, settings.credentials)) req.headers.push_back(std::move(h));
+  for (auto& h : aws::SignV4(in, *credentials)) req.headers.push_back(std::move(h));
   req.headers.emplace_back("User-Agent", "cxbridge");
   req.body = call.body;
   client->Send(std::move(req), std::move(done));
@@ -206,6 +232,10 @@ bool IsRetryableAwsCode(std::string_view code) {
 
 SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body) {
   if (resp.status == 0) {
+    if (resp.error.starts_with(kCredentialsUnavailable)) {
+      return {SendResult::kRetryable, "CREDENTIALS_UNAVAILABLE",
+              resp.error.substr(std::string_view(kCredentialsUnavailable).size())};
+    }
     return {SendResult::kRetryable, resp.timed_out ? "TIMEOUT" : "CONNECTION_ERROR", resp.error};
   }
   if (resp.status == 200) return {};

@@ -6,6 +6,9 @@
 //     access_key_id: {env: AWS_ACCESS_KEY_ID}        # secret specs (common/secret.h); never logged
 //     secret_access_key: {file: /run/secrets/aws}
 //     session_token: {env: AWS_SESSION_TOKEN}        # optional
+//     # or, instead of the keys: the AWS SDKs' default chain (environment, ~/.aws/credentials,
+//     # container credentials, EC2 instance metadata), refreshed before expiry (aws_credentials.h)
+//     credentials: default
 //     endpoints:                                     # optional, per service; {region} is replaced
 //       events: https://vpce-0abc.events.{region}.vpce.amazonaws.com
 //       sqs: http://127.0.0.1:5000
@@ -21,6 +24,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +32,7 @@
 #include "common/aws_sigv4.h"
 #include "common/json.h"
 #include "common/status.h"
+#include "deliver/aws_credentials.h"
 #include "deliver/target.h"
 #include "http/client.h"
 
@@ -40,15 +45,16 @@ class Registry;
 namespace cxbridge::deliver {
 
 struct AwsSettings {
-  aws::AwsCredentials credentials;               // empty access key id: none configured
+  // Static keys from the config, or the default chain (set by the server when
+  // `credentials: default`, see use_default_chain); null: none configured.
+  std::shared_ptr<const AwsCredentialSource> credentials;
+  bool use_default_chain = false;  // `credentials: default`: the server builds and starts the chain
   std::map<std::string, std::string> endpoints;  // service ("events", "sqs") → URL template
   int64_t timeout_ms = 10'000;
   int64_t batch_window_ms = 2;
   size_t max_request_bytes = 256 * 1024;
 
-  bool has_credentials() const {
-    return !credentials.access_key_id.empty() && !credentials.secret_access_key.empty();
-  }
+  bool has_credentials() const { return credentials != nullptr || use_default_chain; }
   // The endpoint for `service` in `region`: the override (with {region} replaced) or the public
   // one, https://<service>.<region>.amazonaws.com. No trailing slash.
   std::string Endpoint(std::string_view service, std::string_view region) const;
@@ -97,7 +103,9 @@ std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
 // One AWS JSON-protocol call: POST `endpoint`/ with `Content-Type: <content_type>` and
 // `X-Amz-Target: <op>`, SigV4-signed for (`region`, `service`) at `clock`'s time. Asynchronous:
 // `done` runs on the HttpClient's thread. Sent straight through `client` (never through an
-// outbound address guard: the endpoint is trusted configuration).
+// outbound address guard: the endpoint is trusted configuration). Without credentials to sign
+// with (the default chain has none yet), `done` runs at once with a no-response answer that
+// ClassifyAwsResponse reads as retryable CREDENTIALS_UNAVAILABLE.
 struct AwsCall {
   std::string endpoint, region, service, content_type, op, body;
 };

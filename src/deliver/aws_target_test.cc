@@ -162,7 +162,7 @@ TEST(AwsSettingsTest, SecretsEndpointsAndErrors) {
       R"("timeout_seconds":3,"batch_window_ms":0})"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_TRUE(s->has_credentials());
-  EXPECT_EQ(s->credentials.secret_access_key, "s3cr3t");
+  EXPECT_EQ(s->credentials->Current()->secret_access_key, "s3cr3t");
   EXPECT_EQ(s->Endpoint("events", "eu-west-1"),
             "https://vpce-1.events.eu-west-1.vpce.amazonaws.com");
   EXPECT_EQ(s->Endpoint("sqs", "eu-west-1"), "http://127.0.0.1:9");

@@ -6,16 +6,21 @@ real moto_server on loopback, reached through the `aws.endpoints` override:
 - a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
   MessageGroupId and MessageDeduplicationId): per-group order checked with boto3;
 - AWS's own refusals dead-letter with AWS's error code; AWS targets without credentials are
-  refused when the config is loaded and when PutTargets saves them.
+  refused when the config is loaded and when PutTargets saves them;
+- `aws: {credentials: default}` finds its keys through the default chain, here the container
+  credentials endpoint (a real HTTP server answering in ECS's documented shape).
 
 Skipped (with the reason) when moto_server or boto3 is not installed.
 """
+import http.server
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -178,6 +183,83 @@ class AwsForwardingTest(unittest.TestCase):
         self.assertEqual(e["errorCode"], "ResourceNotFoundException")
         self.assertEqual(e["attempts"], 1)
         self.assertEqual(e["event"]["detail"]["kind"], "Lost")
+
+    def test_default_credential_chain_signs_with_container_credentials(self):
+        url = self.sqs.create_queue(QueueName="chained")["QueueUrl"]
+        creds = ContainerCredentials()
+        home = tempfile.mkdtemp(prefix="cxb-e2e-home-")  # no ~/.aws/credentials
+        gw = Gateway(CHAIN_CONFIG.format(moto=self.moto_url, account=MOTO_ACCOUNT), env={
+            "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+            "AWS_PROFILE": "", "AWS_SHARED_CREDENTIALS_FILE": "", "HOME": home,
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": creds.url,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": "e2e-container-token",
+            "AWS_EC2_METADATA_DISABLED": "true"})
+        try:
+            gw.start()
+            for i in range(3):
+                body = {"kind": "Chained", "n": i}
+                self.assertEqual(gw.post("open", json.dumps(body))[0], 202)
+            got = self.drain(url, 3)
+            self.assertEqual(sorted(e["detail"]["n"] for e in got), [0, 1, 2], gw.logs())
+            self.assertEqual(creds.requests, [("/v2/credentials/e2e", "e2e-container-token")])
+            self.assertIn("AWS credentials from container credentials", gw.logs())
+            self.assertNotIn("chain-secret", gw.logs())
+        finally:
+            gw.close()
+            creds.close()
+            shutil.rmtree(home, ignore_errors=True)
+
+
+CHAIN_CONFIG = """
+server: {{account: "111122223333", region: eu-west-1}}
+delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
+aws:
+  credentials: default
+  endpoints: {{events: "{moto}", sqs: "{moto}"}}
+sources:
+  open:
+    auth: {{scheme: none}}
+    event_source: e2e.cc
+    detail_type: {{path: "$.kind"}}
+rules:
+  - Name: to-aws-queue
+    EventPattern: {{source: [e2e.cc], detail-type: [Chained]}}
+    Targets:
+      - Id: chained
+        Arn: arn:aws:sqs:us-east-1:{account}:chained
+"""
+
+
+class ContainerCredentials:
+    """The ECS container-credentials endpoint, as AWS documents it: GET with the Authorization
+    token, JSON with AccessKeyId, SecretAccessKey, Token and Expiration."""
+
+    def __init__(self):
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                outer.requests.append((self.path, self.headers.get("Authorization")))
+                ok = self.headers.get("Authorization") == "e2e-container-token"
+                expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+                body = json.dumps({"AccessKeyId": "ASIAE2ECHAIN", "SecretAccessKey": "chain-secret",
+                                   "Token": "chain-session", "Expiration": expires}).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/v2/credentials/e2e"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 NO_CREDS = """
