@@ -4,7 +4,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace cxbridge::json {
 
@@ -234,10 +236,39 @@ Result<Value> Parse(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Whether any of the 8 bytes in `w` must be escaped in a JSON string: below 0x20, '"' or '\\'.
+// Bit tricks on a 64-bit word (the "has zero byte" and "has byte less than" tests).
+inline bool AnyNeedsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+  auto has_zero = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+  return (below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) != 0;
+}
+
+inline bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
 void AppendQuoted(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (unsigned char c : s) {
+  const char* p = s.data();
+  const char* const end = p + s.size();
+  while (p < end) {
+    // Copy the longest run that needs no escaping in one append, 8 bytes at a time.
+    const char* run = p;
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (AnyNeedsEscape(w)) break;
+      p += 8;
+    }
+    while (p < end && !NeedsEscape(static_cast<unsigned char>(*p))) ++p;
+    out->append(run, static_cast<size_t>(p - run));
+    if (p == end) break;
+    const unsigned char c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -247,13 +278,9 @@ void AppendQuoted(std::string* out, std::string_view s) {
       case '\b': out->append("\\b"); break;
       case '\f': out->append("\\f"); break;
       default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
     }
   }
   out->push_back('"');
