@@ -6,7 +6,7 @@ pkgs=(
   g++ cmake make pkg-config ninja-build
   libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev
   libsimdjson-dev librocksdb-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
-  prometheus-cpp-dev libnats-dev nats-server zlib1g-dev
+  prometheus-cpp-dev libnats-dev nats-server zlib1g-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl
 )
