@@ -91,7 +91,7 @@ struct ServerApp::Impl {
   std::unique_ptr<bus::Pipeline> pipeline;
   std::unique_ptr<http::HttpClient> client;
   // `aws: {credentials: default}`: fetches through `client`, refreshes on its own thread.
-  std::unique_ptr<deliver::DefaultCredentialChain> aws_chain;
+  std::unique_ptr<aws::DefaultCredentialChain> aws_chain;
   std::unique_ptr<api::EventsApi> api;
   deliver::OAuthTokenCaches
       oauth_tokens;  // shared by API destination deliveries and connection authorization
@@ -299,18 +299,26 @@ Status ServerApp::Start(const ServeOverrides& o) {
   auto aws = deliver::ParseAwsSettings(m.cfg.aws);
   if (!aws.ok()) return aws.status();
   m.client = std::make_unique<http::HttpClient>();
-  if (aws->use_default_chain) {
-    m.aws_chain = std::make_unique<deliver::DefaultCredentialChain>(
-        *m.client, m.clock, deliver::DefaultCredentialChain::Options{});
-    Status found = m.aws_chain->Start();
-    if (!found.ok()) {
-      spdlog::warn("aws.credentials: default: {}; AWS targets retry until the chain finds some",
-                   found.message());
+  // The AWS SDKs' default credential chain, started on first use (`aws: {credentials: default}`,
+  // an S3 blob store's `credentials: default`) and shared by both.
+  auto default_credentials = [&m]() -> std::shared_ptr<const aws::CredentialSource> {
+    if (!m.aws_chain) {
+      m.aws_chain = std::make_unique<aws::DefaultCredentialChain>(
+          *m.client, m.clock, aws::DefaultCredentialChain::Options{});
+      Status found = m.aws_chain->Start();
+      if (!found.ok()) {
+        spdlog::warn(
+            "AWS credentials (credentials: default): {}; AWS requests fail as retryable "
+            "until the chain finds some",
+            found.message());
+      }
     }
-    // Non-owning: the chain outlives the targets (it is destroyed after the scheduler).
-    aws->credentials = std::shared_ptr<const deliver::AwsCredentialSource>(
-        std::shared_ptr<const deliver::AwsCredentialSource>(), m.aws_chain.get());
-  }
+    // Non-owning: the chain outlives its users (it is destroyed after the scheduler and the
+    // blob store).
+    return std::shared_ptr<const aws::CredentialSource>(
+        std::shared_ptr<const aws::CredentialSource>(), m.aws_chain.get());
+  };
+  if (aws->use_default_chain) aws->credentials = default_credentials();
   auto aws_settings = std::make_shared<const deliver::AwsSettings>(std::move(*aws));
   deliver::TargetEnv check_env;
   check_env.account = m.cfg.account;
@@ -348,7 +356,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
     CXB_RETURN_IF_ERROR(blob::SplitRetention(
         m.cfg.blobs.is_null() ? json::Value::Object({{"type", json::Value::String("local")}}) : m.cfg.blobs,
         &blob_cfg, &retention));
-    auto store = blob_kinds.Create(blob_cfg, blob::StoreContext{m.cfg.data_dir, nullptr, &m.clock});
+    auto store = blob_kinds.Create(
+        blob_cfg, blob::StoreContext{m.cfg.data_dir, nullptr, &m.clock, default_credentials});
     if (!store.ok()) return Status::InvalidArgument("blobs: " + store.status().message());
     m.blobs = std::move(*store);
     m.blob_handler = std::make_unique<blob::BlobHandler>(m.blobs);

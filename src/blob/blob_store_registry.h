@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/credentials.h"
 #include "blob/blob_store.h"
 #include "common/clock.h"
 #include "common/json.h"
@@ -30,6 +31,9 @@ struct StoreContext {
   std::filesystem::path data_dir;                 // the server's data folder
   std::shared_ptr<http::HttpClient> http_client;  // shared outbound client; nullptr = own one
   const Clock* clock = nullptr;                   // nullptr = SystemClock()
+  // The server's AWS default credential chain, started on first call (`credentials: default` of
+  // an S3 store); unset where there is none (then such a config is refused).
+  std::function<std::shared_ptr<const aws::CredentialSource>()> default_credentials;
 };
 
 using StoreFactory = std::function<Result<std::shared_ptr<BlobStore>>(const json::Value& config,

@@ -125,8 +125,9 @@ Result<std::unique_ptr<S3BlobStore>> S3BlobStore::Create(S3Options o,
   if (o.region.empty() || !AllOf(o.region, "-")) {
     return Status::InvalidArgument("region must be like us-east-1");
   }
-  if (o.credentials.access_key_id.empty() || o.credentials.secret_access_key.empty()) {
-    return Status::InvalidArgument("access_key_id and secret_access_key are required");
+  if (o.credentials == nullptr) {
+    return Status::InvalidArgument(
+        "credentials are required: access_key_id and secret_access_key, or credentials: default");
   }
   if (o.timeout_ms <= 0) return Status::InvalidArgument("timeout_ms must be positive");
   if (o.list_page_size < 1 || o.list_page_size > 1000) {
@@ -158,7 +159,13 @@ http::ClientResponse S3BlobStore::Send(const std::string& method, const std::str
   in.region = options_.region;
   in.service = "s3";
   in.now_ms = options_.clock->NowMs();
-  for (auto& h : aws::SignV4(in, options_.credentials)) req.headers.push_back(std::move(h));
+  auto credentials = options_.credentials->Current();
+  if (!credentials.ok()) {  // the default chain has none (yet): not sent, the store is unavailable
+    http::ClientResponse none;
+    none.error = credentials.status().message();
+    return none;
+  }
+  for (auto& h : aws::SignV4(in, *credentials)) req.headers.push_back(std::move(h));
   req.body = std::move(body);
   return client_->SendSync(std::move(req));
 }
@@ -300,20 +307,37 @@ Status SecretField(const json::Value& cfg, std::string_view key, bool required, 
 
 Result<std::shared_ptr<BlobStore>> S3BlobStoreFromConfig(const json::Value& config,
                                                          const StoreContext& ctx) {
-  CXB_RETURN_IF_ERROR(CheckKnownKeys(config,
-                                     {"type", "endpoint", "bucket", "prefix", "region",
-                                      "access_key_id", "secret_access_key", "session_token",
-                                      "timeout_ms"},
-                                     "store"));
+  CXB_RETURN_IF_ERROR(
+      CheckKnownKeys(config,
+                     {"type", "endpoint", "bucket", "prefix", "region", "access_key_id",
+                      "secret_access_key", "session_token", "credentials", "timeout_ms"},
+                     "store"));
   S3Options o;
   CXB_RETURN_IF_ERROR(StringField(config, "endpoint", true, &o.endpoint));
   CXB_RETURN_IF_ERROR(StringField(config, "bucket", true, &o.bucket));
   CXB_RETURN_IF_ERROR(StringField(config, "prefix", false, &o.prefix));
   CXB_RETURN_IF_ERROR(StringField(config, "region", false, &o.region));
-  CXB_RETURN_IF_ERROR(SecretField(config, "access_key_id", true, &o.credentials.access_key_id));
-  CXB_RETURN_IF_ERROR(
-      SecretField(config, "secret_access_key", true, &o.credentials.secret_access_key));
-  CXB_RETURN_IF_ERROR(SecretField(config, "session_token", false, &o.credentials.session_token));
+  if (const json::Value* c = config.Find("credentials"); c != nullptr && !c->is_null()) {
+    if (!c->is_string() || c->as_string() != "default") {
+      return Status::InvalidArgument(
+          "store.credentials: the only value is 'default' (the AWS SDKs' default chain); give keys "
+          "with access_key_id and secret_access_key instead");
+    }
+    if (config.Find("access_key_id") != nullptr || config.Find("secret_access_key") != nullptr) {
+      return Status::InvalidArgument(
+          "store: credentials: default and access_key_id exclude each other");
+    }
+    if (!ctx.default_credentials) {
+      return Status::InvalidArgument("store.credentials: default is not available here");
+    }
+    o.credentials = ctx.default_credentials();
+  } else {
+    aws::AwsCredentials keys;
+    CXB_RETURN_IF_ERROR(SecretField(config, "access_key_id", true, &keys.access_key_id));
+    CXB_RETURN_IF_ERROR(SecretField(config, "secret_access_key", true, &keys.secret_access_key));
+    CXB_RETURN_IF_ERROR(SecretField(config, "session_token", false, &keys.session_token));
+    o.credentials = aws::StaticCredentials(std::move(keys));
+  }
   if (const json::Value* t = config.Find("timeout_ms"); t != nullptr) {
     if (!t->is_number() || !t->as_int64(&o.timeout_ms) || o.timeout_ms <= 0) {
       return Status::InvalidArgument("store.timeout_ms: must be a positive integer");

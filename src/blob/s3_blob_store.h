@@ -23,8 +23,9 @@
 #include <memory>
 #include <string>
 
-#include "common/aws_sigv4.h"
+#include "aws/credentials.h"
 #include "blob/blob_store.h"
+#include "common/aws_sigv4.h"
 #include "common/clock.h"
 #include "http/client.h"
 
@@ -35,7 +36,8 @@ struct S3Options {
   std::string bucket;    // 3–63 of [a-z0-9.-]
   std::string prefix;    // key prefix, e.g. "cxbridge/blobs/"; only [A-Za-z0-9._/-]
   std::string region = "us-east-1";
-  aws::AwsCredentials credentials;
+  // Static keys (aws::StaticCredentials) or the server's default chain (`credentials: default`).
+  std::shared_ptr<const aws::CredentialSource> credentials;
   int64_t timeout_ms = 10'000;
   int list_page_size = 1000;     // ListObjectsV2 max-keys (tests page with small values)
   const Clock* clock = nullptr;  // signing time; nullptr = SystemClock()

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -41,7 +42,8 @@ class S3BlobStoreTest : public ::testing::Test {
     o.endpoint = MotoServer::Get()->endpoint();
     o.bucket = bucket;
     o.prefix = prefix;
-    o.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
+    o.credentials =
+        aws::StaticCredentials({"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""});
     o.timeout_ms = 10'000;
     o.list_page_size = page;
     auto s = S3BlobStore::Create(o, client_);
@@ -217,11 +219,64 @@ TEST_F(S3BlobStoreTest, FromConfigWithSecretSpecs) {
       << missing_secret.status().message();
 }
 
+TEST_F(S3BlobStoreTest, FromConfigWithTheDefaultCredentialChain) {
+  BlobStoreRegistry registry;
+  RegisterBuiltins(&registry);
+  auto cfg =
+      json::Parse(R"({"type":"s3","endpoint":")" + MotoServer::Get()->endpoint() +
+                  R"(","bucket":")" + bucket() + R"(","prefix":"chain/","credentials":"default"})");
+  ASSERT_TRUE(cfg.ok());
+  StoreContext ctx;
+  ctx.http_client = client_;
+  // No chain where the server offers none.
+  auto refused = registry.Create(*cfg, ctx);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("credentials: default"), std::string::npos);
+
+  // A chain that finds keys in its environment signs the store's requests.
+  std::map<std::string, std::string> env = {{"AWS_ACCESS_KEY_ID", "AKIDCHAIN"},
+                                            {"AWS_SECRET_ACCESS_KEY", "chain-secret"},
+                                            {"AWS_EC2_METADATA_DISABLED", "true"},
+                                            {"HOME", "/nonexistent"}};
+  aws::DefaultCredentialChain::Options o;
+  o.getenv = [&env](const std::string& n) -> std::optional<std::string> {
+    auto it = env.find(n);
+    return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  http::HttpClient chain_client;
+  aws::DefaultCredentialChain chain(chain_client, SystemClock(), o);
+  ASSERT_TRUE(chain.Start().ok());
+  ctx.default_credentials = [&chain] {
+    return std::shared_ptr<const aws::CredentialSource>(
+        std::shared_ptr<const aws::CredentialSource>(), &chain);
+  };
+  auto store = registry.Create(*cfg, ctx);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto ref = (*store)->Put("signed by the chain", "text/plain");
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  EXPECT_EQ((*store)->Get(ref->sha256)->bytes, "signed by the chain");
+
+  // A chain with nothing to offer: the store is unavailable (retried later), and says why.
+  env.erase("AWS_ACCESS_KEY_ID");
+  aws::DefaultCredentialChain empty(chain_client, SystemClock(), o);
+  (void)empty.Start();
+  ctx.default_credentials = [&empty] {
+    return std::shared_ptr<const aws::CredentialSource>(
+        std::shared_ptr<const aws::CredentialSource>(), &empty);
+  };
+  auto unsigned_store = registry.Create(*cfg, ctx);
+  ASSERT_TRUE(unsigned_store.ok());
+  auto put = (*unsigned_store)->Put("never sent", "text/plain");
+  EXPECT_EQ(put.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(put.status().message().find("no AWS credentials"), std::string::npos)
+      << put.status().message();
+}
+
 TEST(S3BlobStoreOptionsTest, InvalidOptionsAreRejected) {
   S3Options o;
   o.endpoint = "http://127.0.0.1:1";
   o.bucket = "bucket";
-  o.credentials = {"a", "b", ""};
+  o.credentials = aws::StaticCredentials({"a", "b", ""});
   EXPECT_TRUE(S3BlobStore::Create(o, nullptr).ok());
   auto bad = [&](auto mutate) {
     S3Options c = o;
@@ -231,15 +286,14 @@ TEST(S3BlobStoreOptionsTest, InvalidOptionsAreRejected) {
   EXPECT_EQ(bad([](S3Options& c) { c.endpoint = "ftp://x"; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](S3Options& c) { c.bucket = "Upper"; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](S3Options& c) { c.prefix = "a b/"; }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad([](S3Options& c) { c.credentials.secret_access_key.clear(); }),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](S3Options& c) { c.credentials.reset(); }), StatusCode::kInvalidArgument);
 }
 
 TEST(S3BlobStoreOptionsTest, UnreachableEndpointIsUnavailableWithinTheTimeout) {
   S3Options o;
   o.endpoint = "http://127.0.0.1:" + std::to_string(FreeLoopbackPort());
   o.bucket = "bucket";
-  o.credentials = {"a", "b", ""};
+  o.credentials = aws::StaticCredentials({"a", "b", ""});
   o.timeout_ms = 2000;
   auto store = S3BlobStore::Create(o, nullptr);
   ASSERT_TRUE(store.ok());

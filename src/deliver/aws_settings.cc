@@ -77,7 +77,7 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
     }
     s.use_default_chain = true;
   } else if (!keys.access_key_id.empty()) {
-    s.credentials = StaticCredentialSource(std::move(keys));
+    s.credentials = aws::StaticCredentials(std::move(keys));
   }
   if (const json::Value* e = section.Find("endpoints"); e != nullptr && !e->is_null()) {
     if (!e->is_object())

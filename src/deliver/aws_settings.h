@@ -7,7 +7,7 @@
 //     secret_access_key: {file: /run/secrets/aws}
 //     session_token: {env: AWS_SESSION_TOKEN}        # optional
 //     # or, instead of the keys: the AWS SDKs' default chain (environment, ~/.aws/credentials,
-//     # container credentials, EC2 instance metadata), refreshed before expiry (aws_credentials.h)
+//     # container credentials, EC2 instance metadata), refreshed before expiry (aws/credentials.h)
 //     credentials: default
 //     endpoints:                                     # optional, per service; {region} is replaced
 //       events: https://vpce-0abc.events.{region}.vpce.amazonaws.com
@@ -29,10 +29,10 @@
 #include <string>
 #include <string_view>
 
+#include "aws/credentials.h"
 #include "common/aws_sigv4.h"
 #include "common/json.h"
 #include "common/status.h"
-#include "deliver/aws_credentials.h"
 #include "deliver/target.h"
 #include "http/client.h"
 
@@ -47,7 +47,7 @@ namespace cxbridge::deliver {
 struct AwsSettings {
   // Static keys from the config, or the default chain (set by the server when
   // `credentials: default`, see use_default_chain); null: none configured.
-  std::shared_ptr<const AwsCredentialSource> credentials;
+  std::shared_ptr<const aws::CredentialSource> credentials;
   bool use_default_chain = false;  // `credentials: default`: the server builds and starts the chain
   std::map<std::string, std::string> endpoints;  // service ("events", "sqs") → URL template
   int64_t timeout_ms = 10'000;

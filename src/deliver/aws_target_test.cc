@@ -154,6 +154,34 @@ TEST(SqsEncodingTest, SendMessageAndBatchBodies) {
       R"("MessageDeduplicationId":"id-1"},{"Id":"1","MessageBody":"plain"}]})");
 }
 
+TEST(AwsSettingsTest, TheDefaultChainOrKeysNotBoth) {
+  auto chain = ParseAwsSettings(*json::Parse(R"({"credentials":"default"})"));
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  EXPECT_TRUE(chain->use_default_chain);
+  EXPECT_TRUE(chain->has_credentials());
+  EXPECT_FALSE(ParseAwsSettings(*json::Parse(R"({"credentials":"env"})")).ok());
+  auto both = ParseAwsSettings(
+      *json::Parse(R"({"credentials":"default","access_key_id":"A","secret_access_key":"B"})"));
+  EXPECT_FALSE(both.ok());
+}
+
+TEST(AwsSettingsTest, ACallWithoutCredentialsIsRetryableAndNotSent) {
+  AwsSettings s;
+  s.use_default_chain = true;  // but no chain was started
+  // Port 9 (discard) on loopback: a request that went out would fail as CONNECTION_ERROR.
+  AwsCall call{"http://127.0.0.1:9",         "eu-west-1",           "events",
+               "application/x-amz-json-1.1", "AWSEvents.PutEvents", "{}"};
+  http::HttpClient client;
+  std::promise<http::ClientResponse> got;
+  SendAwsCall(&client, s, &SystemClock(), call,
+              [&](http::ClientResponse r) { got.set_value(std::move(r)); });
+  http::ClientResponse resp = got.get_future().get();
+  SendResult r = ClassifyAwsResponse(resp, json::Value());
+  EXPECT_EQ(r.kind, SendResult::kRetryable);
+  EXPECT_EQ(r.error_code, "CREDENTIALS_UNAVAILABLE");
+  EXPECT_NE(r.message.find("not started"), std::string::npos) << r.message;
+}
+
 TEST(AwsSettingsTest, SecretsEndpointsAndErrors) {
   ::setenv("CXB_AWS_TEST_SECRET", "s3cr3t", 1);
   auto s = ParseAwsSettings(*json::Parse(

@@ -48,7 +48,7 @@ inline TargetEnv EnvWith(std::shared_ptr<const AwsSettings> aws) {
 inline std::shared_ptr<const AwsSettings> Creds(const std::string& endpoint = "",
                                                 int64_t window_ms = 2) {
   AwsSettings s;
-  s.credentials = StaticCredentialSource({kKeyId, kSecret, ""});
+  s.credentials = aws::StaticCredentials({kKeyId, kSecret, ""});
   if (!endpoint.empty()) s.endpoints = {{"events", endpoint}, {"sqs", endpoint}};
   s.batch_window_ms = window_ms;
   s.timeout_ms = 10'000;

@@ -1,4 +1,4 @@
-#include "deliver/aws_credentials.h"
+#include "aws/credentials.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,17 +11,17 @@
 #include "common/json.h"
 #include "common/thread_name.h"
 
-namespace cxbridge::deliver {
+namespace cxbridge::aws {
 namespace {
 
-class Static : public AwsCredentialSource {
+class Static : public CredentialSource {
  public:
-  explicit Static(aws::AwsCredentials c) : c_(std::move(c)) {}
-  Result<aws::AwsCredentials> Current() const override { return c_; }
+  explicit Static(AwsCredentials c) : c_(std::move(c)) {}
+  Result<AwsCredentials> Current() const override { return c_; }
   std::string Describe() const override { return "config"; }
 
  private:
-  aws::AwsCredentials c_;
+  AwsCredentials c_;
 };
 
 std::string Trim(std::string s) {
@@ -56,7 +56,7 @@ std::optional<std::map<std::string, std::string>> ReadProfile(const std::string&
 
 // {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}: the shape both the container
 // endpoint and the instance metadata service answer with.
-Result<aws::AwsCredentials> ParseTemporary(const std::string& body, int64_t* expires_ms) {
+Result<AwsCredentials> ParseTemporary(const std::string& body, int64_t* expires_ms) {
   auto doc = json::Parse(body);
   if (!doc.ok() || !doc->is_object()) return Status::Unavailable("the answer is not a JSON object");
   auto str = [&](std::string_view k) -> std::string {
@@ -66,7 +66,7 @@ Result<aws::AwsCredentials> ParseTemporary(const std::string& body, int64_t* exp
   if (const std::string code = str("Code"); !code.empty() && code != "Success") {
     return Status::Unavailable("the credentials answer has Code " + code + ": " + str("Message"));
   }
-  aws::AwsCredentials c{str("AccessKeyId"), str("SecretAccessKey"), str("Token")};
+  AwsCredentials c{str("AccessKeyId"), str("SecretAccessKey"), str("Token")};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) {
     return Status::Unavailable("the answer has no AccessKeyId and SecretAccessKey");
   }
@@ -81,7 +81,7 @@ Result<aws::AwsCredentials> ParseTemporary(const std::string& body, int64_t* exp
 
 }  // namespace
 
-std::shared_ptr<const AwsCredentialSource> StaticCredentialSource(aws::AwsCredentials credentials) {
+std::shared_ptr<const CredentialSource> StaticCredentials(AwsCredentials credentials) {
   return std::make_shared<Static>(std::move(credentials));
 }
 
@@ -136,7 +136,7 @@ void DefaultCredentialChain::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<aws::AwsCredentials> DefaultCredentialChain::Current() const {
+Result<AwsCredentials> DefaultCredentialChain::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (current_ && (current_->expires_ms == 0 || clock_.NowMs() < current_->expires_ms)) {
     return current_->credentials;
@@ -339,4 +339,4 @@ Result<DefaultCredentialChain::Fetched> DefaultCredentialChain::FetchTemporary(K
   return kind == Kind::kContainer ? FromContainer() : FromInstanceMetadata();
 }
 
-}  // namespace cxbridge::deliver
+}  // namespace cxbridge::aws

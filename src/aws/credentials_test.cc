@@ -2,7 +2,7 @@
 // file on disk, and the container and instance-metadata endpoints played by real HTTP servers
 // on loopback that answer in the shapes AWS documents (ECS task credentials; IMDSv2's token,
 // role listing and role credentials).
-#include "deliver/aws_credentials.h"
+#include "aws/credentials.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,10 +13,9 @@
 #include <map>
 
 #include "common/ids.h"
-#include "deliver/aws_settings.h"
 #include "http/server.h"
 
-namespace cxbridge::deliver {
+namespace cxbridge::aws {
 namespace {
 
 namespace fs = std::filesystem;
@@ -253,33 +252,5 @@ TEST_F(AwsCredentialsTest, InstanceMetadataV2) {
                 "GET /latest/meta-data/iam/security-credentials/cxbridge-role"}));
 }
 
-TEST_F(AwsCredentialsTest, SettingsTakeTheDefaultChainOrKeysNotBoth) {
-  auto chain = ParseAwsSettings(*json::Parse(R"({"credentials":"default"})"));
-  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
-  EXPECT_TRUE(chain->use_default_chain);
-  EXPECT_TRUE(chain->has_credentials());
-  EXPECT_FALSE(ParseAwsSettings(*json::Parse(R"({"credentials":"env"})")).ok());
-  auto both = ParseAwsSettings(
-      *json::Parse(R"({"credentials":"default","access_key_id":"A","secret_access_key":"B"})"));
-  EXPECT_FALSE(both.ok());
-}
-
-TEST_F(AwsCredentialsTest, ACallWithoutCredentialsIsRetryable) {
-  AwsSettings s;
-  s.use_default_chain = true;  // but no chain was started
-  AwsCall call{base_, "eu-west-1", "events", "application/x-amz-json-1.1", "AWSEvents.PutEvents",
-               "{}"};
-  std::promise<http::ClientResponse> got;
-  SendAwsCall(&client_, s, &clock_, call,
-              [&](http::ClientResponse r) { got.set_value(std::move(r)); });
-  http::ClientResponse resp = got.get_future().get();
-  SendResult r = ClassifyAwsResponse(resp, json::Value());
-  EXPECT_EQ(r.kind, SendResult::kRetryable);
-  EXPECT_EQ(r.error_code, "CREDENTIALS_UNAVAILABLE");
-  EXPECT_NE(r.message.find("not started"), std::string::npos) << r.message;
-  std::lock_guard<std::mutex> lock(peer_.mu);
-  EXPECT_TRUE(peer_.paths.empty());  // nothing unsigned went out
-}
-
 }  // namespace
-}  // namespace cxbridge::deliver
+}  // namespace cxbridge::aws

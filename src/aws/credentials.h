@@ -34,20 +34,20 @@
 #include "common/status.h"
 #include "http/client.h"
 
-namespace cxbridge::deliver {
+namespace cxbridge::aws {
 
-class AwsCredentialSource {
+class CredentialSource {
  public:
-  virtual ~AwsCredentialSource() = default;
+  virtual ~CredentialSource() = default;
   // The credentials to sign with now. Never blocks on I/O; thread-safe.
-  virtual Result<aws::AwsCredentials> Current() const = 0;
+  virtual Result<AwsCredentials> Current() const = 0;
   // Where they come from, for logs ("config", "environment", "instance metadata (role r)", …).
   virtual std::string Describe() const = 0;
 };
 
-std::shared_ptr<const AwsCredentialSource> StaticCredentialSource(aws::AwsCredentials credentials);
+std::shared_ptr<const CredentialSource> StaticCredentials(AwsCredentials credentials);
 
-class DefaultCredentialChain : public AwsCredentialSource {
+class DefaultCredentialChain : public CredentialSource {
  public:
   // The process environment by default; tests pass their own.
   using Getenv = std::function<std::optional<std::string>(const std::string& name)>;
@@ -67,7 +67,7 @@ class DefaultCredentialChain : public AwsCredentialSource {
   Status Start();
   void Stop();
 
-  Result<aws::AwsCredentials> Current() const override;
+  Result<AwsCredentials> Current() const override;
   std::string Describe() const override;
 
   // One probe or refresh when one is due by the clock (the thread calls it; tests with a
@@ -77,7 +77,7 @@ class DefaultCredentialChain : public AwsCredentialSource {
  private:
   enum class Kind { kNone, kEnvironment, kSharedFile, kContainer, kInstanceMetadata };
   struct Fetched {
-    aws::AwsCredentials credentials;
+    AwsCredentials credentials;
     int64_t expires_ms = 0;  // 0: does not expire
     Kind kind = Kind::kNone;
     std::string description;
@@ -104,4 +104,4 @@ class DefaultCredentialChain : public AwsCredentialSource {
   std::thread thread_;
 };
 
-}  // namespace cxbridge::deliver
+}  // namespace cxbridge::aws
