@@ -83,9 +83,9 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
     if (!e->is_object())
       return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
     for (const auto& [service, url] : e->members()) {
-      if (service != "events" && service != "sqs") {
+      if (service != "events" && service != "sqs" && service != "kinesis") {
         return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
-                                       "' (events, sqs)");
+                                       "' (events, sqs, kinesis)");
       }
       if (!url.is_string() ||
           !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {
@@ -130,14 +130,14 @@ bool ForcedRemote(const bus::TargetDef& def) {
   return r != nullptr && r->is_bool() && r->as_bool();
 }
 
-std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req) {
+std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req, size_t max_len) {
   if (!spec.starts_with("$.")) return spec;
   auto ev = json::Parse(req.event ? *req.event : req.payload);
   if (!ev.ok()) return "";
   const json::Value* v = ev->FindPath(spec.substr(2));
   if (v == nullptr || v->is_null()) return "";
   std::string s = v->is_string() ? v->as_string() : json::Serialize(*v);
-  return s.substr(0, 128);
+  return s.substr(0, max_len);
 }
 
 std::string AwsErrorCode(const json::Value& body) {

@@ -74,9 +74,16 @@ std::optional<AwsArn> ParseAwsArn(std::string_view arn);
 // account and region (the cxbridge extension `Aws: {Remote: true}` on the Target object).
 bool ForcedRemote(const bus::TargetDef& def);
 
-// SqsParameters.MessageGroupId for one delivery: a literal, or (when it starts with "$.") a path
-// into the original event. "" when the path names nothing. At most 128 characters (SQS's limit).
-std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req);
+// SqsParameters.MessageGroupId (or KinesisParameters.PartitionKeyPath) for one delivery: a
+// literal, or (when it starts with "$.") a path into the original event. "" when the path names
+// nothing. At most `max_len` characters (SQS's group id limit by default; Kinesis allows 256).
+std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req,
+                              size_t max_len = 128);
+
+// The end of the message that refuses an AWS target when the server has no credentials.
+inline constexpr const char* kNoAwsCredentials =
+    "but no AWS credentials are configured (aws.access_key_id / aws.secret_access_key, or "
+    "aws.credentials: default)";
 
 // The AWS JSON-protocol error code of a response body (`__type`, namespace and suffix removed,
 // e.g. "com.amazonaws.sqs#QueueDoesNotExist" → "QueueDoesNotExist"), or "" when none.

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "api/sigv4.h"
+#include "common/encoding.h"
 #include "common/ids.h"
 #include "deliver/aws_settings.h"
 #include "deliver/aws_target_test_util.h"
@@ -154,6 +155,38 @@ TEST(SqsEncodingTest, SendMessageAndBatchBodies) {
       R"("MessageDeduplicationId":"id-1"},{"Id":"1","MessageBody":"plain"}]})");
 }
 
+TEST(KinesisEncodingTest, RecordsAndRequestBody) {
+  EncodedEntry r = EncodeKinesisRecord(R"({"x":1})", "conv-\"1\"");
+  EXPECT_EQ(r.size, 7u + 8u);  // data bytes + partition key bytes
+  EXPECT_EQ(r.json,
+            R"({"Data":")" + Base64Encode(R"({"x":1})") + R"(","PartitionKey":"conv-\"1\""})");
+  EXPECT_EQ(KinesisRequestBody("calls", {r.json, r.json}),
+            R"({"StreamName":"calls","Records":[)" + r.json + "," + r.json + "]}");
+}
+
+TEST(KinesisResultTest, EachRecordMapsOnItsOwn) {
+  auto v = MapKinesisResponse(
+      Resp(200,
+           R"({"FailedRecordCount":2,"Records":[{"SequenceNumber":"1","ShardId":"s"},)"
+           R"({"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":"slow down"},)"
+           R"({"ErrorCode":"KMSAccessDeniedException","ErrorMessage":"no key"}]})"),
+      3);
+  EXPECT_EQ(v[0].kind, SendResult::kOk);
+  EXPECT_EQ(v[1].kind, SendResult::kRetryable);
+  EXPECT_EQ(v[1].error_code, "ProvisionedThroughputExceededException");
+  EXPECT_EQ(v[2].kind, SendResult::kPermanent);
+  EXPECT_EQ(v[2].message, "no key");
+  // Request level: no such stream is permanent, throttling retries, a short answer retries all.
+  auto missing = MapKinesisResponse(
+      Resp(400, R"({"__type":"ResourceNotFoundException","message":"Stream x not found"})"), 2);
+  EXPECT_EQ(missing[1].kind, SendResult::kPermanent);
+  EXPECT_EQ(missing[1].error_code, "ResourceNotFoundException");
+  EXPECT_EQ(MapKinesisResponse(Resp(400, R"({"__type":"ThrottlingException"})"), 1)[0].kind,
+            SendResult::kRetryable);
+  auto short_answer = MapKinesisResponse(Resp(200, R"({"Records":[{"SequenceNumber":"1"}]})"), 2);
+  EXPECT_EQ(short_answer[0].error_code, "MALFORMED_RESPONSE");
+}
+
 TEST(AwsSettingsTest, TheDefaultChainOrKeysNotBoth) {
   auto chain = ParseAwsSettings(*json::Parse(R"({"credentials":"default"})"));
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
@@ -253,6 +286,18 @@ TEST(AwsTargetRegistryTest, WhatIsRefusedWhenSaved) {
                            with)
                   .ok());
   EXPECT_FALSE(reg.Validate(Def("arn:aws:events:eu-west-1:22:event-bus/b"), with).ok());
+  // Kinesis streams.
+  st = reg.Validate(Def("arn:aws:kinesis:eu-west-1:111111111111:stream/calls"), none);
+  EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();
+  EXPECT_TRUE(reg.Validate(Def("arn:aws:kinesis:eu-west-1:111111111111:stream/calls",
+                               R"(,"KinesisParameters":{"PartitionKeyPath":"$.detail.id"})"),
+                           with)
+                  .ok());
+  EXPECT_FALSE(reg.Validate(Def("arn:aws:kinesis:eu-west-1:111111111111:calls"), with).ok());
+  EXPECT_FALSE(reg.Validate(Def("arn:aws:kinesis:eu-west-1:111111111111:stream/calls",
+                                R"(,"KinesisParameters":{"PartitionKeyPath":"detail.id"})"),
+                            with)
+                   .ok());
   // Create refuses the same way (a target saved before the credentials were removed).
   EXPECT_EQ(
       reg.Create(Def("arn:aws:events:eu-west-1:222222222222:event-bus/b"), none).status().code(),

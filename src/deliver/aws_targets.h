@@ -52,4 +52,21 @@ std::string SqsRequestBody(const std::string& queue_url, const std::vector<std::
 std::vector<SendResult> MapSqsResponse(const http::ClientResponse& resp, size_t entries,
                                        bool batch);
 
+// --- Kinesis PutRecords (Kinesis_20131202.PutRecords, JSON 1.1) ---
+
+// One PutRecordsRequestEntry: Data (base64 of `data`) and PartitionKey. Size, as Kinesis counts
+// it against its limits: data bytes plus partition key bytes.
+EncodedEntry EncodeKinesisRecord(const std::string& data, const std::string& partition_key);
+
+// The PutRecords request body for `stream_name` with the encoded records.
+std::string KinesisRequestBody(const std::string& stream_name,
+                               const std::vector<std::string>& records);
+
+// One result per record, in order. HTTP/transport failures apply to every record
+// (ClassifyAwsResponse); on 200 each `Records[i]` maps on its own: SequenceNumber → delivered;
+// ProvisionedThroughputExceededException, InternalFailure, throttling → retryable; any other
+// ErrorCode → permanent with Kinesis's code and message. Records that do not line up with the
+// request retry.
+std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, size_t records);
+
 }  // namespace cxbridge::deliver

@@ -192,9 +192,8 @@ class EventBridgeTargetKind : public TargetKind {
           "to forward to the AWS bus with this ARN)");
     }
     if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("event bus target " + def.arn +
-                                     " forwards to AWS, but no AWS credentials "
-                                     "are configured (aws.access_key_id / aws.secret_access_key)");
+      return Status::InvalidArgument("event bus target " + def.arn + " forwards to AWS, " +
+                                     kNoAwsCredentials);
     }
     return Status::Ok();
   }

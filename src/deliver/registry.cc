@@ -15,6 +15,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewNatsTargetKind());
   registry.Add(NewEventBridgeTargetKind());
   registry.Add(NewSqsTargetKind());  // before the built-in queues: it takes the SQS ARNs not ours
+  registry.Add(NewKinesisTargetKind());
   registry.Add(NewQueueTargetKind());
 }
 
@@ -23,8 +24,11 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
   for (const auto& k : kinds_) {
     if (k->HandlesIn(def, env)) return k->Create(def, env);
   }
-  return Status::NotFound("no target kind serves Arn '" + def.arn +
-                          "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:events:…:event-bus/…, arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
+  return Status::NotFound(
+      "no target kind serves Arn '" + def.arn +
+      "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, "
+      "arn:aws:kinesis:…:stream/…, arn:aws:events:…:event-bus/…, "
+      "arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }
 
 Status CheckLocalTargetOrigin(const bus::TargetDef& def, const TargetEnv& env,

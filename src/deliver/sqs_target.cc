@@ -198,9 +198,8 @@ class SqsTargetKind : public TargetKind {
                                      " is a FIFO queue: SqsParameters.MessageGroupId is required");
     }
     if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("SQS target " + def.arn +
-                                     " forwards to AWS, but no AWS credentials are "
-                                     "configured (aws.access_key_id / aws.secret_access_key)");
+      return Status::InvalidArgument("SQS target " + def.arn + " forwards to AWS, " +
+                                     kNoAwsCredentials);
     }
     return Status::Ok();
   }

@@ -3,6 +3,8 @@ real moto_server on loopback, reached through the `aws.endpoints` override:
 
 - a rule targeting an event bus in another account (PutEvents): verified through a moto rule on
   that bus that copies every event into a moto SQS queue, read with boto3;
+- a rule targeting a Kinesis data stream (PutRecords, PartitionKeyPath): records read back with
+  boto3, partition keys and per-key order checked;
 - a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
   MessageGroupId and MessageDeduplicationId): per-group order checked with boto3;
 - AWS's own refusals dead-letter with AWS's error code; AWS targets without credentials are
@@ -44,7 +46,7 @@ delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
 aws:
   access_key_id: {{value: AKIDCXBAWSE2E}}
   secret_access_key: {{env: CXB_E2E_AWS_SECRET}}
-  endpoints: {{events: "{moto}", sqs: "{moto}"}}
+  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}"}}
   batch_window_ms: 5
 sources:
   open:
@@ -65,6 +67,13 @@ rules:
       - Id: calls
         Arn: arn:aws:sqs:us-east-1:{account}:calls.fifo
         SqsParameters: {{MessageGroupId: "$.detail.conversationId"}}
+        OrderingKey: "$.detail.conversationId"
+  - Name: to-kinesis
+    EventPattern: {{source: [e2e.cc], detail-type: [Streamed]}}
+    Targets:
+      - Id: stream
+        Arn: arn:aws:kinesis:us-east-1:{account}:stream/calls-stream
+        KinesisParameters: {{PartitionKeyPath: "$.detail.conversationId"}}
         OrderingKey: "$.detail.conversationId"
   - Name: to-missing-bus
     EventPattern: {{source: [e2e.cc], detail-type: [Lost]}}
@@ -105,6 +114,8 @@ class AwsForwardingTest(unittest.TestCase):
         cfg = Config(retries={"max_attempts": 1})
         cls.sqs = session.client("sqs", endpoint_url=cls.moto_url, config=cfg)
         cls.events = session.client("events", endpoint_url=cls.moto_url, config=cfg)
+        cls.kinesis = session.client("kinesis", endpoint_url=cls.moto_url, config=cfg)
+        cls.kinesis.create_stream(StreamName="calls-stream", ShardCount=1)
         # On the AWS side: the bus, a rule copying its events into a queue, and the FIFO queue.
         cls.sink_url = cls.sqs.create_queue(QueueName="bus-sink")["QueueUrl"]
         cls.fifo_url = cls.sqs.create_queue(QueueName="calls.fifo",
@@ -173,6 +184,30 @@ class AwsForwardingTest(unittest.TestCase):
         for conv, seqs in per_group.items():
             self.assertEqual(seqs, sorted(seqs), conv)
             self.assertEqual(len(seqs), 10, conv)
+
+    def test_kinesis_stream_gets_records_with_partition_keys(self):
+        for i in range(20):
+            body = {"eventId": f"k-{i}", "kind": "Streamed", "conversationId": f"conv-{i % 2}", "seq": i}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+        shard = self.kinesis.describe_stream(StreamName="calls-stream")["StreamDescription"]["Shards"][0]
+        it = self.kinesis.get_shard_iterator(StreamName="calls-stream", ShardId=shard["ShardId"],
+                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records = []
+        deadline = time.time() + 30
+        while len(records) < 20 and time.time() < deadline:
+            r = self.kinesis.get_records(ShardIterator=it, Limit=100)
+            records += r["Records"]
+            it = r["NextShardIterator"]
+            if len(records) < 20:
+                time.sleep(0.1)
+        self.assertEqual(len(records), 20, self.gw.logs())
+        per_key = {}
+        for rec in records:
+            event = json.loads(rec["Data"])  # the whole EventBridge event, as EventBridge sends it
+            self.assertEqual(event["detail-type"], "Streamed")
+            self.assertEqual(rec["PartitionKey"], event["detail"]["conversationId"])
+            per_key.setdefault(rec["PartitionKey"], []).append(event["detail"]["seq"])
+        self.assertEqual(per_key, {"conv-0": list(range(0, 20, 2)), "conv-1": list(range(1, 20, 2))})
 
     def test_aws_refusal_dead_letters_with_the_aws_error_code(self):
         self.assertEqual(self.gw.post("open", json.dumps({"eventId": "lost-1", "kind": "Lost"}))[0], 202)
