@@ -83,9 +83,9 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
     if (!e->is_object())
       return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
     for (const auto& [service, url] : e->members()) {
-      if (service != "events" && service != "sqs" && service != "kinesis") {
+      if (service != "events" && service != "sqs" && service != "kinesis" && service != "sns") {
         return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
-                                       "' (events, sqs, kinesis)");
+                                       "' (events, sqs, kinesis, sns)");
       }
       if (!url.is_string() ||
           !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {
@@ -199,7 +199,8 @@ void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Cl
   aws::SignInput in;
   in.method = "POST";
   in.url = call.endpoint + "/";
-  in.headers = {{"Content-Type", call.content_type}, {"X-Amz-Target", call.op}};
+  in.headers = {{"Content-Type", call.content_type}};
+  if (!call.op.empty()) in.headers.emplace_back("X-Amz-Target", call.op);  // "": query protocol
   in.body = call.body;
   in.region = call.region;
   in.service = call.service;

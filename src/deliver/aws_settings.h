@@ -108,11 +108,12 @@ std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
                                                 const std::string& service);
 
 // One AWS JSON-protocol call: POST `endpoint`/ with `Content-Type: <content_type>` and
-// `X-Amz-Target: <op>`, SigV4-signed for (`region`, `service`) at `clock`'s time. Asynchronous:
-// `done` runs on the HttpClient's thread. Sent straight through `client` (never through an
-// outbound address guard: the endpoint is trusted configuration). Without credentials to sign
-// with (the default chain has none yet), `done` runs at once with a no-response answer that
-// ClassifyAwsResponse reads as retryable CREDENTIALS_UNAVAILABLE.
+// `X-Amz-Target: <op>` (none when `op` is empty: the query protocol, e.g. SNS), SigV4-signed for
+// (`region`, `service`) at `clock`'s time. Asynchronous: `done` runs on the HttpClient's thread.
+// Sent straight through `client` (never through an outbound address guard: the endpoint is trusted
+// configuration). Without credentials to sign with (the default chain has none yet), `done` runs at
+// once with a no-response answer that ClassifyAwsResponse reads as retryable
+// CREDENTIALS_UNAVAILABLE.
 struct AwsCall {
   std::string endpoint, region, service, content_type, op, body;
 };

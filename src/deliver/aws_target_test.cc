@@ -187,6 +187,27 @@ TEST(KinesisResultTest, EachRecordMapsOnItsOwn) {
   EXPECT_EQ(short_answer[0].error_code, "MALFORMED_RESPONSE");
 }
 
+TEST(SnsTest, PublishBodyAndXmlErrors) {
+  EXPECT_EQ(SnsPublishBody("arn:aws:sns:eu-west-1:222222222222:alerts", R"({"a":"b c&d"})"),
+            "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A222222222222%"
+            "3Aalerts"
+            "&Message=%7B%22a%22%3A%22b%20c%26d%22%7D");
+  EXPECT_EQ(MapSnsResponse(Resp(200, "<PublishResponse/>")).kind, SendResult::kOk);
+  auto missing = MapSnsResponse(
+      Resp(404, R"(<ErrorResponse><Error><Type>Sender</Type>)"
+                R"(<Code>NotFound</Code><Message>Topic does not exist &amp; never did</Message>)"
+                R"(</Error><RequestId>r</RequestId></ErrorResponse>)"));
+  EXPECT_EQ(missing.kind, SendResult::kPermanent);
+  EXPECT_EQ(missing.error_code, "NotFound");
+  EXPECT_EQ(missing.message, "Topic does not exist & never did");
+  auto throttled = MapSnsResponse(Resp(400,
+                                       "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate "
+                                       "exceeded</Message></Error></ErrorResponse>"));
+  EXPECT_EQ(throttled.kind, SendResult::kRetryable);
+  EXPECT_EQ(MapSnsResponse(Resp(503, "")).kind, SendResult::kRetryable);
+  EXPECT_EQ(MapSnsResponse(Resp(503, "")).error_code, "HTTP_503");
+}
+
 TEST(AwsSettingsTest, TheDefaultChainOrKeysNotBoth) {
   auto chain = ParseAwsSettings(*json::Parse(R"({"credentials":"default"})"));
   ASSERT_TRUE(chain.ok()) << chain.status().ToString();
@@ -298,6 +319,13 @@ TEST(AwsTargetRegistryTest, WhatIsRefusedWhenSaved) {
                                 R"(,"KinesisParameters":{"PartitionKeyPath":"detail.id"})"),
                             with)
                    .ok());
+  // SNS topics.
+  st = reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:alerts"), none);
+  EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();
+  EXPECT_TRUE(reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:alerts"), with).ok());
+  st = reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:alerts.fifo"), with);
+  EXPECT_NE(st.message().find("FIFO topic"), std::string::npos) << st.message();
+  EXPECT_FALSE(reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:a/b"), with).ok());
   // Create refuses the same way (a target saved before the credentials were removed).
   EXPECT_EQ(
       reg.Create(Def("arn:aws:events:eu-west-1:222222222222:event-bus/b"), none).status().code(),

@@ -69,4 +69,12 @@ std::string KinesisRequestBody(const std::string& stream_name,
 // request retry.
 std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, size_t records);
 
+// --- SNS Publish (query protocol, Version 2010-03-31) ---
+
+// The form-encoded Publish request body.
+std::string SnsPublishBody(const std::string& topic_arn, const std::string& message);
+// 200 → delivered; 429, 5xx and throttling/internal codes → retryable; any other error →
+// permanent with the Code and Message of SNS's XML error answer.
+SendResult MapSnsResponse(const http::ClientResponse& resp);
+
 }  // namespace cxbridge::deliver

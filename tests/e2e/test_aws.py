@@ -5,6 +5,8 @@ real moto_server on loopback, reached through the `aws.endpoints` override:
   that bus that copies every event into a moto SQS queue, read with boto3;
 - a rule targeting a Kinesis data stream (PutRecords, PartitionKeyPath): records read back with
   boto3, partition keys and per-key order checked;
+- a rule targeting an SNS topic (Publish, query protocol) with an InputTransformer: read back
+  through an SQS subscription of the topic;
 - a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
   MessageGroupId and MessageDeduplicationId): per-group order checked with boto3;
 - AWS's own refusals dead-letter with AWS's error code; AWS targets without credentials are
@@ -46,7 +48,7 @@ delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
 aws:
   access_key_id: {{value: AKIDCXBAWSE2E}}
   secret_access_key: {{env: CXB_E2E_AWS_SECRET}}
-  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}"}}
+  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}"}}
   batch_window_ms: 5
 sources:
   open:
@@ -75,6 +77,14 @@ rules:
         Arn: arn:aws:kinesis:us-east-1:{account}:stream/calls-stream
         KinesisParameters: {{PartitionKeyPath: "$.detail.conversationId"}}
         OrderingKey: "$.detail.conversationId"
+  - Name: to-sns
+    EventPattern: {{source: [e2e.cc], detail-type: [Alert]}}
+    Targets:
+      - Id: alerts
+        Arn: arn:aws:sns:us-east-1:{account}:supervisor-alerts
+        InputTransformer:
+          InputPathsMap: {{agent: "$.detail.agent"}}
+          InputTemplate: '"Agent <agent> went off queue"'
   - Name: to-missing-bus
     EventPattern: {{source: [e2e.cc], detail-type: [Lost]}}
     Targets:
@@ -116,6 +126,13 @@ class AwsForwardingTest(unittest.TestCase):
         cls.events = session.client("events", endpoint_url=cls.moto_url, config=cfg)
         cls.kinesis = session.client("kinesis", endpoint_url=cls.moto_url, config=cfg)
         cls.kinesis.create_stream(StreamName="calls-stream", ShardCount=1)
+        # An SNS topic with an SQS subscriber (raw delivery), so what is published can be read.
+        sns = session.client("sns", endpoint_url=cls.moto_url, config=cfg)
+        topic = sns.create_topic(Name="supervisor-alerts")["TopicArn"]
+        cls.alerts_url = cls.sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs",
+                      Endpoint=f"arn:aws:sqs:us-east-1:{MOTO_ACCOUNT}:alerts-inbox",
+                      Attributes={"RawMessageDelivery": "true"})
         # On the AWS side: the bus, a rule copying its events into a queue, and the FIFO queue.
         cls.sink_url = cls.sqs.create_queue(QueueName="bus-sink")["QueueUrl"]
         cls.fifo_url = cls.sqs.create_queue(QueueName="calls.fifo",
@@ -208,6 +225,22 @@ class AwsForwardingTest(unittest.TestCase):
             self.assertEqual(rec["PartitionKey"], event["detail"]["conversationId"])
             per_key.setdefault(rec["PartitionKey"], []).append(event["detail"]["seq"])
         self.assertEqual(per_key, {"conv-0": list(range(0, 20, 2)), "conv-1": list(range(1, 20, 2))})
+
+    def test_sns_topic_gets_the_transformed_message(self):
+        for agent in ["ana", "bo"]:
+            body = {"eventId": f"a-{agent}", "kind": "Alert", "agent": agent}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+        deadline = time.time() + 30
+        got = []
+        while len(got) < 2 and time.time() < deadline:
+            r = self.sqs.receive_message(QueueUrl=self.alerts_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for m in r.get("Messages", []):
+                got.append(m["Body"])
+                self.sqs.delete_message(QueueUrl=self.alerts_url, ReceiptHandle=m["ReceiptHandle"])
+        # The template is a JSON string, so the message is that JSON text, quotes included (as
+        # EventBridge publishes it).
+        self.assertEqual(sorted(got), ['"Agent ana went off queue"', '"Agent bo went off queue"'],
+                         self.gw.logs())
 
     def test_aws_refusal_dead_letters_with_the_aws_error_code(self):
         self.assertEqual(self.gw.post("open", json.dumps({"eventId": "lost-1", "kind": "Lost"}))[0], 202)

@@ -1,0 +1,157 @@
+// The `sns` target kind: a rule target whose Arn is an SNS topic in AWS,
+//
+//   Arn: arn:aws:sns:<region>:<account>:<topic name>
+//
+// for alerting fan-out (e-mail, SMS, chat webhooks, SQS subscribers). Each delivery is one
+// Publish (the SNS query protocol: a form-encoded POST, Version 2010-03-31) with Message = the
+// (transformed) payload, to the `sns` endpoint of the ARN's region (aws.endpoints.sns overrides
+// it), signed with the `aws:` credentials. One request per delivery; the target's Concurrency
+// bounds how many are in flight. FIFO topics (names ending in .fifo) are refused when saved, as
+// EventBridge does not offer them as targets either.
+//
+// Outcomes (the one place: MapSnsResponse): 200 → delivered; throttling (429, Throttling*),
+// 5xx, InternalError and transport errors → retry; any other error (NotFound, AuthorizationError,
+// InvalidParameter, KMS errors, …) → dead-letter with SNS's code and message. A message over
+// 256 KiB is dead-lettered here (ENTRY_TOO_LARGE).
+// Thread-safety: Send is safe from any thread; results arrive on the HttpClient's thread.
+#include "deliver/aws_settings.h"
+#include "deliver/aws_targets.h"
+#include "deliver/http_parameters.h"
+
+namespace cxbridge::deliver {
+
+namespace {
+constexpr size_t kMaxMessageBytes = 256 * 1024;
+
+// The text of the first <tag>…</tag> in an AWS query-protocol XML answer, entities decoded.
+// These answers are small, flat and machine-written; only the error's Code and Message are read.
+std::string XmlText(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+  size_t b = xml.find(open);
+  if (b == std::string_view::npos) return "";
+  b += open.size();
+  size_t e = xml.find(close, b);
+  if (e == std::string_view::npos) return "";
+  std::string out;
+  for (size_t i = b; i < e; ++i) {
+    if (xml[i] != '&') {
+      out += xml[i];
+      continue;
+    }
+    static constexpr std::pair<std::string_view, char> kEntities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    bool decoded = false;
+    for (const auto& [name, c] : kEntities) {
+      if (xml.substr(i, name.size()) == name) {
+        out += c;
+        i += name.size() - 1;
+        decoded = true;
+        break;
+      }
+    }
+    if (!decoded) out += '&';
+  }
+  return out;
+}
+}  // namespace
+
+std::string SnsPublishBody(const std::string& topic_arn, const std::string& message) {
+  return "Action=Publish&Version=2010-03-31&TopicArn=" + PercentEncode(topic_arn) +
+         "&Message=" + PercentEncode(message);
+}
+
+SendResult MapSnsResponse(const http::ClientResponse& resp) {
+  if (resp.status == 200) return {};
+  if (resp.status == 0) return ClassifyAwsResponse(resp, json::Value());
+  std::string code = XmlText(resp.body, "Code");
+  std::string message = XmlText(resp.body, "Message");
+  if (code.empty()) code = "HTTP_" + std::to_string(resp.status);
+  if (message.empty()) message = "SNS answered HTTP " + std::to_string(resp.status);
+  const bool retry = resp.status == 429 || resp.status >= 500 || IsRetryableAwsCode(code);
+  return {retry ? SendResult::kRetryable : SendResult::kPermanent, code, message};
+}
+
+namespace {
+
+struct TopicEndpoint {
+  http::HttpClient* client = nullptr;
+  const Clock* clock = nullptr;
+  std::shared_ptr<const AwsSettings> settings;
+  std::shared_ptr<const AwsMetrics> metrics;  // may be null
+  std::string endpoint, region, topic_arn;
+};
+
+class SnsTarget : public Target {
+ public:
+  explicit SnsTarget(std::shared_ptr<const TopicEndpoint> t) : topic_(std::move(t)) {}
+
+  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
+    if (req.payload.size() > kMaxMessageBytes) {
+      return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
+                   "message of " + std::to_string(req.payload.size()) + " bytes exceeds SNS's " +
+                       std::to_string(kMaxMessageBytes) + "-byte limit"});
+    }
+    AwsCall call{topic_->endpoint,
+                 topic_->region,
+                 "sns",
+                 "application/x-www-form-urlencoded",
+                 "",
+                 SnsPublishBody(topic_->topic_arn, req.payload)};
+    SendAwsCall(topic_->client, *topic_->settings, topic_->clock, call,
+                [metrics = topic_->metrics, done = std::move(done)](http::ClientResponse resp) {
+                  SendResult r = MapSnsResponse(resp);
+                  if (metrics) metrics->Record({r});
+                  done(std::move(r));
+                });
+  }
+
+ private:
+  const std::shared_ptr<const TopicEndpoint> topic_;
+};
+
+class SnsTargetKind : public TargetKind {
+ public:
+  std::string_view name() const override { return "sns"; }
+  bool Handles(const bus::TargetDef& def) const override {
+    return def.arn.starts_with("arn:aws:sns:");
+  }
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
+    auto arn = ParseAwsArn(def.arn);
+    if (!arn || arn->account.size() != 12 || arn->resource.empty() || arn->resource.size() > 256 ||
+        arn->resource.find_first_of(":/") != std::string::npos) {
+      return Status::InvalidArgument(
+          "SNS target " + def.arn + " is not a topic ARN (arn:aws:sns:<region>:<account>:<topic>)");
+    }
+    if (arn->resource.ends_with(".fifo")) {
+      return Status::InvalidArgument("SNS target " + def.arn +
+                                     " is a FIFO topic; only standard topics are targets (as in "
+                                     "EventBridge)");
+    }
+    if (!env.aws || !env.aws->has_credentials()) {
+      return Status::InvalidArgument("SNS target " + def.arn + " forwards to AWS, " +
+                                     kNoAwsCredentials);
+    }
+    return Status::Ok();
+  }
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
+                                         const TargetEnv& env) const override {
+    CXB_RETURN_IF_ERROR(Validate(def, env));
+    if (env.http == nullptr) return Status::Internal("SNS target without an HTTP client");
+    auto arn = ParseAwsArn(def.arn);
+    auto t = std::make_shared<TopicEndpoint>();
+    t->client = env.http;
+    t->clock = env.clock;
+    t->settings = env.aws;
+    t->metrics = AwsMetricsFor(env.metrics, "sns");
+    t->endpoint = env.aws->Endpoint("sns", arn->region);
+    t->region = arn->region;
+    t->topic_arn = def.arn;
+    return std::shared_ptr<Target>(std::make_shared<SnsTarget>(std::move(t)));
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TargetKind> NewSnsTargetKind() { return std::make_unique<SnsTargetKind>(); }
+
+}  // namespace cxbridge::deliver
