@@ -224,6 +224,44 @@ void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Cl
   client->Send(std::move(req), std::move(done));
 }
 
+AwsService AwsService::For(const TargetEnv& env, std::string service, const std::string& region) {
+  AwsService s;
+  s.client = env.http;
+  s.clock = env.clock;
+  s.settings = env.aws;
+  s.metrics = AwsMetricsFor(env.metrics, service);
+  s.endpoint = env.aws->Endpoint(service, region);
+  s.region = region;
+  s.service = std::move(service);
+  return s;
+}
+
+void AwsService::Call(std::string content_type, std::string op, std::string body,
+                      std::function<void(http::ClientResponse)> done) const {
+  AwsCall call{endpoint, region, service, std::move(content_type), std::move(op), std::move(body)};
+  SendAwsCall(client, *settings, clock, call, std::move(done));
+}
+
+void AwsService::CallBatch(std::string content_type, std::string op, std::string body,
+                           std::vector<BatchEntry> batch, MapBatch map,
+                           std::function<void()> finished) const {
+  auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
+  Call(
+      std::move(content_type), std::move(op), std::move(body),
+      [entries, map, metrics = metrics, finished = std::move(finished)](http::ClientResponse resp) {
+        std::vector<SendResult> results = map(resp, entries->size());
+        if (metrics) metrics->Record(results);
+        for (size_t i = 0; i < entries->size(); ++i) (*entries)[i].done(std::move(results[i]));
+        finished();
+      });
+}
+
+Status RequireAwsCredentials(const TargetEnv& env, const std::string& what,
+                             const std::string& arn) {
+  if (env.aws && env.aws->has_credentials()) return Status::Ok();
+  return Status::InvalidArgument(what + " " + arn + " forwards to AWS, " + kNoAwsCredentials);
+}
+
 bool IsRetryableAwsCode(std::string_view code) {
   return code.find("Throttl") != std::string_view::npos || code == "RequestThrottled" ||
          code == "InternalFailure" || code == "InternalException" || code == "InternalError" ||

@@ -33,6 +33,7 @@
 #include "common/aws_sigv4.h"
 #include "common/json.h"
 #include "common/status.h"
+#include "deliver/aws_batcher.h"
 #include "deliver/target.h"
 #include "http/client.h"
 
@@ -119,6 +120,31 @@ struct AwsCall {
 };
 void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
                  const AwsCall& call, std::function<void(http::ClientResponse)> done);
+
+// What every request of one AWS target shares: the client, the signing clock, the settings, the
+// service's metrics, and its endpoint in the region of the target's ARN. Immutable once built.
+struct AwsService {
+  http::HttpClient* client = nullptr;
+  const Clock* clock = nullptr;
+  std::shared_ptr<const AwsSettings> settings;
+  std::shared_ptr<const AwsMetrics> metrics;  // may be null
+  std::string service, endpoint, region;
+
+  // `service` ("events", "sqs", "kinesis", "sns") in `region`, from a target's environment.
+  static AwsService For(const TargetEnv& env, std::string service, const std::string& region);
+  // SendAwsCall to this service.
+  void Call(std::string content_type, std::string op, std::string body,
+            std::function<void(http::ClientResponse)> done) const;
+  // Call for a batch (aws_batcher.h): `map` turns the answer into one result per entry; they are
+  // counted in the metrics, each entry's `done` runs, then `finished`.
+  using MapBatch = std::vector<SendResult> (*)(const http::ClientResponse& resp, size_t entries);
+  void CallBatch(std::string content_type, std::string op, std::string body,
+                 std::vector<BatchEntry> batch, MapBatch map, std::function<void()> finished) const;
+};
+
+// Validate's checks shared by the AWS target kinds: OK when the server has credentials, else
+// "<what> <arn> forwards to AWS, but no AWS credentials are configured (…)".
+Status RequireAwsCredentials(const TargetEnv& env, const std::string& what, const std::string& arn);
 
 // Transport and HTTP-level outcome of a call: kOk only for 200. Throttling (HTTP 429, or a
 // Throttling*/RequestThrottled/*Throttled code), 5xx and transport errors retry; any other

@@ -108,32 +108,20 @@ namespace {
 
 // What the requests of one target share; immutable, kept alive by in-flight requests.
 struct BusEndpoint {
-  http::HttpClient* client = nullptr;
-  const Clock* clock = nullptr;
-  std::shared_ptr<const AwsSettings> settings;
-  std::shared_ptr<const AwsMetrics> metrics;  // may be null
-  std::string endpoint, region, bus_arn;
+  AwsService aws;
+  std::string bus_arn;
 };
 
 void SendPutEvents(const std::shared_ptr<const BusEndpoint>& bus, std::vector<BatchEntry> batch,
                    std::function<void()> finished) {
-  AwsCall call{bus->endpoint,         bus->region, "events", "application/x-amz-json-1.1",
-               "AWSEvents.PutEvents", ""};
-  call.body = "{\"Entries\":[";
+  std::string body = "{\"Entries\":[";
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (i > 0) call.body += ',';
-    call.body += batch[i].encoded;
+    if (i > 0) body += ',';
+    body += batch[i].encoded;
   }
-  call.body += "]}";
-  auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
-  SendAwsCall(
-      bus->client, *bus->settings, bus->clock, call,
-      [entries, metrics = bus->metrics, finished = std::move(finished)](http::ClientResponse resp) {
-        std::vector<SendResult> results = MapPutEventsResponse(resp, entries->size());
-        if (metrics) metrics->Record(results);
-        for (size_t i = 0; i < entries->size(); ++i) (*entries)[i].done(std::move(results[i]));
-        finished();
-      });
+  body += "]}";
+  bus->aws.CallBatch("application/x-amz-json-1.1", "AWSEvents.PutEvents", std::move(body),
+                     std::move(batch), MapPutEventsResponse, std::move(finished));
 }
 
 class EventBridgeTarget : public Target {
@@ -141,20 +129,21 @@ class EventBridgeTarget : public Target {
   EventBridgeTarget(std::shared_ptr<const BusEndpoint> bus, bool transformed)
       : bus_(bus),
         transformed_(transformed),
-        batcher_(
-            BatchOptions{10, bus->settings->max_request_bytes, bus->settings->batch_window_ms, 0},
-            [bus](std::vector<BatchEntry> b, std::function<void()> f) {
-              SendPutEvents(bus, std::move(b), std::move(f));
-            }) {}
+        batcher_(BatchOptions{10, bus->aws.settings->max_request_bytes,
+                              bus->aws.settings->batch_window_ms, 0},
+                 [bus](std::vector<BatchEntry> b, std::function<void()> f) {
+                   SendPutEvents(bus, std::move(b), std::move(f));
+                 }) {}
 
   void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
     auto entry = EncodePutEventsEntry(req, transformed_, bus_->bus_arn);
     if (!entry.ok())
       return done({SendResult::kPermanent, "INVALID_EVENT", entry.status().message()});
-    if (entry->size > bus_->settings->max_request_bytes) {
+    if (entry->size > bus_->aws.settings->max_request_bytes) {
       return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
                    "PutEvents entry of " + std::to_string(entry->size) + " bytes exceeds the " +
-                       std::to_string(bus_->settings->max_request_bytes) + "-byte request limit"});
+                       std::to_string(bus_->aws.settings->max_request_bytes) +
+                       "-byte request limit"});
     }
     batcher_.Add(BatchEntry{std::move(entry->json), entry->size, std::move(done)});
   }
@@ -191,24 +180,14 @@ class EventBridgeTargetKind : public TargetKind {
           "delivering to a cxbridge bus is not supported (set Aws: {Remote: true} "
           "to forward to the AWS bus with this ARN)");
     }
-    if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("event bus target " + def.arn + " forwards to AWS, " +
-                                     kNoAwsCredentials);
-    }
-    return Status::Ok();
+    return RequireAwsCredentials(env, "event bus target", def.arn);
   }
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
                                          const TargetEnv& env) const override {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("event bus target without an HTTP client");
-    auto arn = ParseAwsArn(def.arn);
     auto bus = std::make_shared<BusEndpoint>();
-    bus->client = env.http;
-    bus->clock = env.clock;
-    bus->settings = env.aws;
-    bus->metrics = AwsMetricsFor(env.metrics, "events");
-    bus->endpoint = env.aws->Endpoint("events", arn->region);
-    bus->region = arn->region;
+    bus->aws = AwsService::For(env, "events", ParseAwsArn(def.arn)->region);
     bus->bus_arn = def.arn;
     return std::shared_ptr<Target>(
         std::make_shared<EventBridgeTarget>(std::move(bus), HasTransform(def)));

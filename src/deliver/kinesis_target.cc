@@ -84,11 +84,8 @@ namespace {
 
 // What the requests of one target share; immutable, kept alive by in-flight requests.
 struct StreamEndpoint {
-  http::HttpClient* client = nullptr;
-  const Clock* clock = nullptr;
-  std::shared_ptr<const AwsSettings> settings;
-  std::shared_ptr<const AwsMetrics> metrics;  // may be null
-  std::string endpoint, region, stream_name;
+  AwsService aws;
+  std::string stream_name;
 };
 
 void PutRecords(const std::shared_ptr<const StreamEndpoint>& s, std::vector<BatchEntry> batch,
@@ -96,21 +93,9 @@ void PutRecords(const std::shared_ptr<const StreamEndpoint>& s, std::vector<Batc
   std::vector<std::string> encoded;
   encoded.reserve(batch.size());
   for (auto& e : batch) encoded.push_back(std::move(e.encoded));
-  AwsCall call{s->endpoint,
-               s->region,
-               "kinesis",
-               "application/x-amz-json-1.1",
-               "Kinesis_20131202.PutRecords",
-               KinesisRequestBody(s->stream_name, encoded)};
-  auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
-  SendAwsCall(
-      s->client, *s->settings, s->clock, call,
-      [entries, metrics = s->metrics, finished = std::move(finished)](http::ClientResponse resp) {
-        std::vector<SendResult> results = MapKinesisResponse(resp, entries->size());
-        if (metrics) metrics->Record(results);
-        for (size_t i = 0; i < entries->size(); ++i) (*entries)[i].done(std::move(results[i]));
-        finished();
-      });
+  s->aws.CallBatch("application/x-amz-json-1.1", "Kinesis_20131202.PutRecords",
+                   KinesisRequestBody(s->stream_name, encoded), std::move(batch),
+                   MapKinesisResponse, std::move(finished));
 }
 
 class KinesisTarget : public Target {
@@ -118,7 +103,7 @@ class KinesisTarget : public Target {
   KinesisTarget(std::shared_ptr<const StreamEndpoint> s, std::string key_path)
       : stream_(s),
         key_path_(std::move(key_path)),
-        batcher_(BatchOptions{kMaxRecords, kMaxRequestBytes, s->settings->batch_window_ms, 0},
+        batcher_(BatchOptions{kMaxRecords, kMaxRequestBytes, s->aws.settings->batch_window_ms, 0},
                  [s](std::vector<BatchEntry> b, std::function<void()> f) {
                    PutRecords(s, std::move(b), std::move(f));
                  }) {}
@@ -171,11 +156,7 @@ class KinesisTargetKind : public TargetKind {
             "characters)");
       }
     }
-    if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("Kinesis target " + def.arn + " forwards to AWS, " +
-                                     kNoAwsCredentials);
-    }
-    return Status::Ok();
+    return RequireAwsCredentials(env, "Kinesis target", def.arn);
   }
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
                                          const TargetEnv& env) const override {
@@ -183,12 +164,7 @@ class KinesisTargetKind : public TargetKind {
     if (env.http == nullptr) return Status::Internal("Kinesis target without an HTTP client");
     auto arn = ParseAwsArn(def.arn);
     auto s = std::make_shared<StreamEndpoint>();
-    s->client = env.http;
-    s->clock = env.clock;
-    s->settings = env.aws;
-    s->metrics = AwsMetricsFor(env.metrics, "kinesis");
-    s->endpoint = env.aws->Endpoint("kinesis", arn->region);
-    s->region = arn->region;
+    s->aws = AwsService::For(env, "kinesis", arn->region);
     s->stream_name = arn->resource.substr(7);
     std::string key_path;
     if (const json::Value* p = def.raw.Find("KinesisParameters")) {

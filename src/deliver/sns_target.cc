@@ -74,11 +74,8 @@ SendResult MapSnsResponse(const http::ClientResponse& resp) {
 namespace {
 
 struct TopicEndpoint {
-  http::HttpClient* client = nullptr;
-  const Clock* clock = nullptr;
-  std::shared_ptr<const AwsSettings> settings;
-  std::shared_ptr<const AwsMetrics> metrics;  // may be null
-  std::string endpoint, region, topic_arn;
+  AwsService aws;
+  std::string topic_arn;
 };
 
 class SnsTarget : public Target {
@@ -91,18 +88,13 @@ class SnsTarget : public Target {
                    "message of " + std::to_string(req.payload.size()) + " bytes exceeds SNS's " +
                        std::to_string(kMaxMessageBytes) + "-byte limit"});
     }
-    AwsCall call{topic_->endpoint,
-                 topic_->region,
-                 "sns",
-                 "application/x-www-form-urlencoded",
-                 "",
-                 SnsPublishBody(topic_->topic_arn, req.payload)};
-    SendAwsCall(topic_->client, *topic_->settings, topic_->clock, call,
-                [metrics = topic_->metrics, done = std::move(done)](http::ClientResponse resp) {
-                  SendResult r = MapSnsResponse(resp);
-                  if (metrics) metrics->Record({r});
-                  done(std::move(r));
-                });
+    topic_->aws.Call(
+        "application/x-www-form-urlencoded", "", SnsPublishBody(topic_->topic_arn, req.payload),
+        [metrics = topic_->aws.metrics, done = std::move(done)](http::ClientResponse resp) {
+          SendResult r = MapSnsResponse(resp);
+          if (metrics) metrics->Record({r});
+          done(std::move(r));
+        });
   }
 
  private:
@@ -127,24 +119,14 @@ class SnsTargetKind : public TargetKind {
                                      " is a FIFO topic; only standard topics are targets (as in "
                                      "EventBridge)");
     }
-    if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("SNS target " + def.arn + " forwards to AWS, " +
-                                     kNoAwsCredentials);
-    }
-    return Status::Ok();
+    return RequireAwsCredentials(env, "SNS target", def.arn);
   }
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
                                          const TargetEnv& env) const override {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("SNS target without an HTTP client");
-    auto arn = ParseAwsArn(def.arn);
     auto t = std::make_shared<TopicEndpoint>();
-    t->client = env.http;
-    t->clock = env.clock;
-    t->settings = env.aws;
-    t->metrics = AwsMetricsFor(env.metrics, "sns");
-    t->endpoint = env.aws->Endpoint("sns", arn->region);
-    t->region = arn->region;
+    t->aws = AwsService::For(env, "sns", ParseAwsArn(def.arn)->region);
     t->topic_arn = def.arn;
     return std::shared_ptr<Target>(std::make_shared<SnsTarget>(std::move(t)));
   }

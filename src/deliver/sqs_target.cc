@@ -94,12 +94,16 @@ namespace {
 
 // What the requests of one target share; immutable, kept alive by in-flight requests.
 struct QueueEndpoint {
-  http::HttpClient* client = nullptr;
-  const Clock* clock = nullptr;
-  std::shared_ptr<const AwsSettings> settings;
-  std::shared_ptr<const AwsMetrics> metrics;  // may be null
-  std::string endpoint, region, queue_url;
+  AwsService aws;
+  std::string queue_url;
 };
+
+std::vector<SendResult> MapSendMessage(const http::ClientResponse& resp, size_t entries) {
+  return MapSqsResponse(resp, entries, false);
+}
+std::vector<SendResult> MapSendMessageBatch(const http::ClientResponse& resp, size_t entries) {
+  return MapSqsResponse(resp, entries, true);
+}
 
 void SendToQueue(const std::shared_ptr<const QueueEndpoint>& q, std::vector<BatchEntry> batch,
                  std::function<void()> finished) {
@@ -107,22 +111,10 @@ void SendToQueue(const std::shared_ptr<const QueueEndpoint>& q, std::vector<Batc
   std::vector<std::string> encoded;
   encoded.reserve(batch.size());
   for (auto& e : batch) encoded.push_back(std::move(e.encoded));
-  AwsCall call{q->endpoint,
-               q->region,
-               "sqs",
-               "application/x-amz-json-1.0",
-               many ? "AmazonSQS.SendMessageBatch" : "AmazonSQS.SendMessage",
-               SqsRequestBody(q->queue_url, encoded, many)};
-  auto entries = std::make_shared<std::vector<BatchEntry>>(std::move(batch));
-  SendAwsCall(q->client, *q->settings, q->clock, call,
-              [entries, metrics = q->metrics, many,
-               finished = std::move(finished)](http::ClientResponse resp) {
-                std::vector<SendResult> results = MapSqsResponse(resp, entries->size(), many);
-                if (metrics) metrics->Record(results);
-                for (size_t i = 0; i < entries->size(); ++i)
-                  (*entries)[i].done(std::move(results[i]));
-                finished();
-              });
+  q->aws.CallBatch("application/x-amz-json-1.0",
+                   many ? "AmazonSQS.SendMessageBatch" : "AmazonSQS.SendMessage",
+                   SqsRequestBody(q->queue_url, encoded, many), std::move(batch),
+                   many ? MapSendMessageBatch : MapSendMessage, std::move(finished));
 }
 
 class SqsTarget : public Target {
@@ -131,8 +123,8 @@ class SqsTarget : public Target {
       : queue_(q),
         fifo_(fifo),
         group_(std::move(group)),
-        batcher_(BatchOptions{10, q->settings->max_request_bytes, q->settings->batch_window_ms,
-                              fifo ? 1 : 0},
+        batcher_(BatchOptions{10, q->aws.settings->max_request_bytes,
+                              q->aws.settings->batch_window_ms, fifo ? 1 : 0},
                  [q](std::vector<BatchEntry> b, std::function<void()> f) {
                    SendToQueue(q, std::move(b), std::move(f));
                  }) {}
@@ -149,10 +141,10 @@ class SqsTarget : public Target {
       dedup = req.event_id;
     }
     EncodedEntry e = EncodeSqsEntry(req.payload, group, dedup);
-    if (e.size > queue_->settings->max_request_bytes) {
+    if (e.size > queue_->aws.settings->max_request_bytes) {
       return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
                    "message of " + std::to_string(e.size) + " bytes exceeds the " +
-                       std::to_string(queue_->settings->max_request_bytes) + "-byte limit"});
+                       std::to_string(queue_->aws.settings->max_request_bytes) + "-byte limit"});
     }
     batcher_.Add(BatchEntry{std::move(e.json), e.size, std::move(done)});
   }
@@ -197,11 +189,7 @@ class SqsTargetKind : public TargetKind {
       return Status::InvalidArgument("SQS target " + def.arn +
                                      " is a FIFO queue: SqsParameters.MessageGroupId is required");
     }
-    if (!env.aws || !env.aws->has_credentials()) {
-      return Status::InvalidArgument("SQS target " + def.arn + " forwards to AWS, " +
-                                     kNoAwsCredentials);
-    }
-    return Status::Ok();
+    return RequireAwsCredentials(env, "SQS target", def.arn);
   }
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
                                          const TargetEnv& env) const override {
@@ -209,13 +197,8 @@ class SqsTargetKind : public TargetKind {
     if (env.http == nullptr) return Status::Internal("SQS target without an HTTP client");
     auto arn = ParseAwsArn(def.arn);
     auto q = std::make_shared<QueueEndpoint>();
-    q->client = env.http;
-    q->clock = env.clock;
-    q->settings = env.aws;
-    q->metrics = AwsMetricsFor(env.metrics, "sqs");
-    q->endpoint = env.aws->Endpoint("sqs", arn->region);
-    q->region = arn->region;
-    q->queue_url = q->endpoint + "/" + arn->account + "/" + arn->resource;
+    q->aws = AwsService::For(env, "sqs", arn->region);
+    q->queue_url = q->aws.endpoint + "/" + arn->account + "/" + arn->resource;
     const bool fifo = arn->resource.ends_with(".fifo");
     return std::shared_ptr<Target>(std::make_shared<SqsTarget>(std::move(q), fifo, GroupSpec(def)));
   }
