@@ -266,7 +266,35 @@ bool IsRetryableAwsCode(std::string_view code) {
   return code.find("Throttl") != std::string_view::npos || code == "RequestThrottled" ||
          code == "InternalFailure" || code == "InternalException" || code == "InternalError" ||
          code == "ServiceUnavailable" || code == "ServiceUnavailableException" ||
-         code == "RequestTimeout" || code == "RequestTimeoutException";
+         code == "RequestTimeout" || code == "RequestTimeoutException" ||
+         code == "ProvisionedThroughputExceededException";
+}
+
+std::vector<SendResult> MapEntryResults(const http::ClientResponse& resp, size_t entries,
+                                        std::string_view list_key, const std::string& what) {
+  auto body = json::Parse(resp.body);
+  json::Value doc = body.ok() ? std::move(*body) : json::Value();
+  SendResult overall = ClassifyAwsResponse(resp, doc);
+  if (overall.kind != SendResult::kOk) return std::vector<SendResult>(entries, overall);
+  const json::Value* list = doc.Find(list_key);
+  if (list == nullptr || !list->is_array() || list->items().size() != entries) {
+    return std::vector<SendResult>(entries, {SendResult::kRetryable, "MALFORMED_RESPONSE",
+                                             "the answer does not list " + what});
+  }
+  std::vector<SendResult> out;
+  out.reserve(entries);
+  for (const auto& e : list->items()) {
+    const json::Value* code = e.Find("ErrorCode");
+    if (code == nullptr || !code->is_string() || code->as_string().empty()) {
+      out.emplace_back();
+      continue;
+    }
+    const json::Value* msg = e.Find("ErrorMessage");
+    out.push_back(
+        {IsRetryableAwsCode(code->as_string()) ? SendResult::kRetryable : SendResult::kPermanent,
+         code->as_string(), msg != nullptr && msg->is_string() ? msg->as_string() : ""});
+  }
+  return out;
 }
 
 SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body) {

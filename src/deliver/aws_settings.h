@@ -153,5 +153,12 @@ Status RequireAwsCredentials(const TargetEnv& env, const std::string& what, cons
 SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body);
 // True for AWS error codes that mean "try again later".
 bool IsRetryableAwsCode(std::string_view code);
+// One result per entry of a batch whose 200 answer lists per-entry results under `list_key`, in
+// request order (PutEvents "Entries", PutRecords "Records"): no ErrorCode → delivered; a retryable
+// code (IsRetryableAwsCode) → retryable; any other → permanent with the code and ErrorMessage.
+// Request-level failures apply to every entry (ClassifyAwsResponse); a list that does not line up
+// with the request retries every entry (MALFORMED_RESPONSE, saying `what` was expected).
+std::vector<SendResult> MapEntryResults(const http::ClientResponse& resp, size_t entries,
+                                        std::string_view list_key, const std::string& what);
 
 }  // namespace cxbridge::deliver

@@ -77,31 +77,7 @@ Result<EncodedEntry> EncodePutEventsEntry(const SendRequest& req, bool transform
 }
 
 std::vector<SendResult> MapPutEventsResponse(const http::ClientResponse& resp, size_t entries) {
-  auto body = json::Parse(resp.body);
-  json::Value doc = body.ok() ? std::move(*body) : json::Value();
-  SendResult overall = ClassifyAwsResponse(resp, doc);
-  if (overall.kind != SendResult::kOk) return std::vector<SendResult>(entries, overall);
-  const json::Value* list = doc.Find("Entries");
-  if (list == nullptr || !list->is_array() || list->items().size() != entries) {
-    return std::vector<SendResult>(entries,
-                                   {SendResult::kRetryable, "MALFORMED_RESPONSE",
-                                    "PutEvents answer does not list one result per entry"});
-  }
-  std::vector<SendResult> out;
-  out.reserve(entries);
-  for (const auto& e : list->items()) {
-    const json::Value* code = e.Find("ErrorCode");
-    if (code == nullptr || !code->is_string() || code->as_string().empty()) {
-      out.emplace_back();
-      continue;
-    }
-    const json::Value* msg = e.Find("ErrorMessage");
-    std::string message = msg != nullptr && msg->is_string() ? msg->as_string() : "";
-    out.push_back(
-        {IsRetryableAwsCode(code->as_string()) ? SendResult::kRetryable : SendResult::kPermanent,
-         code->as_string(), message});
-  }
-  return out;
+  return MapEntryResults(resp, entries, "Entries", "one PutEvents result per entry");
 }
 
 namespace {

@@ -53,31 +53,7 @@ std::string KinesisRequestBody(const std::string& stream_name,
 }
 
 std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, size_t records) {
-  auto body = json::Parse(resp.body);
-  json::Value doc = body.ok() ? std::move(*body) : json::Value();
-  SendResult overall = ClassifyAwsResponse(resp, doc);
-  if (overall.kind != SendResult::kOk) return std::vector<SendResult>(records, overall);
-  const json::Value* list = doc.Find("Records");
-  if (list == nullptr || !list->is_array() || list->items().size() != records) {
-    return std::vector<SendResult>(records,
-                                   {SendResult::kRetryable, "MALFORMED_RESPONSE",
-                                    "PutRecords answer does not list one result per record"});
-  }
-  std::vector<SendResult> out;
-  out.reserve(records);
-  for (const auto& r : list->items()) {
-    const json::Value* code = r.Find("ErrorCode");
-    if (code == nullptr || !code->is_string() || code->as_string().empty()) {
-      out.push_back(SendResult{});
-      continue;
-    }
-    const std::string& c = code->as_string();
-    const json::Value* msg = r.Find("ErrorMessage");
-    const bool retry = c == "ProvisionedThroughputExceededException" || IsRetryableAwsCode(c);
-    out.push_back({retry ? SendResult::kRetryable : SendResult::kPermanent, c,
-                   msg != nullptr && msg->is_string() ? msg->as_string() : ""});
-  }
-  return out;
+  return MapEntryResults(resp, records, "Records", "one PutRecords result per record");
 }
 
 namespace {
