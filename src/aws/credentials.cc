@@ -267,6 +267,7 @@ Result<DefaultCredentialChain::Fetched> DefaultCredentialChain::FromContainer() 
   req.method = "GET";
   req.url = url;
   req.timeout_ms = options_.metadata_timeout_ms;
+  req.no_proxy = true;  // link-local or loopback endpoints, never through a proxy
   std::optional<std::string> token = Env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
   if (!token) {
     if (auto file = Env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
@@ -308,6 +309,7 @@ Result<DefaultCredentialChain::Fetched> DefaultCredentialChain::FromInstanceMeta
     req.url = base + path;
     req.headers = std::move(headers);
     req.timeout_ms = options_.metadata_timeout_ms;
+    req.no_proxy = true;  // link-local or loopback endpoints, never through a proxy
     return client_.SendSync(std::move(req));
   };
   auto failed = [&](const std::string& path, const http::ClientResponse& r) {

@@ -131,6 +131,7 @@ struct HttpClient::Impl {
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (t->req.no_proxy) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     if (t->req.refuse_private_addresses) {
       curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket);
       curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());

@@ -24,6 +24,9 @@ struct ClientRequest {
   // the connection a request is about to use (a kept-alive one included). Behind an HTTP proxy
   // it is the proxy's address that is checked.
   bool refuse_private_addresses = false;
+  // Connect directly, ignoring http_proxy/https_proxy from the environment (link-local metadata
+  // endpoints such as EC2's instance metadata, which the AWS SDKs never reach through a proxy).
+  bool no_proxy = false;
 };
 
 struct ClientResponse {
