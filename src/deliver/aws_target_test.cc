@@ -187,6 +187,25 @@ TEST(KinesisResultTest, EachRecordMapsOnItsOwn) {
   EXPECT_EQ(short_answer[0].error_code, "MALFORMED_RESPONSE");
 }
 
+TEST(FirehoseTest, RecordsRequestAndResults) {
+  EncodedEntry r = EncodeFirehoseRecord(R"({"x":1})");
+  EXPECT_EQ(r.size, 7u);
+  EXPECT_EQ(r.json, R"({"Data":")" + Base64Encode(R"({"x":1})") + R"("})");
+  EXPECT_EQ(FirehoseRequestBody("calls", {r.json}),
+            R"({"DeliveryStreamName":"calls","Records":[)" + r.json + "]}");
+  auto v = MapFirehoseResponse(
+      Resp(200, R"({"FailedPutCount":2,"Encrypted":false,"RequestResponses":[{"RecordId":"a"},)"
+                R"({"ErrorCode":"ServiceUnavailableException","ErrorMessage":"busy"},)"
+                R"({"ErrorCode":"KMS.AccessDeniedException","ErrorMessage":"no key"}]})"),
+      3);
+  EXPECT_EQ(v[0].kind, SendResult::kOk);
+  EXPECT_EQ(v[1].kind, SendResult::kRetryable);
+  EXPECT_EQ(v[2].kind, SendResult::kPermanent);
+  EXPECT_EQ(v[2].error_code, "KMS.AccessDeniedException");
+  EXPECT_EQ(MapFirehoseResponse(Resp(400, R"({"__type":"ResourceNotFoundException"})"), 1)[0].kind,
+            SendResult::kPermanent);
+}
+
 TEST(SnsTest, PublishBodyAndXmlErrors) {
   EXPECT_EQ(SnsPublishBody("arn:aws:sns:eu-west-1:222222222222:alerts", R"({"a":"b c&d"})"),
             "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A222222222222%"
@@ -319,6 +338,13 @@ TEST(AwsTargetRegistryTest, WhatIsRefusedWhenSaved) {
                                 R"(,"KinesisParameters":{"PartitionKeyPath":"detail.id"})"),
                             with)
                    .ok());
+  // Firehose delivery streams.
+  st = reg.Validate(Def("arn:aws:firehose:eu-west-1:111111111111:deliverystream/calls"), none);
+  EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();
+  EXPECT_TRUE(
+      reg.Validate(Def("arn:aws:firehose:eu-west-1:111111111111:deliverystream/calls"), with).ok());
+  EXPECT_FALSE(
+      reg.Validate(Def("arn:aws:firehose:eu-west-1:111111111111:stream/calls"), with).ok());
   // SNS topics.
   st = reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:alerts"), none);
   EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();

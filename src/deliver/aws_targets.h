@@ -69,6 +69,15 @@ std::string KinesisRequestBody(const std::string& stream_name,
 // request retry.
 std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, size_t records);
 
+// --- Firehose PutRecordBatch (Firehose_20150804.PutRecordBatch, JSON 1.1) ---
+
+// One record: {"Data": base64 of `data`}; size = data bytes.
+EncodedEntry EncodeFirehoseRecord(const std::string& data);
+std::string FirehoseRequestBody(const std::string& stream_name,
+                                const std::vector<std::string>& records);
+// MapEntryResults over "RequestResponses" (RecordId → delivered).
+std::vector<SendResult> MapFirehoseResponse(const http::ClientResponse& resp, size_t records);
+
 // --- SNS Publish (query protocol, Version 2010-03-31) ---
 
 // The form-encoded Publish request body.

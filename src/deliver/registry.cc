@@ -17,6 +17,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewSqsTargetKind());  // before the built-in queues: it takes the SQS ARNs not ours
   registry.Add(NewKinesisTargetKind());
   registry.Add(NewSnsTargetKind());
+  registry.Add(NewFirehoseTargetKind());
   registry.Add(NewQueueTargetKind());
 }
 
@@ -28,7 +29,8 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
   return Status::NotFound(
       "no target kind serves Arn '" + def.arn +
       "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, "
-      "arn:aws:kinesis:…:stream/…, arn:aws:sns:…, arn:aws:events:…:event-bus/…, "
+      "arn:aws:kinesis:…:stream/…, arn:aws:sns:…, arn:aws:firehose:…:deliverystream/…, "
+      "arn:aws:events:…:event-bus/…, "
       "arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }
 

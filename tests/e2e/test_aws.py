@@ -5,6 +5,7 @@ real moto_server on loopback, reached through the `aws.endpoints` override:
   that bus that copies every event into a moto SQS queue, read with boto3;
 - a rule targeting a Kinesis data stream (PutRecords, PartitionKeyPath): records read back with
   boto3, partition keys and per-key order checked;
+- a rule targeting a Firehose delivery stream (PutRecordBatch) into an S3 bucket, read back;
 - a rule targeting an SNS topic (Publish, query protocol) with an InputTransformer: read back
   through an SQS subscription of the topic;
 - a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
@@ -48,7 +49,7 @@ delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
 aws:
   access_key_id: {{value: AKIDCXBAWSE2E}}
   secret_access_key: {{env: CXB_E2E_AWS_SECRET}}
-  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}"}}
+  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}", firehose: "{moto}"}}
   batch_window_ms: 5
 sources:
   open:
@@ -85,6 +86,11 @@ rules:
         InputTransformer:
           InputPathsMap: {{agent: "$.detail.agent"}}
           InputTemplate: '"Agent <agent> went off queue"'
+  - Name: to-firehose
+    EventPattern: {{source: [e2e.cc], detail-type: [Analytics]}}
+    Targets:
+      - Id: lake
+        Arn: arn:aws:firehose:us-east-1:{account}:deliverystream/calls-lake
   - Name: to-missing-bus
     EventPattern: {{source: [e2e.cc], detail-type: [Lost]}}
     Targets:
@@ -126,6 +132,13 @@ class AwsForwardingTest(unittest.TestCase):
         cls.events = session.client("events", endpoint_url=cls.moto_url, config=cfg)
         cls.kinesis = session.client("kinesis", endpoint_url=cls.moto_url, config=cfg)
         cls.kinesis.create_stream(StreamName="calls-stream", ShardCount=1)
+        # A Firehose delivery stream into an S3 bucket (moto writes each batch as one object).
+        cls.s3 = session.client("s3", endpoint_url=cls.moto_url, config=cfg)
+        cls.s3.create_bucket(Bucket="calls-lake")
+        session.client("firehose", endpoint_url=cls.moto_url, config=cfg).create_delivery_stream(
+            DeliveryStreamName="calls-lake", ExtendedS3DestinationConfiguration={
+                "RoleARN": f"arn:aws:iam::{MOTO_ACCOUNT}:role/firehose",
+                "BucketARN": "arn:aws:s3:::calls-lake", "Prefix": "events/"})
         # An SNS topic with an SQS subscriber (raw delivery), so what is published can be read.
         sns = session.client("sns", endpoint_url=cls.moto_url, config=cfg)
         topic = sns.create_topic(Name="supervisor-alerts")["TopicArn"]
@@ -225,6 +238,26 @@ class AwsForwardingTest(unittest.TestCase):
             self.assertEqual(rec["PartitionKey"], event["detail"]["conversationId"])
             per_key.setdefault(rec["PartitionKey"], []).append(event["detail"]["seq"])
         self.assertEqual(per_key, {"conv-0": list(range(0, 20, 2)), "conv-1": list(range(1, 20, 2))})
+
+    def test_firehose_stream_gets_every_event(self):
+        for i in range(12):
+            body = {"eventId": f"f-{i}", "kind": "Analytics", "n": i}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+
+        def stored():
+            data = b""
+            for o in self.s3.list_objects_v2(Bucket="calls-lake").get("Contents", []):
+                data += self.s3.get_object(Bucket="calls-lake", Key=o["Key"])["Body"].read()
+            # Records are the event JSON back to back (EventBridge adds no separator either).
+            events, text = [], data.decode()
+            decoder, pos = json.JSONDecoder(), 0
+            while pos < len(text):
+                event, pos = decoder.raw_decode(text, pos)
+                events.append(event)
+            return events if len(events) >= 12 else None
+        events = wait_for(stored, timeout=30, interval=0.2, what="12 records in the bucket")
+        self.assertEqual(sorted(e["detail"]["n"] for e in events), list(range(12)))
+        self.assertTrue(all(e["detail-type"] == "Analytics" for e in events))
 
     def test_sns_topic_gets_the_transformed_message(self):
         for agent in ["ana", "bo"]:
