@@ -83,11 +83,11 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
     if (!e->is_object())
       return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
     for (const auto& [service, url] : e->members()) {
-      static const std::set<std::string> kServices = {"events", "sqs", "kinesis", "firehose",
-                                                      "sns"};
+      static const std::set<std::string> kServices = {"events",   "sqs", "kinesis",
+                                                      "firehose", "sns", "states"};
       if (!kServices.count(service)) {
         return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
-                                       "' (events, sqs, kinesis, firehose, sns)");
+                                       "' (events, sqs, kinesis, firehose, sns, states)");
       }
       if (!url.is_string() ||
           !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {

@@ -206,6 +206,20 @@ TEST(FirehoseTest, RecordsRequestAndResults) {
             SendResult::kPermanent);
 }
 
+TEST(StatesTest, StartExecutionBodyAndResults) {
+  EXPECT_EQ(
+      StartExecutionBody("arn:aws:states:eu-west-1:222222222222:stateMachine:m", R"({"x":1})"),
+      R"({"stateMachineArn":"arn:aws:states:eu-west-1:222222222222:stateMachine:m","input":"{\"x\":1}"})");
+  EXPECT_EQ(MapStartExecutionResponse(Resp(200, R"({"executionArn":"e","startDate":1})")).kind,
+            SendResult::kOk);
+  auto missing = MapStartExecutionResponse(Resp(
+      400, R"({"__type":"StateMachineDoesNotExist","message":"State Machine Does Not Exist"})"));
+  EXPECT_EQ(missing.kind, SendResult::kPermanent);
+  EXPECT_EQ(missing.error_code, "StateMachineDoesNotExist");
+  EXPECT_EQ(MapStartExecutionResponse(Resp(400, R"({"__type":"ExecutionLimitExceeded"})")).kind,
+            SendResult::kRetryable);
+}
+
 TEST(SnsTest, PublishBodyAndXmlErrors) {
   EXPECT_EQ(SnsPublishBody("arn:aws:sns:eu-west-1:222222222222:alerts", R"({"a":"b c&d"})"),
             "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aeu-west-1%3A222222222222%"
@@ -345,6 +359,13 @@ TEST(AwsTargetRegistryTest, WhatIsRefusedWhenSaved) {
       reg.Validate(Def("arn:aws:firehose:eu-west-1:111111111111:deliverystream/calls"), with).ok());
   EXPECT_FALSE(
       reg.Validate(Def("arn:aws:firehose:eu-west-1:111111111111:stream/calls"), with).ok());
+  // Step Functions state machines.
+  st = reg.Validate(Def("arn:aws:states:eu-west-1:111111111111:stateMachine:post-call"), none);
+  EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();
+  EXPECT_TRUE(
+      reg.Validate(Def("arn:aws:states:eu-west-1:111111111111:stateMachine:post-call"), with).ok());
+  EXPECT_FALSE(
+      reg.Validate(Def("arn:aws:states:eu-west-1:111111111111:execution:post-call:1"), with).ok());
   // SNS topics.
   st = reg.Validate(Def("arn:aws:sns:eu-west-1:111111111111:alerts"), none);
   EXPECT_NE(st.message().find("no AWS credentials"), std::string::npos) << st.message();

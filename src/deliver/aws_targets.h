@@ -78,6 +78,12 @@ std::string FirehoseRequestBody(const std::string& stream_name,
 // MapEntryResults over "RequestResponses" (RecordId → delivered).
 std::vector<SendResult> MapFirehoseResponse(const http::ClientResponse& resp, size_t records);
 
+// --- Step Functions StartExecution (AWSStepFunctions.StartExecution, JSON 1.0) ---
+
+std::string StartExecutionBody(const std::string& state_machine_arn, const std::string& input);
+// ClassifyAwsResponse, with ExecutionLimitExceeded retryable.
+SendResult MapStartExecutionResponse(const http::ClientResponse& resp);
+
 // --- SNS Publish (query protocol, Version 2010-03-31) ---
 
 // The form-encoded Publish request body.

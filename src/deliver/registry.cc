@@ -18,6 +18,7 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewKinesisTargetKind());
   registry.Add(NewSnsTargetKind());
   registry.Add(NewFirehoseTargetKind());
+  registry.Add(NewStatesTargetKind());
   registry.Add(NewQueueTargetKind());
 }
 
@@ -30,6 +31,7 @@ Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def
       "no target kind serves Arn '" + def.arn +
       "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, "
       "arn:aws:kinesis:…:stream/…, arn:aws:sns:…, arn:aws:firehose:…:deliverystream/…, "
+      "arn:aws:states:…:stateMachine:…, "
       "arn:aws:events:…:event-bus/…, "
       "arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
 }

@@ -161,6 +161,7 @@ std::unique_ptr<TargetKind> NewSqsTargetKind();          // an SQS queue in AWS 
 std::unique_ptr<TargetKind> NewKinesisTargetKind();      // a Kinesis data stream (PutRecords)
 std::unique_ptr<TargetKind> NewSnsTargetKind();          // an SNS topic (Publish)
 std::unique_ptr<TargetKind> NewFirehoseTargetKind();     // a Firehose delivery stream
+std::unique_ptr<TargetKind> NewStatesTargetKind();       // a Step Functions state machine
 std::unique_ptr<TargetKind> NewApiDestinationTargetKind();  // an API destination (api_destination.h)
 
 // HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and

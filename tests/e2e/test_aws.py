@@ -6,6 +6,7 @@ real moto_server on loopback, reached through the `aws.endpoints` override:
 - a rule targeting a Kinesis data stream (PutRecords, PartitionKeyPath): records read back with
   boto3, partition keys and per-key order checked;
 - a rule targeting a Firehose delivery stream (PutRecordBatch) into an S3 bucket, read back;
+- a rule targeting a Step Functions state machine (StartExecution, InputPath): executions listed;
 - a rule targeting an SNS topic (Publish, query protocol) with an InputTransformer: read back
   through an SQS subscription of the topic;
 - a rule targeting a FIFO queue in another account (SendMessage/SendMessageBatch with
@@ -49,7 +50,8 @@ delivery: {{backoff_base_ms: 20, backoff_max_ms: 200}}
 aws:
   access_key_id: {{value: AKIDCXBAWSE2E}}
   secret_access_key: {{env: CXB_E2E_AWS_SECRET}}
-  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}", firehose: "{moto}"}}
+  endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}", firehose: "{moto}",
+              states: "{moto}"}}
   batch_window_ms: 5
 sources:
   open:
@@ -91,6 +93,12 @@ rules:
     Targets:
       - Id: lake
         Arn: arn:aws:firehose:us-east-1:{account}:deliverystream/calls-lake
+  - Name: to-step-functions
+    EventPattern: {{source: [e2e.cc], detail-type: [CallEnded]}}
+    Targets:
+      - Id: post-call
+        Arn: arn:aws:states:us-east-1:{account}:stateMachine:post-call
+        InputPath: $.detail
   - Name: to-missing-bus
     EventPattern: {{source: [e2e.cc], detail-type: [Lost]}}
     Targets:
@@ -139,6 +147,11 @@ class AwsForwardingTest(unittest.TestCase):
             DeliveryStreamName="calls-lake", ExtendedS3DestinationConfiguration={
                 "RoleARN": f"arn:aws:iam::{MOTO_ACCOUNT}:role/firehose",
                 "BucketARN": "arn:aws:s3:::calls-lake", "Prefix": "events/"})
+        # A state machine whose executions record their input.
+        cls.sfn = session.client("stepfunctions", endpoint_url=cls.moto_url, config=cfg)
+        cls.machine_arn = cls.sfn.create_state_machine(
+            name="post-call", roleArn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/sfn",
+            definition=json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}))["stateMachineArn"]
         # An SNS topic with an SQS subscriber (raw delivery), so what is published can be read.
         sns = session.client("sns", endpoint_url=cls.moto_url, config=cfg)
         topic = sns.create_topic(Name="supervisor-alerts")["TopicArn"]
@@ -258,6 +271,20 @@ class AwsForwardingTest(unittest.TestCase):
         events = wait_for(stored, timeout=30, interval=0.2, what="12 records in the bucket")
         self.assertEqual(sorted(e["detail"]["n"] for e in events), list(range(12)))
         self.assertTrue(all(e["detail-type"] == "Analytics" for e in events))
+
+    def test_step_functions_start_one_execution_per_event(self):
+        for i in range(3):
+            body = {"eventId": f"s-{i}", "kind": "CallEnded", "conversationId": f"conv-{i}"}
+            self.assertEqual(self.gw.post("open", json.dumps(body))[0], 202)
+
+        def inputs():
+            runs = self.sfn.list_executions(stateMachineArn=self.machine_arn)["executions"]
+            got = [json.loads(self.sfn.describe_execution(executionArn=r["executionArn"])["input"])
+                   for r in runs]
+            return got if len(got) >= 3 else None
+        got = wait_for(inputs, timeout=30, interval=0.2, what="3 executions")
+        self.assertEqual(sorted(g["conversationId"] for g in got), ["conv-0", "conv-1", "conv-2"])
+        self.assertEqual(got[0]["kind"], "CallEnded")  # InputPath $.detail: the detail only
 
     def test_sns_topic_gets_the_transformed_message(self):
         for agent in ["ana", "bo"]:
