@@ -258,6 +258,32 @@ void AwsService::CallBatch(std::string content_type, std::string op, std::string
       });
 }
 
+void AwsService::CallOne(std::string content_type, std::string op, std::string body, MapOne map,
+                         std::function<void(SendResult)> done) const {
+  Call(std::move(content_type), std::move(op), std::move(body),
+       [map, metrics = metrics, done = std::move(done)](http::ClientResponse resp) {
+         SendResult r = map(resp);
+         if (metrics) metrics->Record({r});
+         done(std::move(r));
+       });
+}
+
+std::vector<std::string> TakeEncoded(std::vector<BatchEntry>* batch) {
+  std::vector<std::string> encoded;
+  encoded.reserve(batch->size());
+  for (auto& e : *batch) encoded.push_back(std::move(e.encoded));
+  return encoded;
+}
+
+std::string JsonListBody(std::string prefix, const std::vector<std::string>& items) {
+  prefix += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) prefix += ',';
+    prefix += items[i];
+  }
+  return prefix + "]}";
+}
+
 Status RequireAwsCredentials(const TargetEnv& env, const std::string& what,
                              const std::string& arn) {
   if (env.aws && env.aws->has_credentials()) return Status::Ok();

@@ -140,7 +140,18 @@ struct AwsService {
   using MapBatch = std::vector<SendResult> (*)(const http::ClientResponse& resp, size_t entries);
   void CallBatch(std::string content_type, std::string op, std::string body,
                  std::vector<BatchEntry> batch, MapBatch map, std::function<void()> finished) const;
+  // Call for one delivery: `map` turns the answer into its result, which is counted and given
+  // to `done`.
+  using MapOne = SendResult (*)(const http::ClientResponse& resp);
+  void CallOne(std::string content_type, std::string op, std::string body, MapOne map,
+               std::function<void(SendResult)> done) const;
 };
+
+// Moves the encoded entries out of a batch (whose `done`s stay for CallBatch).
+std::vector<std::string> TakeEncoded(std::vector<BatchEntry>* batch);
+// `prefix` + "[" + the items joined by "," + "]}": the JSON body of a batch request whose list
+// is its last member, e.g. JsonListBody(R"({"Entries":)", entries).
+std::string JsonListBody(std::string prefix, const std::vector<std::string>& items);
 
 // Validate's checks shared by the AWS target kinds: OK when the server has credentials, else
 // "<what> <arn> forwards to AWS, but no AWS credentials are configured (…)".

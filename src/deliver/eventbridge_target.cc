@@ -90,12 +90,7 @@ struct BusEndpoint {
 
 void SendPutEvents(const std::shared_ptr<const BusEndpoint>& bus, std::vector<BatchEntry> batch,
                    std::function<void()> finished) {
-  std::string body = "{\"Entries\":[";
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (i > 0) body += ',';
-    body += batch[i].encoded;
-  }
-  body += "]}";
+  std::string body = JsonListBody("{\"Entries\":", TakeEncoded(&batch));
   bus->aws.CallBatch("application/x-amz-json-1.1", "AWSEvents.PutEvents", std::move(body),
                      std::move(batch), MapPutEventsResponse, std::move(finished));
 }

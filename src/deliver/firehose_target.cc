@@ -35,14 +35,9 @@ EncodedEntry EncodeFirehoseRecord(const std::string& data) {
 
 std::string FirehoseRequestBody(const std::string& stream_name,
                                 const std::vector<std::string>& records) {
-  std::string out = "{\"DeliveryStreamName\":";
-  json::AppendQuoted(&out, stream_name);
-  out += ",\"Records\":[";
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i > 0) out += ',';
-    out += records[i];
-  }
-  return out + "]}";
+  std::string prefix = "{\"DeliveryStreamName\":";
+  json::AppendQuoted(&prefix, stream_name);
+  return JsonListBody(prefix + ",\"Records\":", records);
 }
 
 std::vector<SendResult> MapFirehoseResponse(const http::ClientResponse& resp, size_t records) {
@@ -59,12 +54,10 @@ struct DeliveryStream {
 
 void PutRecordBatch(const std::shared_ptr<const DeliveryStream>& s, std::vector<BatchEntry> batch,
                     std::function<void()> finished) {
-  std::vector<std::string> encoded;
-  encoded.reserve(batch.size());
-  for (auto& e : batch) encoded.push_back(std::move(e.encoded));
+  // The body first: the order in which call arguments are evaluated is unspecified.
+  std::string body = FirehoseRequestBody(s->name, TakeEncoded(&batch));
   s->aws.CallBatch("application/x-amz-json-1.1", "Firehose_20150804.PutRecordBatch",
-                   FirehoseRequestBody(s->name, encoded), std::move(batch), MapFirehoseResponse,
-                   std::move(finished));
+                   std::move(body), std::move(batch), MapFirehoseResponse, std::move(finished));
 }
 
 class FirehoseTarget : public Target {

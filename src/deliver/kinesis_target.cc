@@ -42,14 +42,9 @@ EncodedEntry EncodeKinesisRecord(const std::string& data, const std::string& par
 
 std::string KinesisRequestBody(const std::string& stream_name,
                                const std::vector<std::string>& records) {
-  std::string out = "{\"StreamName\":";
-  json::AppendQuoted(&out, stream_name);
-  out += ",\"Records\":[";
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i > 0) out += ',';
-    out += records[i];
-  }
-  return out + "]}";
+  std::string prefix = "{\"StreamName\":";
+  json::AppendQuoted(&prefix, stream_name);
+  return JsonListBody(prefix + ",\"Records\":", records);
 }
 
 std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, size_t records) {
@@ -66,12 +61,10 @@ struct StreamEndpoint {
 
 void PutRecords(const std::shared_ptr<const StreamEndpoint>& s, std::vector<BatchEntry> batch,
                 std::function<void()> finished) {
-  std::vector<std::string> encoded;
-  encoded.reserve(batch.size());
-  for (auto& e : batch) encoded.push_back(std::move(e.encoded));
-  s->aws.CallBatch("application/x-amz-json-1.1", "Kinesis_20131202.PutRecords",
-                   KinesisRequestBody(s->stream_name, encoded), std::move(batch),
-                   MapKinesisResponse, std::move(finished));
+  // The body first: the order in which call arguments are evaluated is unspecified.
+  std::string body = KinesisRequestBody(s->stream_name, TakeEncoded(&batch));
+  s->aws.CallBatch("application/x-amz-json-1.1", "Kinesis_20131202.PutRecords", std::move(body),
+                   std::move(batch), MapKinesisResponse, std::move(finished));
 }
 
 class KinesisTarget : public Target {

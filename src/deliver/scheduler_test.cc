@@ -189,6 +189,15 @@ class SchedulerTest : public ::testing::Test {
   }
   size_t DlqCount() { return *ds_->CountDlq(); }
   std::unique_ptr<blob::BlobStore> blobs_;  // the server's blob store, when a test sets one
+  // Makes the server's blob store a GatedBlobStore over a local one (null if it cannot open).
+  GatedBlobStore* UseGatedBlobStore() {
+    auto local = blob::LocalBlobStore::Open((dir_ / "blobs").string());
+    if (!local.ok()) return nullptr;
+    auto gated = std::make_unique<GatedBlobStore>(std::move(*local));
+    GatedBlobStore* gate = gated.get();
+    blobs_ = std::move(gated);
+    return gate;
+  }
   size_t Pending() {
     size_t n = 0;
     (void)ds_->ForEachPending([&](auto, auto, auto&) { ++n; });
@@ -516,11 +525,8 @@ TEST_F(SchedulerTest, TargetClaimCheckSetsLargePayloadsAsideForThatTargetOnly) {
 }
 
 TEST_F(SchedulerTest, ASlowBlobStoreHoldsOnlyTheDeliveriesThatNeedIt) {
-  auto local = blob::LocalBlobStore::Open((dir_ / "blobs").string());
-  ASSERT_TRUE(local.ok()) << local.status().ToString();
-  auto gated = std::make_unique<GatedBlobStore>(std::move(*local));
-  GatedBlobStore* gate = gated.get();
-  blobs_ = std::move(gated);
+  GatedBlobStore* gate = UseGatedBlobStore();
+  ASSERT_NE(gate, nullptr);
   Script limited, other;
   scripts_["limited"] = &limited;
   scripts_["other"] = &other;
@@ -546,13 +552,10 @@ TEST_F(SchedulerTest, ASlowBlobStoreHoldsOnlyTheDeliveriesThatNeedIt) {
 }
 
 TEST_F(SchedulerTest, AnUnavailableBlobStoreDelaysTheDeliveryWithoutDeadLettering) {
-  auto local = blob::LocalBlobStore::Open((dir_ / "blobs").string());
-  ASSERT_TRUE(local.ok()) << local.status().ToString();
-  auto gated = std::make_unique<GatedBlobStore>(std::move(*local));
-  GatedBlobStore* gate = gated.get();
+  GatedBlobStore* gate = UseGatedBlobStore();
+  ASSERT_NE(gate, nullptr);
   gate->unavailable = 2;
   gate->Open();
-  blobs_ = std::move(gated);
   Script limited;
   scripts_["limited"] = &limited;
   AddRule("limited", {{"t", "test://limited"}}, R"(,"ClaimCheck":{"threshold_bytes":300})");

@@ -88,13 +88,9 @@ class SnsTarget : public Target {
                    "message of " + std::to_string(req.payload.size()) + " bytes exceeds SNS's " +
                        std::to_string(kMaxMessageBytes) + "-byte limit"});
     }
-    topic_->aws.Call(
-        "application/x-www-form-urlencoded", "", SnsPublishBody(topic_->topic_arn, req.payload),
-        [metrics = topic_->aws.metrics, done = std::move(done)](http::ClientResponse resp) {
-          SendResult r = MapSnsResponse(resp);
-          if (metrics) metrics->Record({r});
-          done(std::move(r));
-        });
+    topic_->aws.CallOne("application/x-www-form-urlencoded", "",
+                        SnsPublishBody(topic_->topic_arn, req.payload), MapSnsResponse,
+                        std::move(done));
   }
 
  private:

@@ -108,9 +108,7 @@ std::vector<SendResult> MapSendMessageBatch(const http::ClientResponse& resp, si
 void SendToQueue(const std::shared_ptr<const QueueEndpoint>& q, std::vector<BatchEntry> batch,
                  std::function<void()> finished) {
   const bool many = batch.size() > 1;
-  std::vector<std::string> encoded;
-  encoded.reserve(batch.size());
-  for (auto& e : batch) encoded.push_back(std::move(e.encoded));
+  std::vector<std::string> encoded = TakeEncoded(&batch);
   q->aws.CallBatch("application/x-amz-json-1.0",
                    many ? "AmazonSQS.SendMessageBatch" : "AmazonSQS.SendMessage",
                    SqsRequestBody(q->queue_url, encoded, many), std::move(batch),

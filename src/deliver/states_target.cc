@@ -60,14 +60,9 @@ class StatesTarget : public Target {
                        " bytes exceeds Step Functions' " + std::to_string(kMaxInputBytes) +
                        "-byte limit"});
     }
-    machine_->aws.Call(
-        "application/x-amz-json-1.0", "AWSStepFunctions.StartExecution",
-        StartExecutionBody(machine_->arn, req.payload),
-        [metrics = machine_->aws.metrics, done = std::move(done)](http::ClientResponse resp) {
-          SendResult r = MapStartExecutionResponse(resp);
-          if (metrics) metrics->Record({r});
-          done(std::move(r));
-        });
+    machine_->aws.CallOne("application/x-amz-json-1.0", "AWSStepFunctions.StartExecution",
+                          StartExecutionBody(machine_->arn, req.payload), MapStartExecutionResponse,
+                          std::move(done));
   }
 
  private:
