@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/genesys.yaml
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan run test unit e2e bench format format-check clean
+.PHONY: deps build build-asan run test test-cluster unit e2e bench format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -28,7 +28,12 @@ run: build
 # Unit tests under ASan+UBSan, then every test (unit and end-to-end) against the Release build.
 test: build build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE cluster
+
+# Cluster mode's tests against real nats-server clusters (three servers, several cxbridge nodes,
+# SIGKILLs): bounded to a few minutes, run one at a time (they start many processes).
+test-cluster: build
+	cd $(BUILD) && ctest --output-on-failure -L cluster
 
 unit: build-asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
