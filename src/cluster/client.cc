@@ -322,10 +322,10 @@ Status Connection::Publish(const std::string& subject, std::string_view data) {
 // ---------------------------------------------------------------------------------------------
 // JetStream
 
-Result<std::unique_ptr<JetStream>> JetStream::Create(Connection& conn) {
+Result<std::unique_ptr<JetStream>> JetStream::Create(Connection& conn, int64_t request_timeout_ms) {
   jsOptions o;
   jsOptions_Init(&o);
-  o.Wait = conn.settings().request_timeout_ms;
+  o.Wait = request_timeout_ms > 0 ? request_timeout_ms : conn.settings().request_timeout_ms;
   jsCtx* js = nullptr;
   natsStatus s = natsConnection_JetStream(&js, conn.raw(), &o);
   if (s != NATS_OK) return FromNats(s, "JetStream context");

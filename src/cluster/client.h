@@ -184,7 +184,10 @@ class Subscription;
 
 class JetStream {
  public:
-  static Result<std::unique_ptr<JetStream>> Create(Connection& conn);
+  // `request_timeout_ms` > 0 overrides the settings' request timeout for this context's API
+  // calls and KV operations (e.g. short ones for lease renewals).
+  static Result<std::unique_ptr<JetStream>> Create(Connection& conn,
+                                                   int64_t request_timeout_ms = 0);
   ~JetStream();
   JetStream(const JetStream&) = delete;
   JetStream& operator=(const JetStream&) = delete;

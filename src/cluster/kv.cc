@@ -143,8 +143,10 @@ Result<std::vector<KvEntry>> KeyValue::List(int64_t timeout_ms) {
   for (;;) {
     auto e = (*w)->Next(timeout_ms);
     if (!e.ok()) return e.status();
-    if (!e->has_value()) break;  // initial values done
-    if ((*e)->op == KvEntry::Op::kPut) out.push_back(std::move(**e));
+    if (e->kind == WatchEvent::kTimeout)
+      return Status::Unavailable("listing " + bucket_ + " timed out");
+    if (e->kind == WatchEvent::kInitialDone) break;
+    if (e->entry.op == KvEntry::Op::kPut) out.push_back(std::move(e->entry));
   }
   return out;
 }
@@ -160,12 +162,19 @@ KvWatcher::~KvWatcher() {
   if (w_) kvWatcher_Destroy(w_);
 }
 
-Result<std::optional<KvEntry>> KvWatcher::Next(int64_t timeout_ms) {
+Result<WatchEvent> KvWatcher::Next(int64_t timeout_ms) {
   kvEntry* e = nullptr;
   natsStatus s = kvWatcher_Next(&e, w_, timeout_ms);
+  WatchEvent out;
+  if (s == NATS_TIMEOUT) return out;
   if (s != NATS_OK) return FromNats(s, "watch");
-  if (e == nullptr) return std::optional<KvEntry>();
-  return std::optional<KvEntry>(ToEntry(e));
+  if (e == nullptr) {
+    out.kind = WatchEvent::kInitialDone;
+    return out;
+  }
+  out.kind = WatchEvent::kEntry;
+  out.entry = ToEntry(e);
+  return out;
 }
 
 void KvWatcher::Stop() { kvWatcher_Stop(w_); }

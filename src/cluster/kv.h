@@ -70,10 +70,11 @@ class KeyValue {
   // Every current entry, in one pass (a watcher over the initial values).
   Result<std::vector<KvEntry>> List(int64_t timeout_ms);
   // Watches `pattern` ("*" / ">" wildcards as NATS subjects; ">" for all). First the current
-  // values, then one empty Next (the initial-values marker), then every change as it happens.
+  // values, then kInitialDone, then every change as it happens.
   Result<std::unique_ptr<KvWatcher>> Watch(const std::string& pattern);
 
   kvStore* raw() const { return kv_; }
+  JetStream& jetstream() const { return js_; }
 
  private:
   KeyValue(JetStream& js, kvStore* kv, std::string bucket)
@@ -83,15 +84,25 @@ class KeyValue {
   std::string bucket_;
 };
 
+struct WatchEvent {
+  enum Kind {
+    kEntry,        // `entry` is a current value (first) or a change (after kInitialDone)
+    kInitialDone,  // every value present when the watch began has been given
+    kTimeout,      // nothing within the timeout
+  };
+  Kind kind = kTimeout;
+  KvEntry entry;
+};
+
 class KvWatcher {
  public:
   explicit KvWatcher(kvWatcher* w) : w_(w) {}
   ~KvWatcher();
   KvWatcher(const KvWatcher&) = delete;
   KvWatcher& operator=(const KvWatcher&) = delete;
-  // The next entry; nullopt once, when the initial values have all been given. Unavailable
-  // ("timeout") after timeout_ms without a change; Unavailable ("stopped") after Stop.
-  Result<std::optional<KvEntry>> Next(int64_t timeout_ms);
+  // The next event. An error means the watcher is broken (stopped, connection closed): make a
+  // new one (it gives the current values again).
+  Result<WatchEvent> Next(int64_t timeout_ms);
   void Stop();
 
  private:

@@ -94,23 +94,25 @@ TEST_F(KvTest, WatchGivesCurrentValuesThenTheMarkerThenChanges) {
   auto w = kv_->Watch("api.rule.>");
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   auto first = (*w)->Next(2000);
-  ASSERT_TRUE(first.ok() && first->has_value());
-  EXPECT_EQ((*first)->key, "api.rule.a");
+  ASSERT_TRUE(first.ok() && first->kind == WatchEvent::kEntry);
+  EXPECT_EQ(first->entry.key, "api.rule.a");
   auto marker = (*w)->Next(2000);
   ASSERT_TRUE(marker.ok());
-  EXPECT_FALSE(marker->has_value());
+  EXPECT_EQ(marker->kind, WatchEvent::kInitialDone);
   ASSERT_TRUE(kv_->Put("api.other", "ignored").ok());
   ASSERT_TRUE(kv_->Put("api.rule.b", "2").ok());
   ASSERT_TRUE(kv_->Delete("api.rule.a").ok());
   auto b = (*w)->Next(2000);
-  ASSERT_TRUE(b.ok() && b->has_value());
-  EXPECT_EQ((*b)->key, "api.rule.b");
-  EXPECT_EQ((*b)->value, "2");
+  ASSERT_TRUE(b.ok() && b->kind == WatchEvent::kEntry);
+  EXPECT_EQ(b->entry.key, "api.rule.b");
+  EXPECT_EQ(b->entry.value, "2");
   auto del = (*w)->Next(2000);
-  ASSERT_TRUE(del.ok() && del->has_value());
-  EXPECT_EQ((*del)->key, "api.rule.a");
-  EXPECT_EQ((*del)->op, KvEntry::Op::kDelete);
-  EXPECT_EQ((*w)->Next(100).status().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(del.ok() && del->kind == WatchEvent::kEntry);
+  EXPECT_EQ(del->entry.key, "api.rule.a");
+  EXPECT_EQ(del->entry.op, KvEntry::Op::kDelete);
+  auto quiet = (*w)->Next(100);
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_EQ(quiet->kind, WatchEvent::kTimeout);
 }
 
 TEST_F(KvTest, EnsureAppliesANewTtlToAnExistingBucket) {

@@ -7,6 +7,7 @@
 
 #include "cluster/client.h"
 #include "cluster/kv.h"
+#include "cluster/topology.h"
 
 namespace cxbridge::cluster {
 namespace {
@@ -87,6 +88,21 @@ TEST(NatsClusterTest, R3StreamSurvivesItsLeaderAndCatchesUp) {
   ASSERT_TRUE(kv.ok()) << kv.status().ToString();
   EXPECT_TRUE((*kv)->Create("part.0", "node-a").ok());
   EXPECT_EQ((*kv)->Create("part.0", "node-b").status().code(), StatusCode::kAlreadyExists);
+
+  // Cluster mode's whole topology on R3.
+  JetStreamSettings settings;
+  settings.nats = nats.settings();
+  settings.replicas = 3;
+  ASSERT_TRUE(CheckServers(settings.nats, 2000).ok());
+  Status topo = Status::Unavailable("");
+  for (int i = 0; i < 20 && !topo.ok(); ++i) {
+    topo = EnsureTopology(**js, settings, 3600'000);
+    if (!topo.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_TRUE(topo.ok()) << topo.ToString();
+  auto deliveries = (*js)->StreamInfo(Names(settings.prefix).deliveries_stream);
+  ASSERT_TRUE(deliveries.ok());
+  EXPECT_EQ(deliveries->replicas, 3);
 }
 
 }  // namespace

@@ -83,9 +83,11 @@ void NatsCluster::WriteConfig(int i) {
   std::ofstream f(s.conf);
   f << "server_name: " << name(i) << "\n"
     << "listen: 127.0.0.1:" << s.client_port << "\n"
-    << "http: 127.0.0.1:" << s.http_port << "\n"
-    << "jetstream {\n  store_dir: \"" << s.store.string()
-    << "\"\n  max_file_store: 1G\n  max_memory_store: 64M\n}\n";
+    << "http: 127.0.0.1:" << s.http_port << "\n";
+  if (options_.jetstream) {
+    f << "jetstream {\n  store_dir: \"" << s.store.string()
+      << "\"\n  max_file_store: 1G\n  max_memory_store: 64M\n}\n";
+  }
   if (options_.size > 1) {
     f << "cluster {\n  name: cxbtest\n  listen: 127.0.0.1:" << s.cluster_port << "\n  routes: [\n";
     for (const auto& o : servers_) f << "    nats-route://127.0.0.1:" << o.cluster_port << "\n";
@@ -136,6 +138,7 @@ Status NatsCluster::WaitAccepting(int i, int64_t timeout_ms) {
 Status NatsCluster::Start() {
   for (int i = 0; i < size(); ++i) CXB_RETURN_IF_ERROR(Spawn(i));
   for (int i = 0; i < size(); ++i) CXB_RETURN_IF_ERROR(WaitAccepting(i, options_.start_timeout_ms));
+  if (!options_.jetstream) return Status::Ok();
   // JetStream answers once the meta leader is elected (cluster) or the server is up (single).
   const int64_t deadline = NowMs() + options_.start_timeout_ms;
   Status last = Status::Unavailable("JetStream did not answer");

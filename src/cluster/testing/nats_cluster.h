@@ -26,6 +26,7 @@ class NatsCluster {
     int64_t start_timeout_ms = 20000;
     // Credentials settings() carries (for an `authorization {}` in extra_config).
     std::string user, password, token;
+    bool jetstream = true;  // false: a server without JetStream (Start then only waits for it)
   };
   NatsCluster() : NatsCluster(Options{}) {}
   explicit NatsCluster(Options options);
