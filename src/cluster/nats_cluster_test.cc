@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include "cluster/accept_writer.h"
 #include "cluster/client.h"
 #include "cluster/kv.h"
 #include "cluster/topology.h"
@@ -103,6 +107,94 @@ TEST(NatsClusterTest, R3StreamSurvivesItsLeaderAndCatchesUp) {
   auto deliveries = (*js)->StreamInfo(Names(settings.prefix).deliveries_stream);
   ASSERT_TRUE(deliveries.ok());
   EXPECT_EQ(deliveries->replicas, 3);
+}
+
+// Writes through the accept path while the deliveries stream's leader is SIGKILLed: every write
+// answered "stored" is in the stream after the election, and no event is stored twice (the
+// retries of timed-out publishes keep their MsgIds).
+TEST(NatsClusterTest, AcceptWritesSurviveTheStreamLeadersDeathWithoutDoubles) {
+  if (std::system("command -v nats-server >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "nats-server is not installed";
+  testing::NatsCluster nats;
+  ASSERT_TRUE(nats.Start().ok());
+  auto conn = Connection::Connect(nats.settings());
+  ASSERT_TRUE(conn.ok());
+  auto js = JetStream::Create(**conn, 1000);
+  ASSERT_TRUE(js.ok());
+  JetStreamSettings settings;
+  settings.nats = nats.settings();
+  settings.replicas = 3;
+  settings.partitions = 4;
+  Status topo = Status::Unavailable("");
+  for (int i = 0; i < 30 && !topo.ok(); ++i) {
+    topo = EnsureTopology(**js, settings, 3600'000);
+    if (!topo.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_TRUE(topo.ok()) << topo.ToString();
+  Names names(settings.prefix);
+  auto dedup = KeyValue::Open(**js, names.dedup_bucket);
+  ASSERT_TRUE(dedup.ok());
+  AcceptWriter::Options wo;
+  wo.accept_timeout_ms = 20000;  // longer than an election (~5-6 s here)
+  wo.attempt_timeout_ms = 1000;
+  AcceptWriter writer(**conn, **js, **dedup, names, SystemClock(), wo);
+  ASSERT_TRUE(writer.Start().ok());
+
+  std::mutex mu;
+  std::vector<AcceptResult> results;
+  std::vector<std::string> ids;
+  std::atomic<int> answered{0};
+  constexpr int kEvents = 300;
+  auto leader_info = (*js)->StreamInfo(names.deliveries_stream);
+  ASSERT_TRUE(leader_info.ok());
+  const int leader = nats.IndexOf(leader_info->leader);
+  ASSERT_GE(leader, 0);
+  for (int i = 0; i < kEvents; ++i) {
+    if (i == kEvents / 3) nats.Kill(leader);
+    AcceptRequest r;
+    r.event_id = "ev-" + std::to_string(i);
+    r.dedup_key = i % 2 ? "src\x1fkey-" + std::to_string(i) : "";
+    r.records = {{i % 4, "body " + std::to_string(i)}};
+    writer.Write(std::move(r), [&, id = "ev-" + std::to_string(i)](AcceptResult res) {
+      std::lock_guard<std::mutex> lock(mu);
+      results.push_back(res);
+      ids.push_back(id);
+      answered++;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (int i = 0; i < 400 && answered.load() < kEvents; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(answered.load(), kEvents);
+  int stored = 0, unknown = 0;
+  std::set<uint64_t> seqs;
+  for (const auto& r : results) {
+    if (r.kind == AcceptResult::kStored) {
+      ++stored;
+      seqs.insert(r.seqs[0]);
+    } else {
+      EXPECT_EQ(r.kind, AcceptResult::kUnknown) << r.error;
+      ++unknown;
+    }
+  }
+  std::printf("accept during a leader kill: %d stored, %d unknown, %llu publish retries\n", stored,
+              unknown, static_cast<unsigned long long>(writer.stats().publish_retries));
+  EXPECT_GT(stored, kEvents / 2);
+  // Every stored event is in the stream; nothing is there twice.
+  auto info = (*js)->StreamInfo(names.deliveries_stream);
+  ASSERT_TRUE(info.ok());
+  EXPECT_GE(info->messages, static_cast<uint64_t>(stored));
+  EXPECT_LE(info->messages, static_cast<uint64_t>(kEvents));
+  std::set<std::string> bodies;
+  for (uint64_t seq : seqs) {
+    auto m = (*js)->GetMessage(names.deliveries_stream, seq);
+    ASSERT_TRUE(m.ok()) << "stored event at seq " << seq << " is gone: " << m.status().ToString();
+  }
+  for (uint64_t seq = info->first_seq; seq <= info->last_seq; ++seq) {
+    auto m = (*js)->GetMessage(names.deliveries_stream, seq);
+    if (m.ok()) EXPECT_TRUE(bodies.insert(m->data).second) << "stored twice: " << m->data;
+  }
+  writer.Stop();
 }
 
 }  // namespace

@@ -22,9 +22,16 @@ Result<std::unique_ptr<AsyncPublisher>> AsyncPublisher::Create(Connection& conn,
 
 AsyncPublisher::~AsyncPublisher() {
   // Take back what cnats still holds and fail it; acks arriving later find nothing.
+  bool any_pending = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    any_pending = !pending_.empty();
+  }
   if (js_) {
     natsMsgList list{nullptr, 0};
-    if (js_PublishAsyncGetPendingList(&list, js_) == NATS_OK) {
+    // cnats 3.4 crashes in js_PublishAsyncGetPendingList on a context that never published
+    // asynchronously: ask only when something is pending.
+    if (any_pending && js_PublishAsyncGetPendingList(&list, js_) == NATS_OK) {
       for (int i = 0; i < list.Count; ++i) {
         if (Done d = Take(list.Msgs[i])) {
           Finish(d, Status::Unavailable("publisher closed before the PubAck came"));

@@ -132,3 +132,17 @@ TEST_F(PublisherTest, DestroyingFailsWhatIsStillPending) {
 
 }  // namespace
 }  // namespace cxbridge::cluster
+
+namespace cxbridge::cluster {
+namespace {
+
+// Regression: cnats 3.4's js_PublishAsyncGetPendingList crashes on a context that never
+// published asynchronously; the destructor must not ask then.
+TEST_F(PublisherTest, DestroyingAPublisherThatNeverPublishedDoesNotCrash) {
+  auto pub = AsyncPublisher::Create(*conn_, {});
+  ASSERT_TRUE(pub.ok());
+  pub->reset();
+}
+
+}  // namespace
+}  // namespace cxbridge::cluster
