@@ -2,7 +2,7 @@
 // server's AWS-style APIs with.
 #pragma once
 
-#include "common/aws_sigv4.h"
+#include "aws/sigv4.h"
 #include "common/status.h"
 #include "config/config.h"
 

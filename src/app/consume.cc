@@ -14,7 +14,7 @@
 #include <set>
 
 #include "app/client_credentials.h"
-#include "common/aws_sigv4.h"
+#include "aws/sigv4.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "config/config.h"

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "app/client_credentials.h"
-#include "common/aws_sigv4.h"
+#include "aws/sigv4.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/json.h"

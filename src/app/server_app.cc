@@ -12,7 +12,7 @@
 #include "admin/admin.h"
 #include "api/api_config.h"
 #include "api/events_api.h"
-#include "api/sigv4.h"
+#include "aws/sigv4.h"
 #include "blob/blob_handler.h"
 #include "blob/blob_store_registry.h"
 #include "blob/sweeper.h"
@@ -195,20 +195,20 @@ struct ServerApp::Impl {
   static queue::SqsHandler::Authenticate SqsAuthentication(
       const std::map<std::string, std::string>& keys, Clock& clock) {
     if (keys.empty()) return nullptr;
-    auto verifier = std::make_shared<const api::SigV4Verifier>(keys, "sqs");
+    auto verifier = std::make_shared<const aws::SigV4Verifier>(keys, "sqs");
     return [verifier, &clock](const http::Request& req) {
-      api::AuthResult r = verifier->Verify(req, clock.NowMs());
+      aws::AuthResult r = verifier->Verify(req, clock.NowMs());
       switch (r.outcome) {
-        case api::AuthOutcome::kOk:
+        case aws::AuthOutcome::kOk:
           return queue::QueueError::Ok();
-        case api::AuthOutcome::kMissingToken:
+        case aws::AuthOutcome::kMissingToken:
           return queue::QueueError{queue::Errc::kMissingAuthenticationToken, r.message};
-        case api::AuthOutcome::kIncomplete:
+        case aws::AuthOutcome::kIncomplete:
           return queue::QueueError{queue::Errc::kIncompleteSignature, r.message};
-        case api::AuthOutcome::kUnknownAccessKey:
+        case aws::AuthOutcome::kUnknownAccessKey:
           return queue::QueueError{queue::Errc::kInvalidClientTokenId, r.message};
-        case api::AuthOutcome::kBadSignature:
-        case api::AuthOutcome::kExpired:
+        case aws::AuthOutcome::kBadSignature:
+        case aws::AuthOutcome::kExpired:
           break;
       }
       return queue::QueueError{queue::Errc::kSignatureDoesNotMatch, r.message};

@@ -29,7 +29,7 @@
 #include <string>
 #include <thread>
 
-#include "common/aws_sigv4.h"
+#include "aws/sigv4.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "http/client.h"

@@ -25,7 +25,7 @@
 
 #include "aws/credentials.h"
 #include "blob/blob_store.h"
-#include "common/aws_sigv4.h"
+#include "aws/sigv4.h"
 #include "common/clock.h"
 #include "http/client.h"
 

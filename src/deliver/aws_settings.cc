@@ -11,9 +11,6 @@
 namespace cxbridge::deliver {
 namespace {
 
-// Marks the no-response answer SendAwsCall gives when it has no credentials to sign with.
-constexpr char kCredentialsUnavailable[] = "\x01credentials: ";
-
 Status SecretField(const json::Value& cfg, std::string_view key, std::string* out) {
   const json::Value* v = cfg.Find(key);
   if (v == nullptr || v->is_null()) return Status::Ok();
@@ -83,11 +80,11 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
     if (!e->is_object())
       return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
     for (const auto& [service, url] : e->members()) {
-      static const std::set<std::string> kServices = {"events",   "sqs", "kinesis",
-                                                      "firehose", "sns", "states"};
+      static const std::set<std::string> kServices = {"events", "sqs",    "kinesis", "firehose",
+                                                      "sns",    "states", "lambda",  "logs"};
       if (!kServices.count(service)) {
         return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
-                                       "' (events, sqs, kinesis, firehose, sns, states)");
+                                       "' (events, sqs, kinesis, firehose, sns, states, lambda, logs)");
       }
       if (!url.is_string() ||
           !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {
@@ -109,21 +106,12 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
   return s;
 }
 
-std::optional<AwsArn> ParseAwsArn(std::string_view arn) {
-  constexpr std::string_view kPrefix = "arn:aws:";
-  if (!arn.starts_with(kPrefix)) return std::nullopt;
-  arn.remove_prefix(kPrefix.size());
-  AwsArn out;
-  std::string* parts[] = {&out.service, &out.region, &out.account};
-  for (std::string* p : parts) {
-    size_t c = arn.find(':');
-    if (c == std::string_view::npos || c == 0) return std::nullopt;
-    *p = std::string(arn.substr(0, c));
-    arn.remove_prefix(c + 1);
+std::optional<aws::Arn> ParseTargetArn(std::string_view arn, std::string_view service) {
+  auto a = aws::ParseArn(arn);
+  if (!a || a->service != service || a->region.empty() || !aws::IsAccountId(a->account)) {
+    return std::nullopt;
   }
-  if (arn.empty()) return std::nullopt;
-  out.resource = std::string(arn);
-  return out;
+  return a;
 }
 
 bool ForcedRemote(const bus::TargetDef& def) {
@@ -140,23 +128,6 @@ std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req, s
   if (v == nullptr || v->is_null()) return "";
   std::string s = v->is_string() ? v->as_string() : json::Serialize(*v);
   return s.substr(0, max_len);
-}
-
-std::string AwsErrorCode(const json::Value& body) {
-  const json::Value* t = body.Find("__type");
-  if (t == nullptr || !t->is_string()) t = body.Find("code");
-  if (t == nullptr || !t->is_string()) return "";
-  std::string code = t->as_string();
-  if (size_t h = code.rfind('#'); h != std::string::npos) code = code.substr(h + 1);
-  if (size_t c = code.find(':'); c != std::string::npos) code = code.substr(0, c);
-  return code;
-}
-
-std::string AwsErrorMessage(const json::Value& body) {
-  for (const char* k : {"message", "Message"}) {
-    if (const json::Value* m = body.Find(k); m != nullptr && m->is_string()) return m->as_string();
-  }
-  return "";
 }
 
 void AwsMetrics::Record(const std::vector<SendResult>& results) const {
@@ -197,33 +168,22 @@ std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
 }
 
 void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
-                 const AwsCall& call, std::function<void(http::ClientResponse)> done) {
-  aws::SignInput in;
-  in.method = "POST";
-  in.url = call.endpoint + "/";
-  in.headers = {{"Content-Type", call.content_type}};
-  if (!call.op.empty()) in.headers.emplace_back("X-Amz-Target", call.op);  // "": query protocol
-  in.body = call.body;
-  in.region = call.region;
-  in.service = call.service;
-  in.now_ms = clock != nullptr ? clock->NowMs() : SystemClock().NowMs();
-  auto credentials = settings.credentials ? settings.credentials->Current()
-                                          : Result<aws::AwsCredentials>(Status::Unavailable(
-                                                "the AWS credential chain was not started"));
-  if (!credentials.ok()) {
-    http::ClientResponse none;
-    none.error = std::string(kCredentialsUnavailable) + credentials.status().message();
-    return done(std::move(none));
-  }
-  http::ClientRequest req;
-  req.method = "POST";
-  req.url = in.url;
+                 AwsCall call, std::function<void(http::ClientResponse)> done) {
+  aws::AwsRequest req;
+  req.url = call.endpoint + call.path;
+  req.region = std::move(call.region);
+  req.service = std::move(call.service);
+  if (!call.content_type.empty()) req.headers.emplace_back("Content-Type", std::move(call.content_type));
+  if (!call.op.empty()) req.headers.emplace_back("X-Amz-Target", std::move(call.op));
+  for (auto& h : call.headers) req.headers.push_back(std::move(h));
+  req.body = std::move(call.body);
   req.timeout_ms = settings.timeout_ms;
-  req.headers = in.headers;
-  for (auto& h : aws::SignV4(in, *credentials)) req.headers.push_back(std::move(h));
-  req.headers.emplace_back("User-Agent", "cxbridge");
-  req.body = call.body;
-  client->Send(std::move(req), std::move(done));
+  if (!settings.credentials) {
+    return done(aws::NoCredentialsAnswer(settings.use_default_chain
+                                             ? "the AWS credential chain was not started"
+                                             : "no AWS credentials are configured"));
+  }
+  aws::AwsClient(client, settings.credentials, clock).Send(std::move(req), std::move(done));
 }
 
 AwsService AwsService::For(const TargetEnv& env, std::string service, const std::string& region) {
@@ -240,8 +200,14 @@ AwsService AwsService::For(const TargetEnv& env, std::string service, const std:
 
 void AwsService::Call(std::string content_type, std::string op, std::string body,
                       std::function<void(http::ClientResponse)> done) const {
-  AwsCall call{endpoint, region, service, std::move(content_type), std::move(op), std::move(body)};
-  SendAwsCall(client, *settings, clock, call, std::move(done));
+  AwsCall call;
+  call.endpoint = endpoint;
+  call.region = region;
+  call.service = service;
+  call.content_type = std::move(content_type);
+  call.op = std::move(op);
+  call.body = std::move(body);
+  SendAwsCall(client, *settings, clock, std::move(call), std::move(done));
 }
 
 void AwsService::CallBatch(std::string content_type, std::string op, std::string body,
@@ -327,15 +293,14 @@ std::vector<SendResult> MapEntryResults(const http::ClientResponse& resp, size_t
 
 SendResult ClassifyAwsResponse(const http::ClientResponse& resp, const json::Value& body) {
   if (resp.status == 0) {
-    if (resp.error.starts_with(kCredentialsUnavailable)) {
-      return {SendResult::kRetryable, "CREDENTIALS_UNAVAILABLE",
-              resp.error.substr(std::string_view(kCredentialsUnavailable).size())};
+    if (std::string why; aws::CredentialsUnavailable(resp, &why)) {
+      return {SendResult::kRetryable, "CREDENTIALS_UNAVAILABLE", why};
     }
     return {SendResult::kRetryable, resp.timed_out ? "TIMEOUT" : "CONNECTION_ERROR", resp.error};
   }
   if (resp.status == 200) return {};
-  std::string code = AwsErrorCode(body);
-  std::string message = AwsErrorMessage(body);
+  std::string code = aws::ErrorCode(body);
+  std::string message = aws::ErrorMessage(body);
   if (message.empty()) message = "AWS answered HTTP " + std::to_string(resp.status);
   const bool retry = resp.status == 429 || resp.status >= 500 || IsRetryableAwsCode(code);
   if (code.empty()) code = "HTTP_" + std::to_string(resp.status);

@@ -29,8 +29,9 @@
 #include <string>
 #include <string_view>
 
+#include "aws/arn.h"
+#include "aws/client.h"
 #include "aws/credentials.h"
-#include "common/aws_sigv4.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "deliver/aws_batcher.h"
@@ -65,11 +66,8 @@ struct AwsSettings {
 // errors name the key, never a secret's value.
 Result<AwsSettings> ParseAwsSettings(const json::Value& section);
 
-// arn:aws:<service>:<region>:<account>:<resource>
-struct AwsArn {
-  std::string service, region, account, resource;
-};
-std::optional<AwsArn> ParseAwsArn(std::string_view arn);
+// A target's ARN for `service` (aws/arn.h) with a region and a 12-digit account; nullopt otherwise.
+std::optional<aws::Arn> ParseTargetArn(std::string_view arn, std::string_view service);
 
 // True when the target asks to be forwarded to AWS even though its ARN names cxbridge's own
 // account and region (the cxbridge extension `Aws: {Remote: true}` on the Target object).
@@ -85,11 +83,6 @@ std::string MessageGroupIdFor(const std::string& spec, const SendRequest& req,
 inline constexpr const char* kNoAwsCredentials =
     "but no AWS credentials are configured (aws.access_key_id / aws.secret_access_key, or "
     "aws.credentials: default)";
-
-// The AWS JSON-protocol error code of a response body (`__type`, namespace and suffix removed,
-// e.g. "com.amazonaws.sqs#QueueDoesNotExist" → "QueueDoesNotExist"), or "" when none.
-std::string AwsErrorCode(const json::Value& body);
-std::string AwsErrorMessage(const json::Value& body);
 
 // The AWS targets' metrics, declared together, per service ("events", "sqs"):
 //   cxbridge_aws_requests_total{service}             requests sent (PutEvents, SendMessage[Batch])
@@ -108,18 +101,19 @@ struct AwsMetrics {
 std::shared_ptr<const AwsMetrics> AwsMetricsFor(prometheus::Registry* registry,
                                                 const std::string& service);
 
-// One AWS JSON-protocol call: POST `endpoint`/ with `Content-Type: <content_type>` and
-// `X-Amz-Target: <op>` (none when `op` is empty: the query protocol, e.g. SNS), SigV4-signed for
-// (`region`, `service`) at `clock`'s time. Asynchronous: `done` runs on the HttpClient's thread.
-// Sent straight through `client` (never through an outbound address guard: the endpoint is trusted
-// configuration). Without credentials to sign with (the default chain has none yet), `done` runs at
-// once with a no-response answer that ClassifyAwsResponse reads as retryable
-// CREDENTIALS_UNAVAILABLE.
+// One AWS call: POST `endpoint`/ with `Content-Type: <content_type>` and `X-Amz-Target: <op>`
+// (none when `op` is empty: the query protocol, e.g. SNS), through aws::AwsClient (SigV4 for
+// (`region`, `service`) at `clock`'s time, never through an outbound address guard: the endpoint
+// is trusted configuration). Asynchronous: `done` runs on the HttpClient's thread. Without
+// credentials to sign with, `done` runs at once with an answer that ClassifyAwsResponse reads as
+// retryable CREDENTIALS_UNAVAILABLE.
 struct AwsCall {
   std::string endpoint, region, service, content_type, op, body;
+  std::string path = "/";  // %-encoded (Lambda: /2015-03-31/functions/<name>/invocations)
+  aws::Headers headers;    // more headers to send and sign (X-Amz-Invocation-Type, …)
 };
 void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
-                 const AwsCall& call, std::function<void(http::ClientResponse)> done);
+                 AwsCall call, std::function<void(http::ClientResponse)> done);
 
 // What every request of one AWS target shares: the client, the signing clock, the settings, the
 // service's metrics, and its endpoint in the region of the target's ARN. Immutable once built.

@@ -31,12 +31,13 @@ json::Value MotoCall(const std::string& service, const std::string& op, const st
   static http::HttpClient client;
   AwsSettings s = *Creds();
   std::promise<http::ClientResponse> p;
-  AwsCall call{moto_testing::MotoServer::Get()->endpoint(),
-               region,
-               service,
-               service == "sqs" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1",
-               op,
-               body};
+  AwsCall call;
+  call.endpoint = moto_testing::MotoServer::Get()->endpoint();
+  call.region = region;
+  call.service = service;
+  call.content_type = service == "sqs" ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1";
+  call.op = op;
+  call.body = body;
   SendAwsCall(&client, s, &SystemClock(), call,
               [&p](http::ClientResponse r) { p.set_value(std::move(r)); });
   http::ClientResponse r = p.get_future().get();

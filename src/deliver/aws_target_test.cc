@@ -11,7 +11,7 @@
 #include <future>
 #include <mutex>
 
-#include "api/sigv4.h"
+#include "aws/sigv4.h"
 #include "common/encoding.h"
 #include "common/ids.h"
 #include "deliver/aws_settings.h"
@@ -385,7 +385,7 @@ class FakeAws : public http::Handler {
  public:
   struct Seen {
     std::string target, body;
-    api::AuthResult auth;  // as the EventBridge API verifies it (scope must say "events")
+    aws::AuthResult auth;  // as the EventBridge API verifies it (scope must say "events")
     http::Request request;
   };
   // Answers each request; default: every PutEvents/SendMessage entry succeeds.
@@ -437,7 +437,7 @@ class FakeAws : public http::Handler {
   }
 
  private:
-  api::SigV4Verifier verifier_;
+  aws::SigV4Verifier verifier_;
   std::unique_ptr<http::Server> server_;
   std::mutex mu_;
   std::vector<Seen> seen_;
@@ -544,9 +544,9 @@ TEST_F(AwsTargetFakeTest, RequestsAreSigV4Signed) {
     EXPECT_NE(signed_headers.find("x-amz-target"), std::string::npos) << signed_headers;
     EXPECT_NE(signed_headers.find("host"), std::string::npos) << signed_headers;
     EXPECT_EQ(authz.substr(sig + 12),
-              api::SigV4Verifier::Sign(s.request, kSecret, amz_date, scope, signed_headers));
+              aws::SigV4Verifier::Sign(s.request, kSecret, amz_date, scope, signed_headers));
     if (s.target == "AWSEvents.PutEvents")
-      EXPECT_EQ(s.auth.outcome, api::AuthOutcome::kOk) << s.auth.message;
+      EXPECT_EQ(s.auth.outcome, aws::AuthOutcome::kOk) << s.auth.message;
   }
   std::set<std::string> targets = {seen[0].target, seen[1].target};
   EXPECT_EQ(targets, (std::set<std::string>{"AWSEvents.PutEvents", "AmazonSQS.SendMessage"}));

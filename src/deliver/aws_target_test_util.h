@@ -49,7 +49,10 @@ inline std::shared_ptr<const AwsSettings> Creds(const std::string& endpoint = ""
                                                 int64_t window_ms = 2) {
   AwsSettings s;
   s.credentials = aws::StaticCredentials({kKeyId, kSecret, ""});
-  if (!endpoint.empty()) s.endpoints = {{"events", endpoint}, {"sqs", endpoint}};
+  if (!endpoint.empty()) {
+    for (const char* service : {"events", "sqs", "kinesis", "firehose", "sns", "states", "lambda", "logs"})
+      s.endpoints[service] = endpoint;
+  }
   s.batch_window_ms = window_ms;
   s.timeout_ms = 10'000;
   return std::make_shared<const AwsSettings>(s);

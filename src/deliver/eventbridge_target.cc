@@ -134,11 +134,11 @@ class EventBridgeTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "eventbridge"; }
   bool Handles(const bus::TargetDef& def) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = aws::ParseArn(def.arn);
     return arn && arn->service == "events" && arn->resource.starts_with("event-bus/");
   }
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "events");
     if (!arn || arn->resource.size() <= 10 || arn->account.size() != 12) {
       return Status::InvalidArgument(
           "event bus target " + def.arn +
@@ -158,7 +158,7 @@ class EventBridgeTargetKind : public TargetKind {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("event bus target without an HTTP client");
     auto bus = std::make_shared<BusEndpoint>();
-    bus->aws = AwsService::For(env, "events", ParseAwsArn(def.arn)->region);
+    bus->aws = AwsService::For(env, "events", ParseTargetArn(def.arn, "events")->region);
     bus->bus_arn = def.arn;
     return std::shared_ptr<Target>(
         std::make_shared<EventBridgeTarget>(std::move(bus), HasTransform(def)));

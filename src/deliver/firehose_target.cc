@@ -90,7 +90,7 @@ class FirehoseTargetKind : public TargetKind {
     return def.arn.starts_with("arn:aws:firehose:");
   }
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "firehose");
     if (!arn || arn->account.size() != 12 || !arn->resource.starts_with(kStreamPrefix) ||
         arn->resource.size() == kStreamPrefix.size() ||
         arn->resource.find_first_of(":/", kStreamPrefix.size()) != std::string::npos) {
@@ -104,7 +104,7 @@ class FirehoseTargetKind : public TargetKind {
                                          const TargetEnv& env) const override {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("Firehose target without an HTTP client");
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "firehose");
     auto s = std::make_shared<DeliveryStream>();
     s->aws = AwsService::For(env, "firehose", arn->region);
     s->name = arn->resource.substr(kStreamPrefix.size());

@@ -22,37 +22,6 @@ namespace cxbridge::deliver {
 
 namespace {
 constexpr size_t kMaxMessageBytes = 256 * 1024;
-
-// The text of the first <tag>…</tag> in an AWS query-protocol XML answer, entities decoded.
-// These answers are small, flat and machine-written; only the error's Code and Message are read.
-std::string XmlText(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
-  size_t b = xml.find(open);
-  if (b == std::string_view::npos) return "";
-  b += open.size();
-  size_t e = xml.find(close, b);
-  if (e == std::string_view::npos) return "";
-  std::string out;
-  for (size_t i = b; i < e; ++i) {
-    if (xml[i] != '&') {
-      out += xml[i];
-      continue;
-    }
-    static constexpr std::pair<std::string_view, char> kEntities[] = {
-        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    bool decoded = false;
-    for (const auto& [name, c] : kEntities) {
-      if (xml.substr(i, name.size()) == name) {
-        out += c;
-        i += name.size() - 1;
-        decoded = true;
-        break;
-      }
-    }
-    if (!decoded) out += '&';
-  }
-  return out;
-}
 }  // namespace
 
 std::string SnsPublishBody(const std::string& topic_arn, const std::string& message) {
@@ -63,8 +32,8 @@ std::string SnsPublishBody(const std::string& topic_arn, const std::string& mess
 SendResult MapSnsResponse(const http::ClientResponse& resp) {
   if (resp.status == 200) return {};
   if (resp.status == 0) return ClassifyAwsResponse(resp, json::Value());
-  std::string code = XmlText(resp.body, "Code");
-  std::string message = XmlText(resp.body, "Message");
+  std::string code = aws::XmlElement(resp.body, "Code");
+  std::string message = aws::XmlElement(resp.body, "Message");
   if (code.empty()) code = "HTTP_" + std::to_string(resp.status);
   if (message.empty()) message = "SNS answered HTTP " + std::to_string(resp.status);
   const bool retry = resp.status == 429 || resp.status >= 500 || IsRetryableAwsCode(code);
@@ -104,7 +73,7 @@ class SnsTargetKind : public TargetKind {
     return def.arn.starts_with("arn:aws:sns:");
   }
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "sns");
     if (!arn || arn->account.size() != 12 || arn->resource.empty() || arn->resource.size() > 256 ||
         arn->resource.find_first_of(":/") != std::string::npos) {
       return Status::InvalidArgument(
@@ -122,7 +91,7 @@ class SnsTargetKind : public TargetKind {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("SNS target without an HTTP client");
     auto t = std::make_shared<TopicEndpoint>();
-    t->aws = AwsService::For(env, "sns", ParseAwsArn(def.arn)->region);
+    t->aws = AwsService::For(env, "sns", ParseTargetArn(def.arn, "sns")->region);
     t->topic_arn = def.arn;
     return std::shared_ptr<Target>(std::make_shared<SnsTarget>(std::move(t)));
   }

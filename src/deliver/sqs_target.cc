@@ -162,12 +162,12 @@ class SqsTargetKind : public TargetKind {
   }
   // Own-account queues are the built-in ones (queue_target.cc) unless Aws.Remote says otherwise.
   bool HandlesIn(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = aws::ParseArn(def.arn);
     if (!arn || arn->service != "sqs") return false;
     return ForcedRemote(def) || arn->account != env.account || arn->region != env.region;
   }
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "sqs");
     if (!arn || arn->account.size() != 12 ||
         arn->resource.find_first_of(":/") != std::string::npos) {
       return Status::InvalidArgument("SQS target " + def.arn +
@@ -193,7 +193,7 @@ class SqsTargetKind : public TargetKind {
                                          const TargetEnv& env) const override {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("SQS target without an HTTP client");
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "sqs");
     auto q = std::make_shared<QueueEndpoint>();
     q->aws = AwsService::For(env, "sqs", arn->region);
     q->queue_url = q->aws.endpoint + "/" + arn->account + "/" + arn->resource;

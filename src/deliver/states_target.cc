@@ -76,7 +76,7 @@ class StatesTargetKind : public TargetKind {
     return def.arn.starts_with("arn:aws:states:");
   }
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
+    auto arn = ParseTargetArn(def.arn, "states");
     if (!arn || arn->account.size() != 12 || !arn->resource.starts_with(kMachinePrefix) ||
         arn->resource.size() == kMachinePrefix.size() ||
         arn->resource.size() > kMachinePrefix.size() + 80 ||
@@ -93,7 +93,7 @@ class StatesTargetKind : public TargetKind {
     if (env.http == nullptr)
       return Status::Internal("Step Functions target without an HTTP client");
     auto m = std::make_shared<StateMachine>();
-    m->aws = AwsService::For(env, "states", ParseAwsArn(def.arn)->region);
+    m->aws = AwsService::For(env, "states", ParseTargetArn(def.arn, "states")->region);
     m->arn = def.arn;
     return std::shared_ptr<Target>(std::make_shared<StatesTarget>(std::move(m)));
   }

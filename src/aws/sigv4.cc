@@ -1,14 +1,12 @@
-#include "api/sigv4.h"
+#include "aws/sigv4.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <optional>
-#include <vector>
 
 #include "common/encoding.h"
 
-namespace cxbridge::api {
+namespace cxbridge::aws {
 namespace {
 
 std::string Lower(std::string_view s) {
@@ -18,27 +16,28 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
   return s;
 }
 
-// Header value as canonicalized by SigV4: trimmed, inner runs of spaces collapsed to one.
-std::string CanonicalValue(std::string_view v) {
+// A header value as SigV4 canonicalizes it: trimmed, inner whitespace runs collapsed to one space
+// (botocore: ' '.join(value.split())).
+void AppendCanonicalValue(std::string* out, std::string_view v) {
   v = Trim(v);
-  std::string out;
   bool space = false;
   for (char c : v) {
-    if (c == ' ' || c == '\t') {
+    if (IsSpace(c)) {
       space = true;
       continue;
     }
-    if (space && !out.empty()) out += ' ';
+    if (space) out->push_back(' ');
     space = false;
-    out += c;
+    out->push_back(c);
   }
-  return out;
 }
 
 bool Unreserved(unsigned char c) {
@@ -49,6 +48,7 @@ bool Unreserved(unsigned char c) {
 std::string UriEncode(std::string_view s, bool keep_slash) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
+  out.reserve(s.size());
   for (unsigned char c : s) {
     if (Unreserved(c) || (keep_slash && c == '/')) {
       out += char(c);
@@ -61,8 +61,10 @@ std::string UriEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+// %XX sequences decoded; anything else (including '+') kept as it is.
 std::string UriDecode(std::string_view s) {
   std::string out;
+  out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
       auto hex = HexDecode(s.substr(i + 1, 2));
@@ -72,7 +74,7 @@ std::string UriDecode(std::string_view s) {
         continue;
       }
     }
-    out += s[i] == '+' ? ' ' : s[i];
+    out += s[i];
   }
   return out;
 }
@@ -80,9 +82,10 @@ std::string UriDecode(std::string_view s) {
 std::string CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> params;
   size_t pos = 0;
-  while (pos <= query.size() && !query.empty()) {
+  while (!query.empty() && pos <= query.size()) {
     size_t amp = query.find('&', pos);
-    std::string_view part = query.substr(pos, amp == std::string_view::npos ? query.npos : amp - pos);
+    std::string_view part =
+        query.substr(pos, amp == std::string_view::npos ? query.npos : amp - pos);
     if (!part.empty()) {
       size_t eq = part.find('=');
       std::string k = UriDecode(part.substr(0, eq));
@@ -106,7 +109,11 @@ std::optional<int64_t> ParseAmzDate(std::string_view s) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
   for (size_t i = 0; i < 15; ++i)
     if (i != 8 && (s[i] < '0' || s[i] > '9')) return std::nullopt;
-  auto num = [&](size_t at, size_t n) { return std::stoi(std::string(s.substr(at, n))); };
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
   std::tm tm{};
   tm.tm_year = num(0, 4) - 1900;
   tm.tm_mon = num(4, 2) - 1;
@@ -117,14 +124,133 @@ std::optional<int64_t> ParseAmzDate(std::string_view s) {
   return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
-std::string FormatAmzDate(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
+struct UrlParts {
+  std::string host, path, query;
+};
+
+UrlParts SplitUrl(const std::string& url) {
+  UrlParts p;
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t slash = url.find_first_of("/?", start);
+  p.host = url.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+  std::string rest = slash == std::string::npos ? "/" : url.substr(slash);
+  size_t q = rest.find('?');
+  p.path = rest.substr(0, q);
+  if (q != std::string::npos) p.query = rest.substr(q + 1);
+  // The default port is not part of Host as clients send it.
+  bool https = url.starts_with("https://");
+  if ((https && p.host.ends_with(":443")) || (!https && p.host.ends_with(":80"))) {
+    p.host = p.host.substr(0, p.host.rfind(':'));
+  }
+  return p;
+}
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::string FormatScope(std::string_view date, std::string_view region, std::string_view service) {
+  return std::string(date) + "/" + std::string(region) + "/" + std::string(service) +
+         "/aws4_request";
+}
+
+}  // namespace
+
+std::string AmzDate(int64_t now_ms) {
+  time_t t = static_cast<time_t>(now_ms / 1000);
+  struct tm tm {};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  char buf[17];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
   return buf;
 }
+
+std::string CanonicalRequest(const CanonicalInput& in) {
+  std::string out(in.method);
+  out += '\n';
+  std::string_view path = in.path.empty() ? std::string_view("/") : in.path;
+  out += in.s3 ? std::string(path) : UriEncode(path, true);
+  out += '\n';
+  out += CanonicalQuery(in.query);
+  out += '\n';
+  for (const std::string& name : Split(in.signed_headers, ';')) {
+    out += name;
+    out += ':';
+    bool first = true;
+    if (in.headers != nullptr) {
+      for (const auto& [k, v] : *in.headers) {
+        if (!http::EqualsIgnoreCase(k, name)) continue;
+        if (!first) out += ',';
+        AppendCanonicalValue(&out, v);
+        first = false;
+      }
+    }
+    out += '\n';
+  }
+  out += '\n';
+  out += in.signed_headers;
+  out += '\n';
+  out += in.payload_hash;
+  return out;
+}
+
+std::string Signature(std::string_view secret, std::string_view amz_date, std::string_view scope,
+                      std::string_view canonical_request) {
+  std::string to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + std::string(scope) +
+                        "\n" + Sha256Hex(canonical_request);
+  std::string key = "AWS4" + std::string(secret);
+  for (const std::string& part : Split(scope, '/')) key = HmacSha256(key, part);
+  return HexEncode(HmacSha256(key, to_sign));
+}
+
+Headers SignV4(const SignInput& in, const AwsCredentials& creds) {
+  UrlParts u = SplitUrl(in.url);
+  std::string amz_date = AmzDate(in.now_ms);
+  Headers added = {{"Host", u.host}, {"X-Amz-Date", amz_date}};
+  if (!creds.session_token.empty()) added.emplace_back("X-Amz-Security-Token", creds.session_token);
+  Headers all = in.headers;
+  all.insert(all.end(), added.begin(), added.end());
+  std::vector<std::string> names;
+  for (const auto& [k, v] : all) names.push_back(Lower(k));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  std::string signed_headers;
+  for (const auto& n : names) {
+    if (!signed_headers.empty()) signed_headers += ';';
+    signed_headers += n;
+  }
+  CanonicalInput c;
+  c.method = in.method;
+  c.path = u.path;
+  c.query = u.query;
+  c.headers = &all;
+  c.signed_headers = signed_headers;
+  std::string payload_hash = Sha256Hex(in.body);
+  c.payload_hash = payload_hash;
+  c.s3 = in.service == "s3";
+  std::string scope = FormatScope(amz_date.substr(0, 8), in.region, in.service);
+  std::string signature =
+      Signature(creds.secret_access_key, amz_date, scope, CanonicalRequest(c));
+  added.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + creds.access_key_id + "/" +
+                                          scope + ", SignedHeaders=" + signed_headers +
+                                          ", Signature=" + signature);
+  return added;
+}
+
+// --- verification ---
+
+namespace {
+
+std::string FormatAmzDate(int64_t ms) { return AmzDate(ms); }
 
 struct ParsedAuthorization {
   std::string access_key, date, region, service, scope, signed_headers, signature;
@@ -161,14 +287,7 @@ std::optional<ParsedAuthorization> ParseAuthorization(std::string_view h, std::s
     return std::nullopt;
   }
   // AKID/yyyymmdd/region/service/aws4_request
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= credential.size(); ++i) {
-    if (i == credential.size() || credential[i] == '/') {
-      parts.push_back(credential.substr(start, i - start));
-      start = i + 1;
-    }
-  }
+  std::vector<std::string> parts = Split(credential, '/');
   if (parts.size() != 5 || parts[4] != "aws4_request") {
     *why = "Credential should be scoped to a valid region. ";
     return std::nullopt;
@@ -177,11 +296,26 @@ std::optional<ParsedAuthorization> ParseAuthorization(std::string_view h, std::s
   p.date = parts[1];
   p.region = parts[2];
   p.service = parts[3];
-  p.scope = parts[1] + "/" + parts[2] + "/" + parts[3] + "/aws4_request";
+  p.scope = FormatScope(parts[1], parts[2], parts[3]);
   return p;
 }
 
 }  // namespace
+
+std::string ScopeRegion(const http::Request& req) {
+  auto auth = req.Header("Authorization");
+  if (!auth) return "";
+  std::string why;
+  auto parsed = ParseAuthorization(*auth, &why);
+  return parsed ? parsed->region : "";
+}
+
+std::string WrongRegionMessage(const http::Request& req, std::string_view served) {
+  std::string region = ScopeRegion(req);
+  if (region.empty() || region == served) return "";
+  return "Credential should be scoped to a valid region, not '" + region + "'. This cxbridge serves region '" +
+         std::string(served) + "' only.";
+}
 
 const char* AuthErrorType(AuthOutcome outcome) {
   switch (outcome) {
@@ -198,40 +332,16 @@ const char* AuthErrorType(AuthOutcome outcome) {
 std::string SigV4Verifier::Sign(const http::Request& req, const std::string& secret,
                                 const std::string& amz_date, const std::string& scope,
                                 const std::string& signed_headers) {
-  std::string canonical = req.method + "\n";
-  canonical += UriEncode(UriDecode(req.path.empty() ? "/" : req.path), true) + "\n";
-  canonical += CanonicalQuery(req.query) + "\n";
-  size_t start = 0;
-  while (start <= signed_headers.size()) {
-    size_t semi = signed_headers.find(';', start);
-    std::string name = signed_headers.substr(start, semi == std::string::npos ? semi : semi - start);
-    std::string joined;
-    bool first = true;
-    for (const auto& [k, v] : req.headers) {
-      if (!http::EqualsIgnoreCase(k, name)) continue;
-      if (!first) joined += ',';
-      joined += CanonicalValue(v);
-      first = false;
-    }
-    canonical += Lower(name) + ":" + joined + "\n";
-    if (semi == std::string::npos) break;
-    start = semi + 1;
-  }
-  canonical += "\n" + signed_headers + "\n" + Sha256Hex(req.body);
-
-  std::string to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + Sha256Hex(canonical);
-  // scope = date/region/service/aws4_request
-  std::vector<std::string> parts;
-  size_t s = 0;
-  for (size_t i = 0; i <= scope.size(); ++i) {
-    if (i == scope.size() || scope[i] == '/') {
-      parts.push_back(scope.substr(s, i - s));
-      s = i + 1;
-    }
-  }
-  std::string key = "AWS4" + secret;
-  for (const auto& p : parts) key = HmacSha256(key, p);
-  return HexEncode(HmacSha256(key, to_sign));
+  std::string payload_hash = Sha256Hex(req.body);
+  CanonicalInput c;
+  c.method = req.method;
+  c.path = req.path;
+  c.query = req.query;
+  c.headers = &req.headers;
+  c.signed_headers = signed_headers;
+  c.payload_hash = payload_hash;
+  c.s3 = scope.find("/s3/") != std::string::npos;
+  return Signature(secret, amz_date, scope, CanonicalRequest(c));
 }
 
 AuthResult SigV4Verifier::Verify(const http::Request& req, int64_t now_ms) const {
@@ -310,4 +420,4 @@ AuthResult SigV4Verifier::Verify(const http::Request& req, int64_t now_ms) const
   return r;
 }
 
-}  // namespace cxbridge::api
+}  // namespace cxbridge::aws
