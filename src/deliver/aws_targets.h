@@ -92,4 +92,23 @@ std::string SnsPublishBody(const std::string& topic_arn, const std::string& mess
 // permanent with the Code and Message of SNS's XML error answer.
 SendResult MapSnsResponse(const http::ClientResponse& resp);
 
+// --- Lambda Invoke (REST JSON, InvocationType Event) ---
+
+// /2015-03-31/functions/<function ARN, %-encoded>/invocations
+std::string LambdaInvokePath(const std::string& function_arn);
+// 2xx → delivered; throttling, service and transient ENI/EC2 errors, a function not ready or
+// being updated, other 5xx, transport → retryable; configuration errors (missing function, access,
+// KMS, VPC, runtime) and other 4xx → permanent with Lambda's code (lambda_target.cc has the list).
+SendResult MapLambdaInvokeResponse(const http::ClientResponse& resp);
+
+// --- CloudWatch Logs PutLogEvents (Logs_20140328.PutLogEvents, JSON 1.1) ---
+
+// The request body: each already-quoted message as one log event at `timestamp_ms`.
+std::string PutLogEventsBody(const std::string& group, const std::string& stream,
+                             const std::vector<std::string>& quoted_messages, int64_t timestamp_ms);
+// One result per event: request-level failures apply to every event (a missing log stream is
+// retryable LOG_STREAM_MISSING); on 200 the events rejectedLogEventsInfo names are permanent
+// LOG_EVENT_REJECTED, the others delivered.
+std::vector<SendResult> MapPutLogEventsResponse(const http::ClientResponse& resp, size_t events);
+
 }  // namespace cxbridge::deliver

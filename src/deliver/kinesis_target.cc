@@ -21,9 +21,7 @@
 // target's OrderingKey to the same path to keep it across retries.
 // Thread-safety: Send is safe from any thread; results arrive on the HttpClient's thread.
 #include "common/encoding.h"
-#include "deliver/aws_batcher.h"
-#include "deliver/aws_settings.h"
-#include "deliver/aws_targets.h"
+#include "deliver/aws_target_kind.h"
 
 namespace cxbridge::deliver {
 
@@ -53,69 +51,24 @@ std::vector<SendResult> MapKinesisResponse(const http::ClientResponse& resp, siz
 
 namespace {
 
-// What the requests of one target share; immutable, kept alive by in-flight requests.
-struct StreamEndpoint {
-  AwsService aws;
-  std::string stream_name;
-};
+struct KinesisWire {
+  static constexpr std::string_view kName = "kinesis";
+  static constexpr std::string_view kService = "kinesis";
+  static constexpr std::string_view kWhat = "Kinesis target";
+  static constexpr std::string_view kArnForm = "arn:aws:kinesis:<region>:<account>:stream/<name>";
 
-void PutRecords(const std::shared_ptr<const StreamEndpoint>& s, std::vector<BatchEntry> batch,
-                std::function<void()> finished) {
-  // The body first: the order in which call arguments are evaluated is unspecified.
-  std::string body = KinesisRequestBody(s->stream_name, TakeEncoded(&batch));
-  s->aws.CallBatch("application/x-amz-json-1.1", "Kinesis_20131202.PutRecords", std::move(body),
-                   std::move(batch), MapKinesisResponse, std::move(finished));
-}
+  struct Config {
+    std::string stream_name;
+    std::string key_path;  // "" : the event id
+  };
 
-class KinesisTarget : public Target {
- public:
-  KinesisTarget(std::shared_ptr<const StreamEndpoint> s, std::string key_path)
-      : stream_(s),
-        key_path_(std::move(key_path)),
-        batcher_(BatchOptions{kMaxRecords, kMaxRequestBytes, s->aws.settings->batch_window_ms, 0},
-                 [s](std::vector<BatchEntry> b, std::function<void()> f) {
-                   PutRecords(s, std::move(b), std::move(f));
-                 }) {}
-
-  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
-    std::string key = req.event_id;
-    if (!key_path_.empty()) {
-      key = MessageGroupIdFor(key_path_, req, 256);
-      if (key.empty()) {
-        return done({SendResult::kPermanent, "NO_PARTITION_KEY",
-                     "KinesisParameters.PartitionKeyPath " + key_path_ +
-                         " names nothing in this event (stream " + stream_->stream_name + ")"});
-      }
+  static Result<Config> Parse(const bus::TargetDef& def, const aws::Arn& arn) {
+    auto name = aws::ResourceName(arn, "stream");
+    if (!arn.resource.starts_with("stream/") || !name || name->find_first_of(":/") != std::string::npos) {
+      return Status::InvalidArgument("Kinesis target " + def.arn + " is not a stream ARN (" +
+                                     std::string(kArnForm) + ")");
     }
-    EncodedEntry e = EncodeKinesisRecord(req.payload, key);
-    if (e.size > kMaxRecordBytes) {
-      return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
-                   "record of " + std::to_string(e.size) + " bytes exceeds Kinesis's " +
-                       std::to_string(kMaxRecordBytes) + "-byte limit"});
-    }
-    batcher_.Add(BatchEntry{std::move(e.json), e.size, std::move(done)});
-  }
-
- private:
-  const std::shared_ptr<const StreamEndpoint> stream_;
-  const std::string key_path_;
-  AwsBatcher batcher_;  // last: destroyed (flushed) first
-};
-
-class KinesisTargetKind : public TargetKind {
- public:
-  std::string_view name() const override { return "kinesis"; }
-  bool Handles(const bus::TargetDef& def) const override {
-    return def.arn.starts_with("arn:aws:kinesis:");
-  }
-  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseAwsArn(def.arn);
-    if (!arn || arn->account.size() != 12 || !arn->resource.starts_with("stream/") ||
-        arn->resource.size() == 7 || arn->resource.find_first_of(":/", 7) != std::string::npos) {
-      return Status::InvalidArgument(
-          "Kinesis target " + def.arn +
-          " is not a stream ARN (arn:aws:kinesis:<region>:<account>:stream/<name>)");
-    }
+    Config c{*name, ""};
     if (const json::Value* p = def.raw.Find("KinesisParameters"); p != nullptr) {
       const json::Value* k = p->is_object() ? p->Find("PartitionKeyPath") : nullptr;
       if (!p->is_object() || k == nullptr || !k->is_string() || !k->as_string().starts_with("$.") ||
@@ -124,28 +77,46 @@ class KinesisTargetKind : public TargetKind {
             "KinesisParameters.PartitionKeyPath must be a JSON path like $.detail.id (at most 256 "
             "characters)");
       }
+      c.key_path = k->as_string();
     }
-    return RequireAwsCredentials(env, "Kinesis target", def.arn);
+    return c;
   }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
-                                         const TargetEnv& env) const override {
-    CXB_RETURN_IF_ERROR(Validate(def, env));
-    if (env.http == nullptr) return Status::Internal("Kinesis target without an HTTP client");
-    auto arn = ParseAwsArn(def.arn);
-    auto s = std::make_shared<StreamEndpoint>();
-    s->aws = AwsService::For(env, "kinesis", arn->region);
-    s->stream_name = arn->resource.substr(7);
-    std::string key_path;
-    if (const json::Value* p = def.raw.Find("KinesisParameters")) {
-      key_path = p->Find("PartitionKeyPath")->as_string();
+
+  static BatchLimits Limits(const Config&, const AwsSettings&) {
+    return {kMaxRecords, kMaxRequestBytes, kMaxRecordBytes, 0};
+  }
+
+  static std::variant<EncodedEntry, SendResult> Encode(const Config& c, const SendRequest& req) {
+    std::string key = req.event_id;
+    if (!c.key_path.empty()) {
+      key = MessageGroupIdFor(c.key_path, req, 256);
+      if (key.empty()) {
+        return SendResult{SendResult::kPermanent, "NO_PARTITION_KEY",
+                          "KinesisParameters.PartitionKeyPath " + c.key_path +
+                              " names nothing in this event (stream " + c.stream_name + ")"};
+      }
     }
-    return std::shared_ptr<Target>(
-        std::make_shared<KinesisTarget>(std::move(s), std::move(key_path)));
+    return EncodeKinesisRecord(req.payload, key);
+  }
+
+  static AwsCall Request(const Config& c, std::vector<std::string> records) {
+    AwsCall call;
+    call.content_type = "application/x-amz-json-1.1";
+    call.op = "Kinesis_20131202.PutRecords";
+    call.body = KinesisRequestBody(c.stream_name, records);
+    return call;
+  }
+
+  static std::vector<SendResult> Map(const Config&, const http::ClientResponse& resp,
+                                     size_t entries) {
+    return MapKinesisResponse(resp, entries);
   }
 };
 
 }  // namespace
 
-std::unique_ptr<TargetKind> NewKinesisTargetKind() { return std::make_unique<KinesisTargetKind>(); }
+std::unique_ptr<TargetKind> NewKinesisTargetKind() {
+  return std::make_unique<BatchedAwsTargetKind<KinesisWire>>();
+}
 
 }  // namespace cxbridge::deliver

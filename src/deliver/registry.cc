@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/ids.h"
+#include "deliver/dead_letter_queue.h"
 
 namespace cxbridge::deliver {
 
@@ -19,21 +20,35 @@ void RegisterBuiltins(TargetRegistry& registry) {
   registry.Add(NewSnsTargetKind());
   registry.Add(NewFirehoseTargetKind());
   registry.Add(NewStatesTargetKind());
+  registry.Add(NewLambdaTargetKind());
+  registry.Add(NewLogsTargetKind());
   registry.Add(NewQueueTargetKind());
 }
+
+namespace {
+
+// What the built-in kinds serve, for the message that refuses any other Arn.
+constexpr const char* kSupportedKinds =
+    "http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, arn:aws:lambda:…:function:…, "
+    "arn:aws:logs:…:log-group:…, arn:aws:kinesis:…:stream/…, arn:aws:sns:…, "
+    "arn:aws:firehose:…:deliverystream/…, arn:aws:states:…:stateMachine:…, "
+    "arn:aws:events:…:event-bus/…, arn:aws:events:…:api-destination/…, "
+    "arn:aws:events:…:archive/…";
+
+Status NoKind(const bus::TargetDef& def) {
+  return Status::InvalidArgument("cxbridge cannot deliver to Arn '" + def.arn +
+                                 "': no target kind serves it (supported: " + kSupportedKinds +
+                                 ")");
+}
+
+}  // namespace
 
 Result<std::shared_ptr<Target>> TargetRegistry::Create(const bus::TargetDef& def,
                                                        const TargetEnv& env) const {
   for (const auto& k : kinds_) {
     if (k->HandlesIn(def, env)) return k->Create(def, env);
   }
-  return Status::NotFound(
-      "no target kind serves Arn '" + def.arn +
-      "' (supported: http(s)://…, file://…, command:///…, nats://…, arn:aws:sqs:…, "
-      "arn:aws:kinesis:…:stream/…, arn:aws:sns:…, arn:aws:firehose:…:deliverystream/…, "
-      "arn:aws:states:…:stateMachine:…, "
-      "arn:aws:events:…:event-bus/…, "
-      "arn:aws:events:…:api-destination/…, arn:aws:events:…:archive/…)");
+  return NoKind(def);
 }
 
 Status CheckLocalTargetOrigin(const bus::TargetDef& def, const TargetEnv& env,
@@ -60,10 +75,15 @@ Result<std::optional<blob::ClaimCheckPolicy>> ParseTargetClaimCheck(const bus::T
 Status TargetRegistry::Validate(const bus::TargetDef& def, const TargetEnv& env) const {
   auto claim_check = ParseTargetClaimCheck(def);
   if (!claim_check.ok()) return claim_check.status();
+  if (const json::Value* dl = def.raw.Find("DeadLetterConfig"); dl != nullptr && dl->is_object()) {
+    if (const json::Value* arn = dl->Find("Arn"); arn != nullptr && arn->is_string()) {
+      CXB_RETURN_IF_ERROR(DeadLetterQueue::Validate(arn->as_string(), env));
+    }
+  }
   for (const auto& k : kinds_) {
     if (k->HandlesIn(def, env)) return k->Validate(def, env);
   }
-  return Status::Ok();
+  return NoKind(def);
 }
 
 std::vector<std::string> TargetRegistry::names() const {

@@ -34,6 +34,9 @@ Scheduler::Scheduler(store::DeliveryStore& store, const TargetRegistry& registry
   delivered_ = &outcomes.Add({{"outcome", "delivered"}});
   retried_ = &outcomes.Add({{"outcome", "retried"}});
   dead_lettered_ = &outcomes.Add({{"outcome", "dead_lettered"}});
+  // As EventBridge's InvocationsSentToDLQ and InvocationsFailedToBeSentToDLQ.
+  sent_to_dlq_ = &outcomes.Add({{"outcome", "sent_to_dlq"}});
+  failed_to_send_to_dlq_ = &outcomes.Add({{"outcome", "failed_to_send_to_dlq"}});
   e2e_latency_ = &prometheus::BuildHistogram()
                       .Name("cxbridge_delivery_latency_seconds")
                       .Help("Time from ingest to successful delivery")
@@ -357,7 +360,13 @@ void Scheduler::Loop() {
         AddItem(t->key, std::move(it));
       }
     }
-    for (auto& c : done) Complete(c, now);
+    for (auto& c : done) {
+      if (c.dead_letter) {
+        CompleteDeadLetter(c, now);
+      } else {
+        Complete(c, now);
+      }
+    }
     for (auto& p : prepared) OnPrepared(p, now);
 
     int64_t next_due = now + 1000;
@@ -616,6 +625,68 @@ void Scheduler::Complete(Completion& c, int64_t now) {
 
 void Scheduler::DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
                            const std::string& exhausted, int64_t now) {
+  const std::string dlq_arn = q.route ? q.route->dead_letter_arn : "";
+  if (dlq_arn.empty() || item.dead_letter_queue_failed) {
+    return StoreDeadLetter(q, std::move(item), code, message, exhausted, now);
+  }
+  DeadLetterMessage m;
+  if (item.json) {
+    m.event = *item.json;
+  } else if (auto rec = store_.GetEvent(item.seq); rec.ok()) {
+    m.event = std::move(rec->event_json);
+  }
+  m.rule_arn = q.route->rule_arn;
+  m.target_arn = q.route->def.arn;
+  m.error_code = code;
+  m.error_message = message;
+  m.exhausted_condition = exhausted;
+  m.retry_attempts = item.attempts > 0 ? item.attempts - 1 : 0;
+  auto reason = std::make_shared<const DeadLetterReason>(DeadLetterReason{code, message, exhausted});
+  const uint64_t seq = item.seq;
+  // In flight until the queue answers: its group stays blocked, as for a delivery attempt.
+  q.in_flight.emplace(seq, std::move(item));
+  dead_letter_queue_.Send(dlq_arn, m, [this, key = q.key, seq, reason](Status st) {
+    SendResult r;
+    if (!st.ok()) r = {SendResult::kRetryable, "DLQ_UNAVAILABLE", st.message()};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back(Completion{key, seq, std::move(r), reason});
+      woken_ = true;
+    }
+    cv_.notify_one();
+  });
+}
+
+void Scheduler::CompleteDeadLetter(Completion& c, int64_t now) {
+  auto qit = queues_.find(c.key);
+  if (qit == queues_.end()) return;
+  Queue& q = qit->second;
+  auto node = q.in_flight.extract(c.seq);
+  if (node.empty()) return;
+  Item item = std::move(node.mapped());
+  const DeadLetterReason& why = *c.dead_letter;
+  if (c.result.kind == SendResult::kOk) {
+    Release(q, item, now);
+    Status st = store_.Complete(c.key, c.seq);
+    if (!st.ok()) spdlog::warn("delivery {} sent to its DLQ but not recorded: {}", c.seq, st.ToString());
+    sent_to_dlq_->Increment();
+    spdlog::warn("delivery sent to its dead-letter queue: target={} seq={} code={} message={}", q.key,
+                 c.seq, why.code, why.message);
+    return;
+  }
+  // The queue could not take it: cxbridge's own dead-letter store keeps it, with both reasons.
+  failed_to_send_to_dlq_->Increment();
+  item.dead_letter_queue_failed = true;
+  StoreDeadLetter(q, std::move(item), why.code,
+                  why.message + " (not sent to DeadLetterConfig.Arn " +
+                      (q.route ? q.route->dead_letter_arn : std::string("?")) + ": " +
+                      c.result.message + ")",
+                  why.exhausted, now);
+}
+
+void Scheduler::StoreDeadLetter(Queue& q, Item item, const std::string& code,
+                                const std::string& message, const std::string& exhausted,
+                                int64_t now) {
   std::string event_json;
   if (item.json) {
     event_json = *item.json;

@@ -45,6 +45,7 @@
 #include "bus/pipeline.h"
 #include "bus/router.h"
 #include "common/clock.h"
+#include "deliver/dead_letter_queue.h"
 #include "deliver/flow.h"
 #include "deliver/target.h"
 #include "store/embedded.h"
@@ -108,6 +109,7 @@ class Scheduler {
     std::string last_error;
     std::shared_ptr<const std::string> json;  // held for fresh events; loaded on demand otherwise
     std::string group;  // ordering key value ("" when the target is unordered)
+    bool dead_letter_queue_failed = false;  // its DeadLetterConfig.Arn queue refused it once
   };
   struct Queue {
     std::string key;
@@ -130,10 +132,17 @@ class Scheduler {
     prometheus::Gauge* depth_gauge = nullptr;
     prometheus::Gauge* circuit_gauge = nullptr;
   };
+  // Why a delivery is being dead-lettered (kept while its DeadLetterConfig.Arn queue is asked).
+  struct DeadLetterReason {
+    std::string code, message, exhausted;
+  };
   struct Completion {
     std::string key;
     uint64_t seq;
     SendResult result;
+    // Set when this answers the send to the target's DeadLetterConfig.Arn (result: kOk when the
+    // queue has the event, else the reason it could not take it).
+    std::shared_ptr<const DeadLetterReason> dead_letter;
   };
   struct Control {
     std::string key;
@@ -168,8 +177,14 @@ class Scheduler {
   void PrepareBlobs(const Queue& q, uint64_t seq, SendRequest req, bool resolve, bool apply);
   void OnPrepared(Prepared& p, int64_t now);
   void Send(Queue& q, uint64_t seq, const SendRequest& req);
+  // Sends the event to the target's DeadLetterConfig.Arn queue when it has one (the answer comes
+  // back as a Completion, see CompleteDeadLetter), else keeps it in the dead-letter store.
   void DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
                   const std::string& exhausted, int64_t now);
+  void CompleteDeadLetter(Completion& c, int64_t now);
+  // Keeps the event in cxbridge's own dead-letter store.
+  void StoreDeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
+                       const std::string& exhausted, int64_t now);
   int64_t Backoff(uint32_t attempts);
   void PublishStats();
   void Trim(int64_t now);
@@ -211,6 +226,9 @@ class Scheduler {
   prometheus::Counter* delivered_;
   prometheus::Counter* retried_;
   prometheus::Counter* dead_lettered_;
+  prometheus::Counter* sent_to_dlq_;         // went to the target's DeadLetterConfig.Arn queue
+  prometheus::Counter* failed_to_send_to_dlq_;  // that queue refused; kept in the store instead
+  DeadLetterQueue dead_letter_queue_{env_};
   prometheus::Histogram* e2e_latency_;
 };
 

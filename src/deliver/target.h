@@ -125,10 +125,12 @@ class TargetKind {
 class TargetRegistry {
  public:
   void Add(std::unique_ptr<TargetKind> kind) { kinds_.push_back(std::move(kind)); }
-  // The first kind that handles the Arn; NotFound names the Arn when none does.
+  // The first kind that handles the Arn; InvalidArgument naming the Arn and the supported kinds
+  // when none does.
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const;
-  // The handling kind's Validate; OK when no kind handles the Arn (such a target is
-  // dead-lettered with TARGET_CONFIG when it gets events, as before).
+  // The handling kind's Validate; InvalidArgument naming the supported kinds when no kind
+  // handles the Arn, so a target nobody would deliver to is refused where it is saved (config
+  // load, PutTargets) instead of dead-lettering every event as TARGET_CONFIG.
   Status Validate(const bus::TargetDef& def, const TargetEnv& env) const;
   std::vector<std::string> names() const;
 
@@ -162,6 +164,8 @@ std::unique_ptr<TargetKind> NewKinesisTargetKind();      // a Kinesis data strea
 std::unique_ptr<TargetKind> NewSnsTargetKind();          // an SNS topic (Publish)
 std::unique_ptr<TargetKind> NewFirehoseTargetKind();     // a Firehose delivery stream
 std::unique_ptr<TargetKind> NewStatesTargetKind();       // a Step Functions state machine
+std::unique_ptr<TargetKind> NewLambdaTargetKind();       // a Lambda function (Invoke, Event)
+std::unique_ptr<TargetKind> NewLogsTargetKind();         // a CloudWatch Logs log group
 std::unique_ptr<TargetKind> NewApiDestinationTargetKind();  // an API destination (api_destination.h)
 
 // HTTP status/transport result → retry or dead-letter. 2xx ok; 408, 429, 5xx, timeouts and
