@@ -5,11 +5,11 @@ namespace {
 
 std::string RuleKey(const std::string& bus, const std::string& name) { return bus + "|" + name; }
 
-json::Value DefaultBusRecord() {
+json::Value DefaultBusRecord(int64_t now_ms) {
   json::Value b = json::Value::Object();
   b.Set("Name", json::Value::String("default"));
-  b.Set("CreationTimeMs", json::Value::Int(0));
-  b.Set("LastModifiedTimeMs", json::Value::Int(0));
+  b.Set("CreationTimeMs", json::Value::Int(now_ms));
+  b.Set("LastModifiedTimeMs", json::Value::Int(now_ms));
   return b;
 }
 
@@ -90,11 +90,14 @@ Status ApiContext::Load() {
   CXB_RETURN_IF_ERROR(load_map(kKindReplay, &fresh.replays));
   CXB_RETURN_IF_ERROR(load_map(kKindConnection, &fresh.connections));
   CXB_RETURN_IF_ERROR(load_map(kKindApiDestination, &fresh.api_destinations));
+  CXB_RETURN_IF_ERROR(load_map(kKindEventSource, &fresh.event_sources));
   std::map<std::string, json::Value> rules;
   CXB_RETURN_IF_ERROR(load_map(kKindRule, &rules));
   for (auto& [key, rec] : rules) fresh.rules[{Str(rec, "EventBusName"), Str(rec, "Name")}] = std::move(rec);
-  if (!fresh.buses.count("default")) fresh.buses["default"] = DefaultBusRecord();
+  // The default bus comes into being at the first start; its record keeps that time.
+  const bool new_default = !fresh.buses.count("default");
   reg = std::move(fresh);
+  if (new_default) CXB_RETURN_IF_ERROR(SaveBus(DefaultBusRecord(NowMs())));
   PublishDestinations();
   return Status::Ok();
 }

@@ -38,6 +38,7 @@ inline constexpr std::string_view kKindArchive = "api.archive";
 inline constexpr std::string_view kKindReplay = "api.replay";
 inline constexpr std::string_view kKindConnection = "api.connection";
 inline constexpr std::string_view kKindApiDestination = "api.apidestination";
+inline constexpr std::string_view kKindEventSource = "api.eventsource";
 
 inline constexpr std::string_view kArchiveRulePrefix = "Events-Archive-";
 inline constexpr std::string_view kArchiveManagedBy = "prod.vhs.events.aws.internal";
@@ -50,6 +51,7 @@ struct Registry {
   std::map<std::string, json::Value> replays;
   std::map<std::string, json::Value> connections;
   std::map<std::string, json::Value> api_destinations;
+  std::map<std::string, json::Value> event_sources;  // partner event sources, by name
 };
 
 // Connections and API destinations by ARN, immutable once published: the deliver stage reads it

@@ -11,7 +11,7 @@
 #include "api/operations.h"
 #include "api/pattern_engine.h"
 #include "api/replay_engine.h"
-#include "api/sigv4.h"
+#include "aws/sigv4.h"
 #include "api/validation.h"
 #include "common/ids.h"
 #include "common/thread_name.h"
@@ -62,6 +62,17 @@ const OpEntry kControlOps[] = {
     {"ListApiDestinations", ListApiDestinations, false},
     {"UpdateApiDestination", UpdateApiDestination, false},
     {"DeleteApiDestination", DeleteApiDestination, false},
+    {"CreatePartnerEventSource", CreatePartnerEventSource, false},
+    {"DescribePartnerEventSource", DescribePartnerEventSource, false},
+    {"ListPartnerEventSources", ListPartnerEventSources, false},
+    {"ListPartnerEventSourceAccounts", ListPartnerEventSourceAccounts, false},
+    {"DeletePartnerEventSource", DeletePartnerEventSource, false},
+    {"DescribeEventSource", DescribeEventSource, false},
+    {"ListEventSources", ListEventSources, false},
+    {"ActivateEventSource", ActivateEventSource, false},
+    {"DeactivateEventSource", DeactivateEventSource, false},
+    {"PutPermission", PutPermission, false},
+    {"RemovePermission", RemovePermission, false},
     {"TagResource", TagResource, false},
     {"UntagResource", UntagResource, false},
     {"ListTagsForResource", ListTagsForResource, false},
@@ -77,7 +88,7 @@ const OpEntry* FindControlOp(std::string_view name) {
 
 struct EventsApi::Impl {
   ApiContext ctx;
-  SigV4Verifier verifier;
+  aws::SigV4Verifier verifier;
   ReplayEngine engine;
 
   std::mutex queue_mu;
@@ -212,11 +223,14 @@ void EventsApi::Handle(http::Request req, http::Respond respond) {
   if (req.method != "POST" || op.empty())
     return answer(Reply::Err("UnknownOperationException", "Expected POST / with an X-Amz-Target: AWSEvents.<Operation> header."));
 
-  AuthResult auth = impl_->verifier.Verify(req, impl_->ctx.clock.NowMs());
-  if (auth.outcome != AuthOutcome::kOk) return answer(Reply::Err(AuthErrorType(auth.outcome), auth.message));
+  aws::AuthResult auth = impl_->verifier.Verify(req, impl_->ctx.clock.NowMs());
+  if (auth.outcome != aws::AuthOutcome::kOk) return answer(Reply::Err(aws::AuthErrorType(auth.outcome), auth.message));
+  // One region: a request signed for another is refused, never answered with this region's ARNs.
+  if (std::string wrong = aws::WrongRegionMessage(req, impl_->ctx.options.region); !wrong.empty())
+    return answer(Reply::Err("InvalidSignatureException", wrong));
 
   const OpEntry* control = FindControlOp(op);
-  if (!control && op != "PutEvents" && op != "TestEventPattern")
+  if (!control && op != "PutEvents" && op != "PutPartnerEvents" && op != "TestEventPattern")
     return answer(Reply::Err("UnknownOperationException", "Operation " + op + " is not supported by cxbridge."));
 
   json::Value body = json::Value::Object();
@@ -228,8 +242,26 @@ void EventsApi::Handle(http::Request req, http::Respond respond) {
   ValidationFailure vf = ValidateRequest(op, body);
   if (!vf.ok()) return answer(Reply::Err(vf.error_type, vf.message));
 
+  if (op == "PutEvents" && Has(body, "EndpointId")) {
+    // Global endpoints (failover between regions) are not served: an EndpointId is refused, never
+    // accepted and ignored.
+    return answer(Reply::Validation(
+        "Parameter EndpointId is not valid. Reason: cxbridge does not serve global endpoints; send "
+        "PutEvents to the event bus without EndpointId."));
+  }
   if (op == "PutEvents") {
     PutEvents(impl_->ctx, body, [respond, request_id](Reply r) { respond(ToHttpResponse(r, request_id)); });
+    return;
+  }
+  if (op == "PutPartnerEvents") {
+    json::Value put_events;
+    std::optional<Reply> refused;
+    {
+      std::lock_guard<std::mutex> lock(impl_->ctx.mu);
+      refused = PartnerEventsAsPutEvents(impl_->ctx, body, &put_events);
+    }
+    if (refused) return answer(*refused);
+    PutEvents(impl_->ctx, put_events, [respond, request_id](Reply r) { respond(ToHttpResponse(r, request_id)); });
     return;
   }
   if (op == "TestEventPattern") return answer(TestEventPattern(impl_->ctx, body));

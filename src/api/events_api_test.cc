@@ -5,7 +5,7 @@
 
 #include "api/api_test_util.h"
 #include "api/protocol.h"
-#include "api/sigv4.h"
+#include "aws/sigv4.h"
 
 namespace cxbridge::api {
 namespace {
@@ -36,7 +36,7 @@ class EventsApiTest : public ::testing::Test {
 };
 
 TEST_F(EventsApiTest, UnknownOperation) {
-  http::Response r = Do("PutPermission", "{}");
+  http::Response r = Do("CreateEndpoint", "{}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(ErrorType(r), "UnknownOperationException");
 }
@@ -116,7 +116,7 @@ TEST_F(EventsApiTest, RuleErrors) {
 
 TEST_F(EventsApiTest, DeleteRuleWithTargetsFails) {
   Ok("PutRule", R"({"Name":"r","EventPattern":"{}"})");
-  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t1","Arn":"arn:x"}]})");
+  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t1","Arn":"arn:aws:sqs:us-east-1:123456789012:x"}]})");
   ExpectError("DeleteRule", R"({"Name":"r"})", "ValidationException", "Rule can't be deleted since it has targets.");
   json::Value rm = Ok("RemoveTargets", R"({"Rule":"r","Ids":["t1","zz"]})");
   EXPECT_EQ(rm.Find("FailedEntryCount")->number_text(), "1");
@@ -136,45 +136,45 @@ TEST_F(EventsApiTest, EnableDisable) {
 
 TEST_F(EventsApiTest, TargetValidation) {
   Ok("PutRule", R"({"Name":"r","EventPattern":"{}"})");
-  ExpectError("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"a","Input":"{}","InputPath":"$.detail"}]})",
+  ExpectError("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a","Input":"{}","InputPath":"$.detail"}]})",
               "ValidationException", "Only one of Input, InputPath, or InputTransformer must be provided for target t.");
   ExpectError("PutTargets",
-              R"({"Rule":"r","Targets":[{"Id":"t","Arn":"a","InputTransformer":{"InputPathsMap":{"s":"$.source"},"InputTemplate":"{\"a\": <s>, \"b\": <notdefinedkey>}"}}]})",
+              R"({"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a","InputTransformer":{"InputPathsMap":{"s":"$.source"},"InputTemplate":"{\"a\": <s>, \"b\": <notdefinedkey>}"}}]})",
               "ValidationException", "InputTemplate for target t contains invalid placeholder notdefinedkey.");
   Ok("PutTargets",
-     R"({"Rule":"r","Targets":[{"Id":"t","Arn":"a","InputTransformer":{"InputPathsMap":{"s":"$.source"},"InputTemplate":"{\"a\": <s>, \"r\": <aws.events.rule-name>}"}}]})");
-  ExpectError("PutTargets", R"({"Rule":"zz","Targets":[{"Id":"t","Arn":"a"}]})", "ResourceNotFoundException",
+     R"({"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a","InputTransformer":{"InputPathsMap":{"s":"$.source"},"InputTemplate":"{\"a\": <s>, \"r\": <aws.events.rule-name>}"}}]})");
+  ExpectError("PutTargets", R"({"Rule":"zz","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a"}]})", "ResourceNotFoundException",
               "Rule zz does not exist on EventBus default.");
 }
 
 TEST_F(EventsApiTest, AtMostFiveTargetsPerRule) {
   Ok("PutRule", R"({"Name":"r","EventPattern":"{}"})");
   std::string targets;
-  for (int i = 0; i < 6; ++i) targets += std::string(i ? "," : "") + R"({"Id":"t)" + std::to_string(i) + R"(","Arn":"arn:x"})";
+  for (int i = 0; i < 6; ++i) targets += std::string(i ? "," : "") + R"({"Id":"t)" + std::to_string(i) + R"(","Arn":"arn:aws:sqs:us-east-1:123456789012:x"})";
   ExpectError("PutTargets", R"({"Rule":"r","Targets":[)" + targets + "]}", "LimitExceededException",
               "The requested resource exceeds the maximum number allowed.");
 }
 
 TEST_F(EventsApiTest, TargetsAreUpsertedByIdAndKeptWhole) {
   Ok("PutRule", R"({"Name":"r","EventPattern":"{}"})");
-  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"a1","RetryPolicy":{"MaximumRetryAttempts":3}}]})");
-  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"a2","Http":{"Url":"http://x"}}]})");
+  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a1","RetryPolicy":{"MaximumRetryAttempts":3}}]})");
+  Ok("PutTargets", R"({"Rule":"r","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a2","Http":{"Url":"http://x"}}]})");
   json::Value t = Ok("ListTargetsByRule", R"({"Rule":"r"})");
   ASSERT_EQ(t.Find("Targets")->items().size(), 1u);
-  EXPECT_EQ(json::Serialize(t.Find("Targets")->items()[0]), R"({"Id":"t","Arn":"a2","Http":{"Url":"http://x"}})");
+  EXPECT_EQ(json::Serialize(t.Find("Targets")->items()[0]), R"({"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:a2","Http":{"Url":"http://x"}})");
   // The router sees the whole target object.
   std::lock_guard<std::mutex> lock(f.sink.mu);
   ASSERT_EQ(f.sink.rules.size(), 1u);
-  EXPECT_EQ(f.sink.rules[0].targets[0].arn, "a2");
+  EXPECT_EQ(f.sink.rules[0].targets[0].arn, "arn:aws:sqs:us-east-1:123456789012:a2");
   EXPECT_EQ(f.sink.rules[0].origin, bus::Origin::kApi);
 }
 
 TEST_F(EventsApiTest, ListRuleNamesByTarget) {
   Ok("PutRule", R"({"Name":"a","EventPattern":"{}"})");
   Ok("PutRule", R"({"Name":"b","EventPattern":"{}"})");
-  Ok("PutTargets", R"({"Rule":"a","Targets":[{"Id":"t","Arn":"arn:q"}]})");
-  Ok("PutTargets", R"({"Rule":"b","Targets":[{"Id":"t","Arn":"arn:other"}]})");
-  json::Value r = Ok("ListRuleNamesByTarget", R"({"TargetArn":"arn:q"})");
+  Ok("PutTargets", R"({"Rule":"a","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:q"}]})");
+  Ok("PutTargets", R"({"Rule":"b","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:other"}]})");
+  json::Value r = Ok("ListRuleNamesByTarget", R"({"TargetArn":"arn:aws:sqs:us-east-1:123456789012:q"})");
   EXPECT_EQ(json::Serialize(*r.Find("RuleNames")), R"(["a"])");
 }
 
@@ -213,7 +213,7 @@ TEST_F(EventsApiTest, DefinitionsPushedOnEveryChange) {
 TEST_F(EventsApiTest, DefinitionsSurviveRestart) {
   Ok("CreateEventBus", R"({"Name":"b"})");
   Ok("PutRule", R"({"Name":"r","EventPattern":"{\"source\":[\"s\"]}","EventBusName":"b"})");
-  Ok("PutTargets", R"({"Rule":"r","EventBusName":"b","Targets":[{"Id":"t","Arn":"arn:x"}]})");
+  Ok("PutTargets", R"({"Rule":"r","EventBusName":"b","Targets":[{"Id":"t","Arn":"arn:aws:sqs:us-east-1:123456789012:x"}]})");
   f.Restart();
   {
     std::lock_guard<std::mutex> lock(f.sink.mu);
@@ -370,7 +370,7 @@ TEST_F(EventsApiTest, SigV4RequiredWhenKeysConfigured) {
   req.headers = {{"Host", "h"}, {"X-Amz-Date", "20240101T000000Z"}, {"X-Amz-Target", "AWSEvents.ListEventBuses"}};
   req.body = "{}";
   std::string scope = "20240101/us-east-1/events/aws4_request";
-  std::string sig = SigV4Verifier::Sign(req, "s3cr3t", "20240101T000000Z", scope, "host;x-amz-date;x-amz-target");
+  std::string sig = aws::SigV4Verifier::Sign(req, "s3cr3t", "20240101T000000Z", scope, "host;x-amz-date;x-amz-target");
   auto auth = [&](const std::string& key) {
     return std::pair<std::string, std::string>(
         "Authorization", "AWS4-HMAC-SHA256 Credential=" + key + "/" + scope +

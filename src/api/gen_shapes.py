@@ -18,7 +18,9 @@ PutTargets RemoveTargets ListTargetsByRule CreateArchive DescribeArchive ListArc
 DeleteArchive StartReplay DescribeReplay ListReplays CancelReplay CreateConnection DescribeConnection
 ListConnections UpdateConnection DeleteConnection DeauthorizeConnection CreateApiDestination
 DescribeApiDestination ListApiDestinations UpdateApiDestination DeleteApiDestination TagResource
-UntagResource ListTagsForResource""".split()
+UntagResource ListTagsForResource PutPermission RemovePermission CreatePartnerEventSource
+DescribePartnerEventSource ListPartnerEventSources ListPartnerEventSourceAccounts DeletePartnerEventSource
+DescribeEventSource ListEventSources ActivateEventSource DeactivateEventSource PutPartnerEvents""".split()
 
 KINDS = {"structure": "kStructure", "list": "kList", "map": "kMap", "string": "kString",
          "integer": "kInteger", "long": "kInteger", "boolean": "kBoolean",

@@ -85,6 +85,21 @@ Reply UpdateApiDestination(ApiContext& ctx, const json::Value& req);
 Reply DeleteApiDestination(ApiContext& ctx, const json::Value& req);
 
 // ops_tags.cc
+// Partner event sources (ops_partner_sources.cc).
+Reply CreatePartnerEventSource(ApiContext& ctx, const json::Value& req);
+Reply DescribePartnerEventSource(ApiContext& ctx, const json::Value& req);
+Reply ListPartnerEventSources(ApiContext& ctx, const json::Value& req);
+Reply ListPartnerEventSourceAccounts(ApiContext& ctx, const json::Value& req);
+Reply DeletePartnerEventSource(ApiContext& ctx, const json::Value& req);
+Reply DescribeEventSource(ApiContext& ctx, const json::Value& req);
+Reply ListEventSources(ApiContext& ctx, const json::Value& req);
+Reply ActivateEventSource(ApiContext& ctx, const json::Value& req);
+Reply DeactivateEventSource(ApiContext& ctx, const json::Value& req);
+// PutPartnerEvents as the PutEvents request it becomes (each entry to its source's bus), or the
+// refusal (an unknown or deactivated source). Requires ctx.mu.
+std::optional<Reply> PartnerEventsAsPutEvents(ApiContext& ctx, const json::Value& req, json::Value* put_events);
+Reply PutPermission(ApiContext& ctx, const json::Value& req);
+Reply RemovePermission(ApiContext& ctx, const json::Value& req);
 Reply TagResource(ApiContext& ctx, const json::Value& req);
 Reply UntagResource(ApiContext& ctx, const json::Value& req);
 Reply ListTagsForResource(ApiContext& ctx, const json::Value& req);

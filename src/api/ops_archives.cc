@@ -118,6 +118,8 @@ Reply DescribeArchive(ApiContext& ctx, const json::Value& req) {
 
 Reply ListArchives(ApiContext& ctx, const json::Value& req) {
   std::string prefix = Str(req, "NamePrefix"), source = Str(req, "EventSourceArn"), state = Str(req, "State");
+  if (!prefix.empty() + !source.empty() + !state.empty() > 1)
+    return Reply::Validation("At most one filter is allowed for ListArchives. Use either : State, EventSourceArn, or NamePrefix.");
   if (!source.empty()) {
     std::string bus = ArnResource(source, "event-bus/");
     if (bus.empty() || !ctx.BusExists(bus)) return Reply::NotFound(BusNotFound(bus.empty() ? source : bus));

@@ -31,12 +31,21 @@ Reply CreateEventBus(ApiContext& ctx, const json::Value& req) {
   if (ctx.BusExists(name)) return Reply::Err("ResourceAlreadyExistsException", "Event bus " + name + " already exists.");
   if (name.find('/') != std::string::npos && !Has(req, "EventSourceName"))
     return Reply::Validation("Event bus name must not contain '/'.");
+  if (Has(req, "EventSourceName")) {
+    // A partner event bus: named as the partner event source it receives (ops_partner_sources.cc).
+    std::string source = Str(req, "EventSourceName");
+    if (!ctx.reg.event_sources.count(source))
+      return Reply::NotFound("Event source " + source + " does not exist.");
+    if (name != source)
+      return Reply::Validation("Event bus name must be the same as the event source name " + source + ".");
+  }
   if (static_cast<int>(ctx.reg.buses.size()) > ctx.options.max_event_buses)
     return Reply::Err("LimitExceededException", std::string(kLimitMessage));
   int64_t now = ctx.NowMs();
   json::Value rec = json::Value::Object();
   rec.Set("Name", json::Value::String(name));
   CopyExtras(req, &rec);
+  SetIfNotEmpty(&rec, "EventSourceName", Str(req, "EventSourceName"));
   rec.Set("CreationTimeMs", json::Value::Int(now));
   rec.Set("LastModifiedTimeMs", json::Value::Int(now));
   if (const json::Value* tags = req.Find("Tags")) rec.Set("Tags", *tags);

@@ -43,6 +43,15 @@ json::Value RedactAuth(const json::Value& auth) {
   return out;
 }
 
+// Kept and described so clients (Terraform) see what they set, not acted on: deliveries go
+// straight to the API destination's endpoint (no VPC Lattice resource), and secrets are kept by
+// cxbridge's resource store (no KMS key).
+void CopyStoredOnly(const json::Value& from, json::Value* to) {
+  for (const char* k : {"InvocationConnectivityParameters", "KmsKeyIdentifier"}) {
+    if (const json::Value* v = from.Find(k); v != nullptr && !v->is_null()) to->Set(k, *v);
+  }
+}
+
 json::Value ConnectionSummary(const json::Value& rec, bool with_type) {
   json::Value out = json::Value::Object();
   out.Set("ConnectionArn", json::Value::String(Str(rec, "Arn")));
@@ -152,6 +161,7 @@ Reply CreateConnection(ApiContext& ctx, const json::Value& req) {
   SetIfNotEmpty(&rec, "Description", Str(req, "Description"));
   rec.Set("AuthorizationType", json::Value::String(type));
   rec.Set("AuthParameters", *req.Find("AuthParameters"));
+  CopyStoredOnly(req, &rec);
   SetInitialState(ctx, &rec, now);
   rec.Set("CreationTimeMs", json::Value::Int(now));
   rec.Set("LastModifiedTimeMs", json::Value::Int(now));
@@ -178,6 +188,7 @@ Reply DescribeConnection(ApiContext& ctx, const json::Value& req) {
   out.Set("SecretArn", json::Value::String("arn:aws:secretsmanager:" + ctx.options.region + ":" +
                                            ctx.options.account + ":secret:events!connection/" + name));
   if (const json::Value* auth = rec.Find("AuthParameters")) out.Set("AuthParameters", RedactAuth(*auth));
+  CopyStoredOnly(rec, &out);
   out.Set("CreationTime", EpochSeconds(IntOf(rec, "CreationTimeMs")));
   out.Set("LastModifiedTime", EpochSeconds(IntOf(rec, "LastModifiedTimeMs")));
   if (Has(rec, "LastAuthorizedTimeMs")) out.Set("LastAuthorizedTime", EpochSeconds(IntOf(rec, "LastAuthorizedTimeMs")));
@@ -218,6 +229,7 @@ Reply UpdateConnection(ApiContext& ctx, const json::Value& req) {
     rec.Set("AuthParameters", std::move(merged));
   }
   if (auto err = CheckAuth(type, rec.Find("AuthParameters"))) return *err;
+  CopyStoredOnly(req, &rec);
   rec.Set("AuthorizationType", json::Value::String(type));
   int64_t now = ctx.NowMs();
   SetInitialState(ctx, &rec, now);

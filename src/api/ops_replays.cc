@@ -109,6 +109,8 @@ Reply DescribeReplay(ApiContext& ctx, const json::Value& req) {
 
 Reply ListReplays(ApiContext& ctx, const json::Value& req) {
   std::string prefix = Str(req, "NamePrefix"), state = Str(req, "State"), source = Str(req, "EventSourceArn");
+  if (!prefix.empty() + !source.empty() + !state.empty() > 1)
+    return Reply::Validation("At most one filter is allowed for ListReplays. Use either : State, EventSourceArn, or NamePrefix.");
   std::vector<PageItem> items;
   for (const auto& [name, rec] : ctx.reg.replays) {
     if (name.compare(0, prefix.size(), prefix) != 0) continue;

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "api/operations.h"
+#include "aws/arn.h"
+#include "transform/input.h"
 
 namespace cxbridge::api {
 namespace {
@@ -33,8 +35,20 @@ std::string FirstInvalidPlaceholder(const std::string& tmpl, const json::Value* 
   return "";
 }
 
+// A target's Arn: an ARN, or one of cxbridge's own target URLs (http(s)://, file://, command://,
+// nats://), which the target kinds check further.
+bool LooksLikeTargetArn(const std::string& arn) {
+  if (aws::ParseArn(arn)) return true;
+  for (const char* scheme : {"http://", "https://", "file://", "command://", "nats://"})
+    if (arn.starts_with(scheme)) return true;
+  return false;
+}
+
 std::optional<Reply> CheckTarget(const ApiContext& ctx, const json::Value& t) {
   std::string id = Str(t, "Id");
+  const std::string arn = Str(t, "Arn");
+  if (!LooksLikeTargetArn(arn))
+    return Reply::Validation("Parameter " + arn + " is not valid. Reason: Provided Arn is not in correct format.");
   int inputs = Has(t, "Input") + Has(t, "InputPath") + Has(t, "InputTransformer");
   if (inputs > 1)
     return Reply::Validation("Only one of Input, InputPath, or InputTransformer must be provided for target " + id + ".");
@@ -54,6 +68,13 @@ std::optional<Reply> CheckTarget(const ApiContext& ctx, const json::Value& t) {
     if (!bad.empty())
       return Reply::Validation("InputTemplate for target " + id + " contains invalid placeholder " + bad + ".");
   }
+  // The paths themselves, as the router will compile them: a target whose transform cannot be
+  // compiled is refused here rather than skipped at routing time.
+  if (auto input = transform::CompileInput(t); !input.ok()) {
+    const char* what = Has(t, "InputPath") ? "InputPath" : "InputTransformer";
+    return Reply::Validation(std::string(what) + " for target " + id + " is not valid. Reason: " +
+                             input.status().message());
+  }
   if (ctx.options.check_target) {
     bus::TargetDef def{id, Str(t, "Arn"), t, bus::Origin::kApi};
     if (Status st = ctx.options.check_target(def); !st.ok())
@@ -71,6 +92,12 @@ Reply PutTargets(ApiContext& ctx, const json::Value& req) {
   if (!rec) return Reply::NotFound(RuleNotFound(name, bus));
   if (auto managed = CheckNotManaged(*rec, req)) return *managed;
   const json::Value& incoming = *req.Find("Targets");
+  std::set<std::string> ids;
+  for (const auto& t : incoming.items()) {
+    if (!ids.insert(Str(t, "Id")).second)
+      return Reply::Validation("Parameter Targets is not valid. Reason: the target Id " + Str(t, "Id") +
+                               " appears more than once in the request.");
+  }
   for (const auto& t : incoming.items())
     if (auto err = CheckTarget(ctx, t)) return *err;
 

@@ -24,7 +24,7 @@ TEST(ValidationTest, AllServedOperationsHaveInputShapes) {
   for (const char* op : {"PutEvents", "PutRule", "PutTargets", "StartReplay", "CreateConnection",
                          "ListTagsForResource", "DeauthorizeConnection"})
     EXPECT_NE(model::FindInput(op), nullptr) << op;
-  EXPECT_EQ(model::FindInput("PutPermission"), nullptr);
+  EXPECT_EQ(model::FindInput("CreateEndpoint"), nullptr);
 }
 
 TEST(ValidationTest, TargetIdPatternMatchesAwsText) {

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "bus/rule_state.h"
 #include "bus/schedule.h"
 #include "store/format.h"
 
@@ -102,7 +103,13 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
       }
       auto input = transform::CompileInput(td.raw);
       if (!input.ok()) {
-        return Status::InvalidArgument("rule " + r.name + " target " + td.id + ": " + input.status().message());
+        Status bad = Status::InvalidArgument("rule " + r.name + " target " + td.id + ": " +
+                                             input.status().message());
+        if (from_config) return bad;
+        // An API target saved before PutTargets checked transforms: only this target is left out,
+        // never its siblings (issue 13).
+        spdlog::warn("skipping API target {}/{}/{}: {}", r.bus, r.name, td.id, bad.message());
+        continue;
       }
       rt->input = std::move(*input);
       t->targets[rt->key] = rt;
@@ -113,7 +120,7 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
         return Status::InvalidArgument("rule " + r.name + ": " + s.status().message());
       }
     }
-    if (r.state == "ENABLED" && !r.event_pattern.empty()) {
+    if (RuleStateEnabled(r.state) && !r.event_pattern.empty()) {
       Status st = bus.matcher->AddRule(r.name, r.event_pattern);
       if (!st.ok()) {
         return Status::InvalidArgument("rule " + r.name + ": invalid EventPattern: " + st.message());
@@ -214,7 +221,7 @@ Status Router::Route(const IncomingEvent& event, std::vector<std::shared_ptr<con
   const RouteBus& bus = *bit->second;
   if (!event.scheduled_rule.empty()) {
     auto rit = bus.rules.find(event.scheduled_rule);
-    if (rit != bus.rules.end() && rit->second.def.state == "ENABLED") {
+    if (rit != bus.rules.end() && RuleStateEnabled(rit->second.def.state)) {
       for (const auto& target : rit->second.targets) out->push_back(target);
     }
     return Status::Ok();

@@ -6,6 +6,7 @@
 #include <future>
 #include <vector>
 
+#include "bus/rule_state.h"
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/thread_name.h"
@@ -28,7 +29,7 @@ void ScheduledRules::OnTable(const std::shared_ptr<const RouteTable>& table) {
   for (const auto& [bus_name, bus] : table->buses) {
     for (const auto& [rule_name, rule] : bus->rules) {
       const RuleDef& def = rule.def;
-      if (def.schedule_expression.empty() || def.state != "ENABLED") continue;
+      if (def.schedule_expression.empty() || !RuleStateEnabled(def.state)) continue;
       const std::string key = bus_name + "/" + rule_name;
       std::lock_guard<std::mutex> lock(mu_);
       if (auto it = entries_.find(key);

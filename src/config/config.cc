@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "bus/rule_state.h"
+
 namespace cxbridge::config {
 namespace {
 
@@ -96,8 +98,10 @@ Status ParseRule(const YAML::Node& n, const std::string& path, bus::RuleDef* rul
   CXB_RETURN_IF_ERROR(ReadString(n, "EventBusName", &rule->bus, path));
   CXB_RETURN_IF_ERROR(ReadString(n, "State", &rule->state, path));
   CXB_RETURN_IF_ERROR(ReadString(n, "Description", &rule->description, path));
-  if (rule->state != "ENABLED" && rule->state != "DISABLED") {
-    return Status::InvalidArgument(Where(path, n) + ": State must be ENABLED or DISABLED");
+  if (!bus::RuleStateEnabled(rule->state) && rule->state != "DISABLED") {
+    return Status::InvalidArgument(
+        Where(path, n) +
+        ": State must be ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
   }
   CXB_RETURN_IF_ERROR(ReadString(n, "ScheduleExpression", &rule->schedule_expression, path));
   const YAML::Node pat = n["EventPattern"];
