@@ -85,11 +85,17 @@ QueueError ApplyAttributes(const std::map<std::string, std::string>& attrs, bool
       if (!a.starts_with("arn:") || colon == std::string::npos || colon + 1 == a.size()) {
         return Bad(name, "deadLetterTargetArn must be an SQS queue ARN.");
       }
-      cfg->redrive_policy = value;
+      // Kept as SQS answers it: maxReceiveCount a number, whatever type it was sent as.
+      cfg->redrive_policy = "{\"deadLetterTargetArn\":" + json::Serialize(*arn) +
+                            ",\"maxReceiveCount\":" + std::to_string(n) + "}";
       cfg->dlq_name = a.substr(colon + 1);
       cfg->max_receive_count = n;
     } else if (std::find(std::begin(kStoredOnly), std::end(kStoredOnly), name) != std::end(kStoredOnly)) {
-      cfg->other[name] = value;
+      if (value.empty()) {
+        cfg->other.erase(name);  // Policy="" removes the policy, as in SQS
+      } else {
+        cfg->other[name] = value;
+      }
     } else {
       return {Errc::kInvalidAttributeName, "Unknown Attribute " + name + "."};
     }
@@ -120,6 +126,11 @@ std::string EncodeQueueDef(const QueueConfig& cfg, int64_t created_ms, int64_t m
   for (const auto& [k, v] : ConfigAttributes(cfg)) attrs.Set(k, json::Value::String(v));
   json::Value def = json::Value::Object();
   def.Set("attributes", std::move(attrs));
+  if (!cfg.tags.empty()) {
+    json::Value tags = json::Value::Object();
+    for (const auto& [k, v] : cfg.tags) tags.Set(k, json::Value::String(v));
+    def.Set("tags", std::move(tags));
+  }
   def.Set("created", json::Value::Int(created_ms));
   def.Set("modified", json::Value::Int(modified_ms));
   return json::Serialize(def);
@@ -133,6 +144,9 @@ bool DecodeQueueDef(std::string_view text, QueueConfig* cfg, int64_t* created_ms
   std::map<std::string, std::string> m;
   for (const auto& [k, v] : attrs->members()) m[k] = v.as_string();
   if (!ApplyAttributes(m, /*creating=*/true, cfg).ok()) return false;
+  if (const json::Value* t = j->Find("tags"); t != nullptr && t->is_object()) {
+    for (const auto& [k, v] : t->members()) cfg->tags[k] = v.is_string() ? v.as_string() : "";
+  }
   if (const json::Value* c = j->Find("created")) c->as_int64(created_ms);
   if (const json::Value* c = j->Find("modified")) c->as_int64(modified_ms);
   return true;

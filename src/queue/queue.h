@@ -42,6 +42,7 @@ struct QueueConfig {
   std::string dlq_name;                 // from redrive_policy's deadLetterTargetArn
   int max_receive_count = 0;            // from redrive_policy; 0 = no redrive
   std::map<std::string, std::string> other;  // accepted, stored, not acted on (Policy, KMS, …)
+  std::map<std::string, std::string> tags;   // TagQueue / CreateQueue tags
 };
 
 // Applies SQS attribute name → value pairs to `cfg`. `creating` allows FifoQueue.

@@ -206,7 +206,150 @@ void QueueService::Wake() {
   cv_.notify_all();
 }
 
-QueueError QueueService::CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes) {
+QueueError QueueService::CheckDeadLetterTarget(const QueueConfig& cfg) {
+  if (cfg.dlq_name.empty()) return {};
+  Queue* dlq = Find(cfg.dlq_name);
+  if (dlq == nullptr) {
+    return {Errc::kInvalidParameterValue, "Value " + cfg.redrive_policy +
+                                              " for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."};
+  }
+  if (dlq->config().fifo != cfg.fifo) {
+    return {Errc::kInvalidParameterValue,
+            "Value " + cfg.redrive_policy +
+                " for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue as the source."};
+  }
+  return {};
+}
+
+QueueError QueueService::CheckTags(const std::map<std::string, std::string>& tags) {
+  if (tags.size() > 50) return {Errc::kInvalidParameterValue, "Too many tags added for queue. Maximum 50 tags per queue."};
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > 128) return {Errc::kInvalidParameterValue, "Tag keys must be between 1 and 128 characters in length."};
+    if (v.size() > 256) return {Errc::kInvalidParameterValue, "Tag values must be at most 256 characters in length."};
+  }
+  return {};
+}
+
+QueueError QueueService::SaveConfig(Queue& q, QueueConfig cfg) {
+  int64_t now = clock_.NowMs();
+  rocksdb::WriteBatch wb;
+  wb.Put(db_.queues(), QueueDefKey(q.name()), EncodeQueueDef(cfg, q.created_ms(), now));
+  Status s = db_.WriteSynced(&wb);
+  if (!s.ok()) return {Errc::kUnavailable, s.message()};
+  q.set_config(std::move(cfg), now);
+  return {};
+}
+
+QueueError QueueService::TagQueue(const std::string& name, const std::map<std::string, std::string>& tags) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* q = Find(name);
+  if (q == nullptr) return NoQueue();
+  QueueConfig cfg = q->config();
+  for (const auto& [k, v] : tags) cfg.tags[k] = v;
+  if (auto e = CheckTags(cfg.tags); !e.ok()) return e;
+  return SaveConfig(*q, std::move(cfg));
+}
+
+QueueError QueueService::UntagQueue(const std::string& name, const std::vector<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* q = Find(name);
+  if (q == nullptr) return NoQueue();
+  QueueConfig cfg = q->config();
+  for (const auto& k : keys) cfg.tags.erase(k);
+  return SaveConfig(*q, std::move(cfg));
+}
+
+QueueError QueueService::ListTags(const std::string& name, std::map<std::string, std::string>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* q = Find(name);
+  if (q == nullptr) return NoQueue();
+  *out = q->config().tags;
+  return {};
+}
+
+QueueError QueueService::DeadLetterSources(const std::string& name, std::vector<std::string>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Find(name) == nullptr) return NoQueue();
+  for (const auto& [n, q] : queues_) {
+    if (q->config().dlq_name == name) out->push_back(n);
+  }
+  return {};
+}
+
+QueueError QueueService::AddPermission(const std::string& name, const std::string& label,
+                                       const std::vector<std::string>& accounts,
+                                       const std::vector<std::string>& actions) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* q = Find(name);
+  if (q == nullptr) return NoQueue();
+  QueueConfig cfg = q->config();
+  json::Value policy = json::Value::Object();
+  if (auto it = cfg.other.find("Policy"); it != cfg.other.end()) {
+    if (auto p = json::Parse(it->second); p.ok() && p->is_object()) policy = std::move(*p);
+  }
+  if (policy.Find("Version") == nullptr) policy.Set("Version", json::Value::String("2012-10-17"));
+  json::Value statements = json::Value::Array();
+  if (const json::Value* st = policy.Find("Statement"); st != nullptr && st->is_array()) statements = *st;
+  for (const auto& s : statements.items()) {
+    const json::Value* sid = s.Find("Sid");
+    if (sid != nullptr && sid->is_string() && sid->as_string() == label) {
+      return {Errc::kInvalidParameterValue,
+              "Value " + label + " for parameter Label is invalid. Reason: Already exists."};
+    }
+  }
+  json::Value principals = json::Value::Array();
+  for (const auto& a : accounts) principals.Push(json::Value::String("arn:aws:iam::" + a + ":root"));
+  json::Value acts = json::Value::Array();
+  for (const auto& a : actions) acts.Push(json::Value::String("SQS:" + a));
+  json::Value principal = json::Value::Object();
+  principal.Set("AWS", std::move(principals));
+  json::Value st = json::Value::Object();
+  st.Set("Sid", json::Value::String(label));
+  st.Set("Effect", json::Value::String("Allow"));
+  st.Set("Principal", std::move(principal));
+  st.Set("Action", std::move(acts));
+  st.Set("Resource", json::Value::String(Arn(name)));
+  statements.Push(std::move(st));
+  policy.Set("Statement", std::move(statements));
+  cfg.other["Policy"] = json::Serialize(policy);
+  return SaveConfig(*q, std::move(cfg));
+}
+
+QueueError QueueService::RemovePermission(const std::string& name, const std::string& label) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* q = Find(name);
+  if (q == nullptr) return NoQueue();
+  QueueConfig cfg = q->config();
+  auto it = cfg.other.find("Policy");
+  auto policy = it != cfg.other.end() ? json::Parse(it->second) : Result<json::Value>(Status::NotFound(""));
+  const json::Value* st = policy.ok() ? policy->Find("Statement") : nullptr;
+  json::Value kept = json::Value::Array();
+  bool found = false;
+  if (st != nullptr && st->is_array()) {
+    for (const auto& s : st->items()) {
+      const json::Value* sid = s.Find("Sid");
+      if (sid != nullptr && sid->is_string() && sid->as_string() == label) {
+        found = true;
+      } else {
+        kept.Push(s);
+      }
+    }
+  }
+  if (!found) {
+    return {Errc::kInvalidParameterValue,
+            "Value " + label + " for parameter Label is invalid. Reason: can't find label on existing policy."};
+  }
+  if (kept.items().empty()) {
+    cfg.other.erase("Policy");
+  } else {
+    policy->Set("Statement", std::move(kept));
+    cfg.other["Policy"] = json::Serialize(*policy);
+  }
+  return SaveConfig(*q, std::move(cfg));
+}
+
+QueueError QueueService::CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes,
+                                     const std::map<std::string, std::string>& tags) {
   if (!ValidQueueName(name)) {
     return {Errc::kInvalidParameterValue,
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"};
@@ -219,11 +362,10 @@ QueueError QueueService::CreateQueue(const std::string& name, const std::map<std
                        "underscores, must end with .fifo suffix and be 1 to 80 in length."
                      : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"};
   }
+  if (auto e = CheckTags(tags); !e.ok()) return e;
+  cfg.tags = tags;
   std::lock_guard<std::mutex> lock(mu_);
-  if (!cfg.dlq_name.empty() && Find(cfg.dlq_name) == nullptr) {
-    return {Errc::kInvalidParameterValue, "Value " + cfg.redrive_policy +
-                                              " for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."};
-  }
+  if (auto e = CheckDeadLetterTarget(cfg); !e.ok()) return e;
   if (Queue* q = Find(name)) {
     auto have = ConfigAttributes(q->config());
     for (const auto& [k, v] : ConfigAttributes(cfg)) {
@@ -270,17 +412,8 @@ QueueError QueueService::SetAttributes(const std::string& name, const std::map<s
   if (q == nullptr) return NoQueue();
   QueueConfig cfg = q->config();
   if (auto e = ApplyAttributes(attributes, /*creating=*/false, &cfg); !e.ok()) return e;
-  if (!cfg.dlq_name.empty() && Find(cfg.dlq_name) == nullptr) {
-    return {Errc::kInvalidParameterValue, "Value " + cfg.redrive_policy +
-                                              " for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist."};
-  }
-  int64_t now = clock_.NowMs();
-  rocksdb::WriteBatch wb;
-  wb.Put(db_.queues(), QueueDefKey(name), EncodeQueueDef(cfg, q->created_ms(), now));
-  Status s = db_.WriteSynced(&wb);
-  if (!s.ok()) return {Errc::kUnavailable, s.message()};
-  q->set_config(std::move(cfg), now);
-  return {};
+  if (auto e = CheckDeadLetterTarget(cfg); !e.ok()) return e;
+  return SaveConfig(*q, std::move(cfg));
 }
 
 QueueError QueueService::GetAttributes(const std::string& name, const std::vector<std::string>& names,
@@ -299,6 +432,12 @@ QueueError QueueService::GetAttributes(const std::string& name, const std::vecto
   all["CreatedTimestamp"] = std::to_string(q->created_ms() / 1000);
   all["LastModifiedTimestamp"] = std::to_string(q->modified_ms() / 1000);
   all["QueueArn"] = Arn(name);
+  // Defaults AWS reports for queues where they were never set.
+  if (!all.count("SqsManagedSseEnabled")) all["SqsManagedSseEnabled"] = all.count("KmsMasterKeyId") ? "false" : "true";
+  if (q->config().fifo) {
+    if (!all.count("DeduplicationScope")) all["DeduplicationScope"] = "queue";
+    if (!all.count("FifoThroughputLimit")) all["FifoThroughputLimit"] = "perQueue";
+  }
   for (const auto& n : names) {
     if (n == "All") {
       *out = all;
@@ -309,7 +448,9 @@ QueueError QueueService::GetAttributes(const std::string& name, const std::vecto
     if (it != all.end()) {
       (*out)[n] = it->second;
     } else if (n != "RedrivePolicy" && n != "ContentBasedDeduplication" && n != "FifoQueue" &&
-               n != "Policy" && n != "KmsMasterKeyId" && n != "RedriveAllowPolicy") {
+               n != "Policy" && n != "KmsMasterKeyId" && n != "RedriveAllowPolicy" &&
+               n != "KmsDataKeyReusePeriodSeconds" && n != "DeduplicationScope" &&
+               n != "FifoThroughputLimit") {
       return {Errc::kInvalidAttributeName, "Unknown Attribute " + n + "."};
     }
   }

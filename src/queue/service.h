@@ -87,7 +87,21 @@ class QueueService {
   const std::string& region() const { return region_; }
   std::string Arn(const std::string& name) const;
 
-  QueueError CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes);
+  // `tags`: at most 50, keys 1-128 and values 0-256 characters. CreateQueue of an existing queue
+  // with the same attributes succeeds and leaves its tags as they are (as SQS).
+  QueueError CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes,
+                         const std::map<std::string, std::string>& tags = {});
+  QueueError TagQueue(const std::string& name, const std::map<std::string, std::string>& tags);
+  QueueError UntagQueue(const std::string& name, const std::vector<std::string>& keys);
+  QueueError ListTags(const std::string& name, std::map<std::string, std::string>* out);
+  // The queues whose RedrivePolicy names `name` as their dead-letter queue.
+  QueueError DeadLetterSources(const std::string& name, std::vector<std::string>* out);
+  // AddPermission / RemovePermission: a statement (Sid = label) added to or removed from the
+  // queue's Policy attribute, as SQS does. Stored, not enforced (every authenticated caller may
+  // use every queue).
+  QueueError AddPermission(const std::string& name, const std::string& label,
+                           const std::vector<std::string>& accounts, const std::vector<std::string>& actions);
+  QueueError RemovePermission(const std::string& name, const std::string& label);
   QueueError DeleteQueue(const std::string& name);
   QueueError SetAttributes(const std::string& name, const std::map<std::string, std::string>& attributes);
   // `names` may hold "All". Unknown names are an error, as in SQS.
@@ -118,6 +132,11 @@ class QueueService {
   using Answer = std::pair<ReceiveDone, std::vector<ReceivedMessage>>;
 
   static QueueError NoQueue();
+  static QueueError CheckTags(const std::map<std::string, std::string>& tags);
+  // The RedrivePolicy's dead-letter queue exists and is of the same type (requires mu_).
+  QueueError CheckDeadLetterTarget(const QueueConfig& cfg);
+  // Writes `cfg` (synced) and applies it (requires mu_).
+  QueueError SaveConfig(Queue& q, QueueConfig cfg);
   Queue* Find(const std::string& name);  // requires mu_
   // Receives from `q` now (requires mu_); writes the state changes.
   QueueError ReceiveLocked(Queue& q, const ReceiveInput& in, std::vector<ReceivedMessage>* out);

@@ -2,13 +2,30 @@
 
 #include <set>
 
+#include "aws/sigv4.h"
 #include "common/ids.h"
 #include "queue/md5.h"
+#include "queue/sqs_query.h"
 
 namespace cxbridge::queue {
 namespace {
 
 constexpr std::string_view kTargetPrefix = "AmazonSQS.";
+// The sum of a SendMessageBatch's message bodies and attributes (SQS: 1 MiB).
+constexpr size_t kMaxBatchBytes = 1024 * 1024;
+
+// A message's attributes as SQS counts them against the size limits: each name, type and value.
+size_t MessageAttributesSize(const json::Value& attributes) {
+  size_t n = 0;
+  if (!attributes.is_object()) return 0;
+  for (const auto& [name, a] : attributes.members()) {
+    n += name.size();
+    for (const char* k : {"DataType", "StringValue", "BinaryValue"}) {
+      if (const json::Value* v = a.Find(k); v != nullptr && v->is_string()) n += v->as_string().size();
+    }
+  }
+  return n;
+}
 
 http::Response Ok(const json::Value& body) {
   http::Response r = http::Response::Json(200, json::Serialize(body));
@@ -54,6 +71,48 @@ std::vector<std::string> Strings(const json::Value& v, std::string_view key) {
     }
   }
   return out;
+}
+
+std::map<std::string, std::string> StringMap(const json::Value& v, std::string_view key) {
+  std::map<std::string, std::string> out;
+  if (const json::Value* f = v.Find(key); f != nullptr && f->is_object()) {
+    for (const auto& [k, val] : f->members()) out[k] = val.is_string() ? val.as_string() : json::Serialize(val);
+  }
+  return out;
+}
+
+// Message attribute names as SQS allows them: 1-256 of [A-Za-z0-9_.-], not starting or ending
+// with '.', no "..", not starting with "AWS." or "Amazon." (any case).
+QueueError CheckAttributeNames(const json::Value& attributes) {
+  if (!attributes.is_object()) return {};
+  for (const auto& [name, _] : attributes.members()) {
+    bool ok = !name.empty() && name.size() <= 256 && name.front() != '.' && name.back() != '.' &&
+              name.find("..") == std::string::npos &&
+              name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                  std::string::npos;
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.starts_with("aws.") || lower.starts_with("amazon.")) ok = false;
+    if (!ok) {
+      return {Errc::kInvalidParameterValue, "Message (user) attribute '" + name +
+                                                "' is not valid. Attribute names can contain only alphanumeric "
+                                                "characters, hyphens, underscores and periods, and must not start "
+                                                "with AWS. or Amazon."};
+    }
+  }
+  return {};
+}
+
+// An integer parameter that must lie in [lo, hi] when given, with SQS's message.
+QueueError IntInRange(const json::Value& v, std::string_view key, int lo, int hi, int def, int* out) {
+  if (!Int(v, key, def, out) || (v.Find(key) != nullptr && !v.Find(key)->is_null() && (*out < lo || *out > hi))) {
+    const json::Value* f = v.Find(key);
+    return {Errc::kInvalidParameterValue,
+            "Value " + (f != nullptr ? (f->is_string() ? f->as_string() : json::Serialize(*f)) : std::string()) +
+                " for parameter " + std::string(key) + " is invalid. Reason: Must be between " + std::to_string(lo) +
+                " and " + std::to_string(hi) + ", if provided."};
+  }
+  return {};
 }
 
 QueueError Missing(const char* name) {
@@ -109,10 +168,13 @@ json::Value MessageJson(const ReceivedMessage& m, const std::vector<std::string>
 }
 
 // Validates batch entries' Ids: 1..10 entries, distinct, [A-Za-z0-9_-]{1,80}.
-QueueError CheckBatch(const json::Value& body, const json::Value** entries) {
+QueueError CheckBatch(const json::Value& body, std::string_view op, const json::Value** entries) {
   const json::Value* e = body.Find("Entries");
   if (e == nullptr || !e->is_array()) return Missing("Entries");
-  if (e->items().empty()) return {Errc::kEmptyBatchRequest, "There should be at least one SendMessageBatchRequestEntry in the request."};
+  if (e->items().empty()) {
+    return {Errc::kEmptyBatchRequest,
+            "There should be at least one " + std::string(op) + "RequestEntry in the request."};
+  }
   if (e->items().size() > 10) {
     return {Errc::kTooManyEntriesInBatchRequest,
             "Maximum number of entries per request are 10. You have sent " + std::to_string(e->items().size()) + "."};
@@ -143,7 +205,10 @@ json::Value Failed(const std::string& id, const QueueError& e) {
 SendInput ParseSendEntry(const json::Value& e, const std::string& sender, QueueError* err) {
   SendInput in;
   if (const std::string* b = Str(e, "MessageBody")) in.body = *b;
-  if (const json::Value* a = e.Find("MessageAttributes"); a != nullptr && !a->is_null()) in.attributes = *a;
+  if (const json::Value* a = e.Find("MessageAttributes"); a != nullptr && !a->is_null()) {
+    if (QueueError bad = CheckAttributeNames(*a); !bad.ok()) *err = bad;
+    in.attributes = *a;
+  }
   if (const std::string* g = Str(e, "MessageGroupId")) in.group_id = *g;
   if (const std::string* d = Str(e, "MessageDeduplicationId")) in.dedup_id = *d;
   if (!Int(e, "DelaySeconds", -1, &in.delay_seconds)) {
@@ -166,6 +231,8 @@ json::Value SendResultJson(const SendOutput& out) {
 
 std::optional<std::string> QueueNameFromUrl(const std::string& url, const std::string& account) {
   std::string_view u = url;
+  // A bare queue name is accepted as the queue URL, as SQS does.
+  if (ValidQueueName(url)) return url;
   if (u.starts_with("http://")) {
     u.remove_prefix(7);
   } else if (u.starts_with("https://")) {
@@ -185,19 +252,35 @@ std::optional<std::string> QueueNameFromUrl(const std::string& url, const std::s
 
 bool SqsHandler::Serves(const http::Request& req) {
   auto t = req.Header("X-Amz-Target");
-  return t && t->starts_with(kTargetPrefix);
+  return (t && t->starts_with(kTargetPrefix)) || IsQueryRequest(req);
 }
 
 void SqsHandler::Handle(http::Request req, http::Respond respond) {
   if (authenticate_) {
     if (QueueError refused = authenticate_(req); !refused.ok()) return respond(Error(refused));
   }
-  std::string op(req.Header("X-Amz-Target").value_or("").substr(kTargetPrefix.size()));
-  auto parsed = json::Parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
-  if (!parsed.ok() || !parsed->is_object()) {
-    return respond(Error({Errc::kSerialization, "The request body is not a JSON object."}));
+  // One region: a request signed for another is refused, never answered with this region's ARNs.
+  if (std::string wrong = aws::WrongRegionMessage(req, service_.region()); !wrong.empty()) {
+    return respond(Error({Errc::kSignatureDoesNotMatch, wrong}));
   }
-  const json::Value& body = *parsed;
+  std::string op;
+  json::Value parsed;
+  if (IsQueryRequest(req)) {
+    // The query protocol: the same operation from the form, its answer in XML (sqs_query.h).
+    auto query = ParseQueryRequest(req);
+    if (!query) return respond(ToQueryResponse("Error", Error({Errc::kMissingParameter, "The request must contain the parameter Action."})));
+    op = query->action;
+    parsed = std::move(query->body);
+    respond = [respond = std::move(respond), op](http::Response r) { respond(ToQueryResponse(op, r)); };
+  } else {
+    op = std::string(req.Header("X-Amz-Target").value_or("").substr(kTargetPrefix.size()));
+    auto json_body = json::Parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+    if (!json_body.ok() || !json_body->is_object()) {
+      return respond(Error({Errc::kSerialization, "The request body is not a JSON object."}));
+    }
+    parsed = std::move(*json_body);
+  }
+  const json::Value& body = parsed;
   const std::string& account = service_.account();
 
   // Operations on a named queue resolve its URL first.
@@ -216,11 +299,9 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
   if (op == "CreateQueue") {
     const std::string* qn = Str(body, "QueueName");
     if (qn == nullptr) return respond(Error(Missing("QueueName")));
-    std::map<std::string, std::string> attrs;
-    if (const json::Value* a = body.Find("Attributes"); a != nullptr && a->is_object()) {
-      for (const auto& [k, v] : a->members()) attrs[k] = v.is_string() ? v.as_string() : json::Serialize(v);
+    if (auto e = service_.CreateQueue(*qn, StringMap(body, "Attributes"), StringMap(body, "tags")); !e.ok()) {
+      return respond(Error(e));
     }
-    if (auto e = service_.CreateQueue(*qn, attrs); !e.ok()) return respond(Error(e));
     out.Set("QueueUrl", json::Value::String(QueueUrl(req, account, *qn)));
     return respond(Ok(out));
   }
@@ -266,6 +347,59 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
     auto e = service_.Purge(name);
     return respond(e.ok() ? Ok(out) : Error(e));
   }
+  if (op == "TagQueue") {
+    auto e = service_.TagQueue(name, StringMap(body, "Tags"));
+    return respond(e.ok() ? Ok(out) : Error(e));
+  }
+  if (op == "UntagQueue") {
+    auto e = service_.UntagQueue(name, Strings(body, "TagKeys"));
+    return respond(e.ok() ? Ok(out) : Error(e));
+  }
+  if (op == "ListQueueTags") {
+    std::map<std::string, std::string> tags;
+    if (auto e = service_.ListTags(name, &tags); !e.ok()) return respond(Error(e));
+    if (!tags.empty()) {
+      json::Value t = json::Value::Object();
+      for (const auto& [k, v] : tags) t.Set(k, json::Value::String(v));
+      out.Set("Tags", std::move(t));
+    }
+    return respond(Ok(out));
+  }
+  if (op == "ListDeadLetterSourceQueues") {
+    std::vector<std::string> sources;
+    if (auto e = service_.DeadLetterSources(name, &sources); !e.ok()) return respond(Error(e));
+    const std::string* token = Str(body, "NextToken");
+    int max = 0;
+    if (auto e = IntInRange(body, "MaxResults", 1, 1000, 0, &max); !e.ok()) return respond(Error(e));
+    json::Value urls = json::Value::Array();
+    std::string last;
+    for (const auto& n : sources) {
+      if (token != nullptr && n <= *token) continue;
+      if (max > 0 && static_cast<int>(urls.items().size()) == max) {
+        out.Set("NextToken", json::Value::String(last));
+        break;
+      }
+      urls.Push(json::Value::String(QueueUrl(req, account, n)));
+      last = n;
+    }
+    out.InsertBefore("NextToken", "queueUrls", std::move(urls));
+    return respond(Ok(out));
+  }
+  if (op == "AddPermission") {
+    const std::string* label = Str(body, "Label");
+    if (label == nullptr) return respond(Error(Missing("Label")));
+    std::vector<std::string> accounts = Strings(body, "AWSAccountIds"), actions = Strings(body, "Actions");
+    if (accounts.empty()) return respond(Error(Missing("AWSAccountIds")));
+    if (actions.empty()) return respond(Error(Missing("Actions")));
+    auto e = service_.AddPermission(name, *label, accounts, actions);
+    return respond(e.ok() ? Ok(out) : Error(e));
+  }
+  if (op == "RemovePermission") {
+    const std::string* label = Str(body, "Label");
+    if (label == nullptr) return respond(Error(Missing("Label")));
+    auto e = service_.RemovePermission(name, *label);
+    return respond(e.ok() ? Ok(out) : Error(e));
+  }
   if (op == "GetQueueAttributes") {
     std::vector<std::string> names = Strings(body, "AttributeNames");
     std::map<std::string, std::string> attrs;
@@ -278,11 +412,7 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
     return respond(Ok(out));
   }
   if (op == "SetQueueAttributes") {
-    std::map<std::string, std::string> attrs;
-    if (const json::Value* a = body.Find("Attributes"); a != nullptr && a->is_object()) {
-      for (const auto& [k, v] : a->members()) attrs[k] = v.is_string() ? v.as_string() : json::Serialize(v);
-    }
-    auto e = service_.SetAttributes(name, attrs);
+    auto e = service_.SetAttributes(name, StringMap(body, "Attributes"));
     return respond(e.ok() ? Ok(out) : Error(e));
   }
   if (op == "SendMessage") {
@@ -297,13 +427,20 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
   }
   if (op == "SendMessageBatch") {
     const json::Value* entries = nullptr;
-    if (auto e = CheckBatch(body, &entries); !e.ok()) return respond(Error(e));
+    if (auto e = CheckBatch(body, op, &entries); !e.ok()) return respond(Error(e));
     std::vector<SendInput> ins;
     std::vector<QueueError> parse_errors;
+    size_t total = 0;
     for (const auto& item : entries->items()) {
       QueueError perr;
       ins.push_back(ParseSendEntry(item, sender, &perr));
       parse_errors.push_back(perr);
+      total += ins.back().body.size() + MessageAttributesSize(ins.back().attributes);
+    }
+    if (total > kMaxBatchBytes) {
+      return respond(Error({Errc::kBatchRequestTooLong, "Batch requests cannot be longer than " +
+                                                            std::to_string(kMaxBatchBytes) + " bytes. You have sent " +
+                                                            std::to_string(total) + " bytes."}));
     }
     auto results = service_.Send(name, std::move(ins), /*durable=*/true);
     json::Value ok = json::Value::Array(), failed = json::Value::Array();
@@ -326,9 +463,10 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
   if (op == "ReceiveMessage") {
     ReceiveInput in;
     in.queue = name;
-    if (!Int(body, "MaxNumberOfMessages", 1, &in.max_messages) || !Int(body, "VisibilityTimeout", -1, &in.visibility_seconds) ||
-        !Int(body, "WaitTimeSeconds", -1, &in.wait_seconds)) {
-      return respond(Error({Errc::kInvalidParameterValue, "MaxNumberOfMessages, VisibilityTimeout and WaitTimeSeconds must be integers."}));
+    for (QueueError e : {IntInRange(body, "MaxNumberOfMessages", 1, 10, 1, &in.max_messages),
+                         IntInRange(body, "VisibilityTimeout", 0, 43200, -1, &in.visibility_seconds),
+                         IntInRange(body, "WaitTimeSeconds", 0, 20, -1, &in.wait_seconds)}) {
+      if (!e.ok()) return respond(Error(e));
     }
     std::vector<std::string> system = Strings(body, "AttributeNames");
     for (auto& s : Strings(body, "MessageSystemAttributeNames")) system.push_back(s);
@@ -365,7 +503,7 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
   }
   if (op == "DeleteMessageBatch" || op == "ChangeMessageVisibilityBatch") {
     const json::Value* entries = nullptr;
-    if (auto e = CheckBatch(body, &entries); !e.ok()) return respond(Error(e));
+    if (auto e = CheckBatch(body, op, &entries); !e.ok()) return respond(Error(e));
     json::Value ok = json::Value::Array(), failed = json::Value::Array();
     // The deletes of a batch go to the service together (one lock, one write).
     std::vector<std::string> handles;

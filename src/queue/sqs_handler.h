@@ -1,13 +1,15 @@
 // SqsHandler: the SQS JSON protocol (AWS JSON 1.0, `X-Amz-Target: AmazonSQS.<Operation>`,
-// Content-Type application/x-amz-json-1.0) over the built-in queues, so an unmodified SQS client
-// (boto3 ≥ 1.34, the aws CLI) pointed at cxbridge can produce and consume.
+// Content-Type application/x-amz-json-1.0) and the query protocol (form-encoded, XML answers;
+// sqs_query.h) over the built-in queues, so an unmodified SQS client — boto3 ≥ 1.34 and the aws
+// CLI, or older SDKs — pointed at cxbridge can produce and consume.
 //
-// Operations: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue, GetQueueAttributes,
-// SetQueueAttributes, SendMessage, SendMessageBatch, ReceiveMessage, DeleteMessage,
-// DeleteMessageBatch, ChangeMessageVisibility, ChangeMessageVisibilityBatch. Others answer
-// UnsupportedOperation.
+// Operations: CreateQueue (with tags), GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue,
+// GetQueueAttributes, SetQueueAttributes, SendMessage, SendMessageBatch, ReceiveMessage,
+// DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, ChangeMessageVisibilityBatch,
+// TagQueue, UntagQueue, ListQueueTags, ListDeadLetterSourceQueues, AddPermission,
+// RemovePermission. Others answer UnsupportedOperation.
 // Queue URLs: http://<Host header>/<account>/<name>; a URL naming another account is a queue
-// that does not exist. Errors carry SQS's `__type` and `x-amzn-query-error` (errors.h).
+// that does not exist; a bare queue name is taken as the URL, as SQS does. Errors carry SQS's `__type` and `x-amzn-query-error` (errors.h).
 // Authentication: when an `authenticate` hook is set, a request it refuses (an error other than
 // kOk) is answered with that error before anything else is read.
 //
@@ -33,7 +35,8 @@ class SqsHandler : public http::Handler {
   explicit SqsHandler(QueueService& service, Authenticate authenticate = nullptr)
       : service_(service), authenticate_(std::move(authenticate)) {}
 
-  // True for requests this handler serves (X-Amz-Target: AmazonSQS.*).
+  // True for requests this handler serves: X-Amz-Target: AmazonSQS.* (JSON protocol), or a
+  // form-encoded Action=… request (the query protocol, sqs_query.h).
   static bool Serves(const http::Request& req);
   void Handle(http::Request req, http::Respond respond) override;
 
