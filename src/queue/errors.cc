@@ -36,6 +36,8 @@ SqsError SqsErrorOf(Errc code) {
       return {400, "com.amazonaws.sqs#InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId", "Sender"};
     case Errc::kBatchRequestTooLong:
       return {400, "com.amazonaws.sqs#BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong", "Sender"};
+    case Errc::kResourceNotFound:
+      return {400, "com.amazonaws.sqs#ResourceNotFoundException", "ResourceNotFoundException", "Sender"};
     case Errc::kUnsupportedOperation:
       return {400, "com.amazonaws.sqs#UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", "Sender"};
     case Errc::kInvalidAction:

@@ -24,6 +24,7 @@ enum class Errc {
   kInvalidBatchEntryId,
   kBatchRequestTooLong,
   kUnsupportedOperation,
+  kResourceNotFound,  // a message move task that is not running
   kInvalidAction,  // unknown operation
   kSerialization,  // the body is not the JSON the operation needs
   // Authentication, when the API has access keys (SigV4, as for the EventBridge API).

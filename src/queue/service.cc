@@ -348,6 +348,91 @@ QueueError QueueService::RemovePermission(const std::string& name, const std::st
   return SaveConfig(*q, std::move(cfg));
 }
 
+QueueError QueueService::StartMoveTask(const std::string& source, const std::string& destination,
+                                       int max_per_second, MoveTask* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Queue* src = Find(source);
+  if (src == nullptr) return NoQueue();
+  std::vector<std::string> sources;
+  for (const auto& [n, q] : queues_)
+    if (q->config().dlq_name == source) sources.push_back(n);
+  if (sources.empty()) {
+    return {Errc::kInvalidParameterValue, "Source queue must be configured as a Dead Letter Queue."};
+  }
+  std::string dest = destination;
+  if (dest.empty()) {
+    if (sources.size() != 1) {
+      return {Errc::kInvalidParameterValue,
+              "Several queues use this dead-letter queue and cxbridge does not record each message's source "
+              "queue: give DestinationArn."};
+    }
+    dest = sources[0];
+  }
+  Queue* dst = Find(dest);
+  if (dst == nullptr) return NoQueue();
+  if (dst == src) return {Errc::kInvalidParameterValue, "The destination must differ from the source."};
+  if (dst->config().fifo != src->config().fifo) {
+    return {Errc::kInvalidParameterValue, "Source and destination queues must be of the same type."};
+  }
+  MoveTask t;
+  t.handle = NewUuid4();
+  t.source = Arn(source);
+  t.destination = Arn(dest);
+  t.max_per_second = max_per_second;
+  t.started_ms = clock_.NowMs();
+  t.to_move = static_cast<int64_t>(src->Count(t.started_ms).visible);
+  t.status = "COMPLETED";
+  // In chunks of 10, each one write: a message is in exactly one queue after every chunk.
+  auto* cf = db_.queues();
+  for (;;) {
+    int64_t now = clock_.NowMs();
+    rocksdb::WriteBatch wb;
+    std::vector<uint64_t> unused;
+    std::vector<Handout> got = src->Receive(10, 0, now, 0, &RandomNonce, &wb, &unused);
+    if (got.empty()) break;
+    rocksdb::WriteBatch move;
+    for (const Handout& h : got) {
+      std::string v;
+      if (!db_.raw()->Get(rocksdb::ReadOptions(), cf, MessageKey(kMessageKey, src->name(), h.seq), &v).ok()) continue;
+      auto rec = DecodeMessage(v);
+      if (!rec) continue;
+      rec->dedup_id.clear();  // a move is not a new send
+      src->Remove(h.seq, &move);
+      dst->Add(next_seq_++, *rec, 0, now, &move);
+      ++t.moved;
+    }
+    std::string seq;
+    store::PutFixed64BE(&seq, next_seq_);
+    move.Put(cf, kSeqKey, seq);
+    if (Status st = Write(&move); !st.ok()) {
+      t.status = "FAILED";
+      t.failure_reason = st.message();
+      break;
+    }
+    if (t.moved >= t.to_move) break;  // what arrives meanwhile waits for the next task
+  }
+  WakeForWaitersLocked();
+  cv_.notify_all();
+  move_tasks_.push_back(t);
+  if (move_tasks_.size() > 1000) move_tasks_.erase(move_tasks_.begin());
+  *out = std::move(t);
+  return {};
+}
+
+std::vector<QueueService::MoveTask> QueueService::MoveTasks(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<MoveTask> out;
+  const std::string arn = Arn(source);
+  for (auto it = move_tasks_.rbegin(); it != move_tasks_.rend() && out.size() < 100; ++it)
+    if (it->source == arn) out.push_back(*it);
+  return out;
+}
+
+QueueError QueueService::CancelMoveTask(const std::string& handle) {
+  (void)handle;
+  return {Errc::kResourceNotFound, "The resource that you requested does not exist."};
+}
+
 QueueError QueueService::CreateQueue(const std::string& name, const std::map<std::string, std::string>& attributes,
                                      const std::map<std::string, std::string>& tags) {
   if (!ValidQueueName(name)) {

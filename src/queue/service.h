@@ -102,6 +102,24 @@ class QueueService {
   QueueError AddPermission(const std::string& name, const std::string& label,
                            const std::vector<std::string>& accounts, const std::vector<std::string>& actions);
   QueueError RemovePermission(const std::string& name, const std::string& label);
+
+  // Message move tasks (DLQ redrive as the SQS console does it). A task moves every message
+  // visible in `source` (a dead-letter queue) to `destination` — or, when that is "", to the one
+  // queue whose RedrivePolicy names `source` (cxbridge does not record each message's source
+  // queue, so with several it must be given) — at once, in chunks under the lock, and is then
+  // COMPLETED. Tasks are kept in memory (the last 100 per source), not across restarts.
+  struct MoveTask {
+    std::string handle, source, destination, status;  // COMPLETED | FAILED
+    std::string failure_reason;
+    int64_t started_ms = 0, moved = 0, to_move = 0;
+    int max_per_second = 0;  // as given; the move does not wait
+  };
+  QueueError StartMoveTask(const std::string& source, const std::string& destination, int max_per_second,
+                           MoveTask* out);
+  std::vector<MoveTask> MoveTasks(const std::string& source);
+  // Tasks here finish within their Start call: cancelling one is ResourceNotFound, as SQS answers
+  // for a task that is no longer running.
+  QueueError CancelMoveTask(const std::string& handle);
   QueueError DeleteQueue(const std::string& name);
   QueueError SetAttributes(const std::string& name, const std::map<std::string, std::string>& attributes);
   // `names` may hold "All". Unknown names are an error, as in SQS.
@@ -156,6 +174,7 @@ class QueueService {
   std::condition_variable cv_;
   std::map<std::string, std::unique_ptr<Queue>> queues_;  // guarded by mu_
   std::vector<Waiter> waiters_;                           // guarded by mu_
+  std::vector<MoveTask> move_tasks_;                      // guarded by mu_
   uint64_t next_seq_ = 1;                                 // guarded by mu_
   bool stopping_ = false, started_ = false;               // guarded by mu_
   bool woken_ = false;                                    // guarded by mu_

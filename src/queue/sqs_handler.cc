@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "aws/arn.h"
 #include "aws/sigv4.h"
 #include "common/ids.h"
 #include "queue/md5.h"
@@ -335,6 +336,62 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
     }
     if (!urls.items().empty()) out.InsertBefore("NextToken", "QueueUrls", std::move(urls));
     return respond(Ok(out));
+  }
+
+  // Message move tasks name queues by ARN.
+  auto queue_of_arn = [&](const char* param, bool required, std::string* out) -> QueueError {
+    const std::string* arn = Str(body, param);
+    if (arn == nullptr) return required ? Missing(param) : QueueError{};
+    auto a = aws::ParseArn(*arn);
+    if (!a || a->service != "sqs" || a->account != account || a->region != service_.region()) {
+      return {Errc::kInvalidParameterValue, "Value " + *arn + " for parameter " + param +
+                                                " is invalid. Reason: not a queue of this account and region."};
+    }
+    *out = a->resource;
+    return {};
+  };
+  auto task_json = [](const QueueService::MoveTask& t) {
+    json::Value o = json::Value::Object();
+    o.Set("Status", json::Value::String(t.status));
+    o.Set("SourceArn", json::Value::String(t.source));
+    o.Set("DestinationArn", json::Value::String(t.destination));
+    if (t.max_per_second > 0) o.Set("MaxNumberOfMessagesPerSecond", json::Value::Int(t.max_per_second));
+    o.Set("ApproximateNumberOfMessagesMoved", json::Value::Int(t.moved));
+    o.Set("ApproximateNumberOfMessagesToMove", json::Value::Int(t.to_move));
+    if (!t.failure_reason.empty()) o.Set("FailureReason", json::Value::String(t.failure_reason));
+    o.Set("StartedTimestamp", json::Value::Int(t.started_ms));
+    return o;
+  };
+  if (op == "StartMessageMoveTask") {
+    std::string source, destination;
+    int rate = 0;
+    for (QueueError e : {queue_of_arn("SourceArn", true, &source), queue_of_arn("DestinationArn", false, &destination),
+                         IntInRange(body, "MaxNumberOfMessagesPerSecond", 1, 500, 0, &rate)}) {
+      if (!e.ok()) return respond(Error(e));
+    }
+    QueueService::MoveTask task;
+    if (auto e = service_.StartMoveTask(source, destination, rate, &task); !e.ok()) return respond(Error(e));
+    out.Set("TaskHandle", json::Value::String(task.handle));
+    return respond(Ok(out));
+  }
+  if (op == "ListMessageMoveTasks") {
+    std::string source;
+    int max = 0;
+    for (QueueError e : {queue_of_arn("SourceArn", true, &source), IntInRange(body, "MaxResults", 1, 10, 1, &max)}) {
+      if (!e.ok()) return respond(Error(e));
+    }
+    json::Value results = json::Value::Array();
+    for (const auto& t : service_.MoveTasks(source)) {
+      if (static_cast<int>(results.items().size()) == max) break;
+      results.Push(task_json(t));
+    }
+    out.Set("Results", std::move(results));
+    return respond(Ok(out));
+  }
+  if (op == "CancelMessageMoveTask") {
+    const std::string* handle = Str(body, "TaskHandle");
+    if (handle == nullptr) return respond(Error(Missing("TaskHandle")));
+    return respond(Error(service_.CancelMoveTask(*handle)));
   }
 
   if (auto e = resolve(); !e.ok()) return respond(Error(e));

@@ -7,7 +7,8 @@
 // GetQueueAttributes, SetQueueAttributes, SendMessage, SendMessageBatch, ReceiveMessage,
 // DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, ChangeMessageVisibilityBatch,
 // TagQueue, UntagQueue, ListQueueTags, ListDeadLetterSourceQueues, AddPermission,
-// RemovePermission. Others answer UnsupportedOperation.
+// RemovePermission, StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask (all 23 of
+// SQS's operations).
 // Queue URLs: http://<Host header>/<account>/<name>; a URL naming another account is a queue
 // that does not exist; a bare queue name is taken as the URL, as SQS does. Errors carry SQS's `__type` and `x-amzn-query-error` (errors.h).
 // Authentication: when an `authenticate` hook is set, a request it refuses (an error other than

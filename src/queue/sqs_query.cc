@@ -236,7 +236,7 @@ std::string ResultBody(const std::string& action, const json::Value& r) {
   } else {
     // CreateQueue, GetQueueUrl (QueueUrl); SendMessage (ids and digests); the rest: nothing.
     Scalars(&out, r, {"QueueUrl", "MD5OfMessageBody", "MD5OfMessageAttributes", "MD5OfMessageSystemAttributes",
-                      "MessageId", "SequenceNumber"});
+                      "MessageId", "SequenceNumber", "TaskHandle", "ApproximateNumberOfMessagesMoved"});
   }
   return out;
 }

@@ -94,6 +94,34 @@ class CompatApiTest(unittest.TestCase):
             "FifoQueue": "true", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})
         self.assertIn("Dead-letter queue must be same type of queue as the source", err["Message"])
 
+    def test_dead_letter_redrive_with_a_message_move_task(self):
+        dlq = uid("mv-dlq")
+        dlq_url = self.sqs.create_queue(QueueName=dlq)["QueueUrl"]
+        dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{dlq}"
+        src = uid("mv-src")
+        src_url = self.sqs.create_queue(QueueName=src, Attributes={"RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+        for i in range(15):
+            self.sqs.send_message(QueueUrl=dlq_url, MessageBody=f"m{i}")
+        handle = self.sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+        self.assertTrue(handle)
+        [task] = self.sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+        self.assertEqual((task["Status"], task["ApproximateNumberOfMessagesMoved"], task["DestinationArn"]),
+                         ("COMPLETED", 15, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{src}"))
+        got = set()
+        while len(got) < 15:
+            for m in self.sqs.receive_message(QueueUrl=src_url, MaxNumberOfMessages=10,
+                                              WaitTimeSeconds=1).get("Messages", []):
+                got.add(m["Body"])
+                self.sqs.delete_message(QueueUrl=src_url, ReceiptHandle=m["ReceiptHandle"])
+        self.assertEqual(got, {f"m{i}" for i in range(15)})
+        attrs = self.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])
+        self.assertEqual(attrs["Attributes"]["ApproximateNumberOfMessages"], "0")
+        err = self.error(self.sqs.cancel_message_move_task, TaskHandle=handle)
+        self.assertEqual(err["Code"], "ResourceNotFoundException")
+        err = self.error(self.sqs.start_message_move_task, SourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{src}")
+        self.assertIn("Dead Letter Queue", err["Message"])
+
     def test_permissions_edit_the_policy(self):
         url = self.sqs.create_queue(QueueName=uid("perm"))["QueueUrl"]
         self.sqs.add_permission(QueueUrl=url, Label="producers", AWSAccountIds=["111122223333"],
