@@ -93,7 +93,8 @@ Reply RemovePermission(ApiContext& ctx, const json::Value& req) {
     return Reply::NotFound("EventBus does not have a policy.");
   json::Value kept = json::Value::Array();
   bool found = false;
-  for (const auto& s : Statements(it->second).items()) {
+  const json::Value statements = Statements(it->second);  // kept alive for the loop
+  for (const auto& s : statements.items()) {
     if (Str(s, "Sid") == sid) {
       found = true;
     } else {

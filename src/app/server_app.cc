@@ -47,9 +47,18 @@ class FrontHandler : public http::Handler {
   http::Handler* admin = nullptr;
   http::Handler* api = nullptr;
   http::Handler* sqs = nullptr;  // the built-in queues (X-Amz-Target: AmazonSQS.*)
+  // server.max_body_bytes. The HTTP server reads SQS requests up to kMaxRequestBytes (a legal
+  // 1 MiB message grows when JSON- or form-encoded); every other body is held to this limit here.
+  size_t max_body_bytes = 1 << 20;
   void Handle(http::Request req, http::Respond respond) override {
-    if (req.path.starts_with("/webhooks/")) return webhooks->Handle(std::move(req), std::move(respond));
-    if (sqs && queue::SqsHandler::Serves(req)) return sqs->Handle(std::move(req), std::move(respond));
+    const bool webhook = req.path.starts_with("/webhooks/");
+    if (!webhook && sqs && queue::SqsHandler::Serves(req) && !admin::AdminHandler::Serves(req.path))
+      return sqs->Handle(std::move(req), std::move(respond));
+    if (req.body.size() > max_body_bytes) {
+      return respond(http::Response::Error(
+          413, "PayloadTooLarge", "request body exceeds the limit of " + std::to_string(max_body_bytes) + " bytes"));
+    }
+    if (webhook) return webhooks->Handle(std::move(req), std::move(respond));
     if (req.Header("X-Amz-Target")) {
       if (api) return api->Handle(std::move(req), std::move(respond));
       return respond(http::Response::Error(404, "NotFound", "the EventBridge API is not enabled"));
@@ -436,7 +445,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
   ho.address = m.cfg.address;
   ho.port = m.cfg.port;
   ho.threads = m.cfg.threads;
-  ho.max_body_bytes = m.cfg.max_body_bytes;
+  ho.max_body_bytes = m.sqs ? std::max(m.cfg.max_body_bytes, queue::SqsHandler::kMaxRequestBytes)
+                           : m.cfg.max_body_bytes;
+  m.front.max_body_bytes = m.cfg.max_body_bytes;
   m.server = std::make_unique<http::Server>(ho, m.front);
   CXB_RETURN_IF_ERROR(m.server->Start());
   if (!o.port_file.empty()) {

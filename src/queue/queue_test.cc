@@ -402,7 +402,9 @@ TEST(QueueFormatTest, QueueUrlsAndReceiptHandles) {
   EXPECT_EQ(QueueNameFromUrl("https://h/123456789012/a.fifo", "123456789012"), "a.fifo");
   EXPECT_FALSE(QueueNameFromUrl("http://h/999/jobs", "123456789012"));
   EXPECT_FALSE(QueueNameFromUrl("http://h/123456789012/", "123456789012"));
-  EXPECT_FALSE(QueueNameFromUrl("jobs", "123456789012"));
+  // A bare queue name is a queue URL, as SQS accepts it (issue 13); other text is not.
+  EXPECT_EQ(QueueNameFromUrl("jobs", "123456789012"), "jobs");
+  EXPECT_FALSE(QueueNameFromUrl("not a queue", "123456789012"));
   std::string q;
   uint64_t seq = 0, nonce = 0;
   ASSERT_TRUE(ParseReceiptHandle(MakeReceiptHandle("jobs", 42, 7), &q, &seq, &nonce));

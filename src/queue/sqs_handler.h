@@ -29,6 +29,11 @@ namespace cxbridge::queue {
 
 class SqsHandler : public http::Handler {
  public:
+  // The largest request body read for SQS: a 1 MiB message (or batch) JSON- or form-encoded can
+  // take up to three times its size. Beyond it the HTTP server answers 413; within it, SQS's own
+  // limits answer (InvalidParameterValue for a message, BatchRequestTooLong for a batch).
+  static constexpr size_t kMaxRequestBytes = 4 << 20;
+
   // Returns an error (one of the authentication codes) to refuse the request, kOk to let it
   // through.
   using Authenticate = std::function<QueueError(const http::Request&)>;

@@ -20,6 +20,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
 CONFIG = """
+server: {allow_private_targets: true}
 delivery: {backoff_base_ms: 20, backoff_max_ms: 200}
 """
 

@@ -190,10 +190,19 @@ class CompatApiTest(unittest.TestCase):
     # ---- EventBridge ----
 
     def test_put_events_endpoint_id_is_refused(self):
-        err = self.error(self.events.put_events, EndpointId="abcde.veo",
-                         Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}"}])
-        self.assertEqual(err["Code"], "ValidationException")
-        self.assertIn("EndpointId", err["Message"])
+        # boto3 sends EndpointId only with SigV4a (awscrt); the request as it would arrive, signed
+        # by botocore's SigV4 for the regional endpoint.
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        body = json.dumps({"EndpointId": "abcde.veo", "Entries": [{"Source": "s", "DetailType": "d", "Detail": "{}"}]})
+        req = AWSRequest(method="POST", url=self.endpoint + "/", data=body, headers={
+            "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "AWSEvents.PutEvents"})
+        SigV4Auth(self.session.get_credentials(), "events", REGION).add_auth(req)
+        status, _, data = self.gw.request("POST", "/", body, dict(req.headers.items()))
+        self.assertEqual(status, 400)
+        err = json.loads(data)
+        self.assertEqual(err["__type"], "ValidationException")
+        self.assertIn("EndpointId", err["message"])
 
     def test_bus_permissions_and_policy(self):
         bus = uid("bus")
@@ -234,7 +243,7 @@ class CompatApiTest(unittest.TestCase):
             Name=name, AuthorizationType="API_KEY", KmsKeyIdentifier="alias/cx",
             AuthParameters={"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "secret"}},
             InvocationConnectivityParameters={"ResourceParameters": {
-                "ResourceConfigurationArn": "arn:aws:vpc-lattice:us-east-1:123456789012:resourceconfiguration/rcfg-1"}})
+                "ResourceConfigurationArn": "arn:aws:vpc-lattice:us-east-1:123456789012:resourceconfiguration/rcfg-0123456789abcdef0"}})
         d = self.events.describe_connection(Name=name)
         self.assertEqual(d["KmsKeyIdentifier"], "alias/cx")
         self.assertIn("ResourceParameters", d["InvocationConnectivityParameters"])
@@ -248,7 +257,7 @@ class CompatApiTest(unittest.TestCase):
         self.assertEqual(ev.describe_event_source(Name=src)["State"], "PENDING")
         self.assertEqual(ev.describe_partner_event_source(Name=src)["Arn"], arn)
         self.assertIn(src, [s["Name"] for s in ev.list_partner_event_sources(
-            NamePrefix="aws.partner/genesys.com")["PartnerEventSources"]])
+            NamePrefix="aws.partner/genesys.com/")["PartnerEventSources"]])
         self.assertEqual([a["Account"] for a in ev.list_partner_event_source_accounts(
             EventSourceName=src)["PartnerEventSourceAccounts"]], [ACCOUNT])
         err = self.error(ev.create_event_bus, Name=src, EventSourceName=src + "-nope")
