@@ -171,6 +171,15 @@ class CompatApiTest(unittest.TestCase):
         a = self.sqs.get_queue_attributes(QueueUrl=std, AttributeNames=["DeduplicationScope"])
         self.assertNotIn("Attributes", a)
 
+    def test_messages_near_the_size_limit(self):
+        url = self.sqs.create_queue(QueueName=uid("near"))["QueueUrl"]
+        body = "x" * 1_048_536  # legal: the JSON wrapper takes the request past 1 MiB
+        self.sqs.send_message(QueueUrl=url, MessageBody=body)
+        got = self.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+        self.assertEqual(len(got[0]["Body"]), 1_048_536)
+        err = self.error(self.sqs.send_message, QueueUrl=url, MessageBody="x" * 1_048_577)
+        self.assertEqual(err["Code"], "InvalidParameterValue")  # never a bare 413
+
     def test_batch_request_too_long(self):
         url = self.sqs.create_queue(QueueName=uid("big"))["QueueUrl"]
         entries = [{"Id": str(i), "MessageBody": "x" * 200_000} for i in range(6)]
