@@ -39,8 +39,11 @@ TEST(TargetRegistryTest, BuiltinsResolveByArn) {
   EXPECT_TRUE(reg.Create(d, env).ok());
   d.arn = "file://";
   EXPECT_EQ(reg.Create(d, env).status().code(), StatusCode::kInvalidArgument);
+  // An Arn no kind serves is refused as invalid, naming what is supported (issue 13).
   d.arn = "sqs://nope";
-  EXPECT_EQ(reg.Create(d, env).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(reg.Create(d, env).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(reg.Validate(d, env).code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(reg.Validate(d, env).message().find("supported: "), std::string::npos);
 }
 
 // A target that cannot set anything aside is refused when it is saved, whatever its kind.
