@@ -6,7 +6,7 @@
 #include "common/ids.h"
 #include "transform/json_path.h"
 #include "transform/normalize_step.h"
-#include "transform/topic_pattern.h"
+#include "transform/topic_glob.h"
 
 namespace cxbridge::transform {
 
@@ -285,16 +285,16 @@ class MapStep : public Step {
 // "v2.conversations.<uuid>.transcriptions" becomes "v2.conversations.<uuid>.transcription".
 class RenameTopicStep : public Step {
  public:
-  RenameTopicStep(TopicPattern from, TopicPattern to) : from_(std::move(from)), to_(std::move(to)) {}
+  RenameTopicStep(TopicGlob from, TopicGlob to) : from_(std::move(from)), to_(std::move(to)) {}
   static Result<StepPtr> Create(const json::Value& args) {
     CXB_RETURN_IF_ERROR(CheckStepArgs(args, {"from", "to"}));
     const json::Value* f = args.Find("from");
     const json::Value* t = args.Find("to");
     if (f == nullptr || !f->is_string()) return Status::InvalidArgument("'from' is required: a topic pattern");
     if (t == nullptr || !t->is_string()) return Status::InvalidArgument("'to' is required: a topic pattern");
-    auto from = TopicPattern::Compile(f->as_string());
+    auto from = TopicGlob::Compile(f->as_string());
     if (!from.ok()) return from.status();
-    auto to = TopicPattern::Compile(t->as_string());
+    auto to = TopicGlob::Compile(t->as_string());
     if (!to.ok()) return to.status();
     if (to->wildcard_count() > from->wildcard_count()) {
       return Status::InvalidArgument("'to' has more {id}/* wildcards than 'from'");
@@ -318,7 +318,7 @@ class RenameTopicStep : public Step {
     *changed = true;
   }
 
-  TopicPattern from_, to_;
+  TopicGlob from_, to_;
 };
 
 }  // namespace

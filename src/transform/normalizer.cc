@@ -11,7 +11,7 @@ Status FieldError(const std::string& where, const std::string& what) {
 
 // A selector: one pattern string or a list of them.
 Status ParsePatterns(const json::Value* v, const std::string& where,
-                     std::vector<TopicPattern>* out) {
+                     std::vector<TopicGlob>* out) {
   if (v == nullptr || v->is_null()) return Status::Ok();
   std::vector<const json::Value*> items;
   if (v->is_array()) {
@@ -22,7 +22,7 @@ Status ParsePatterns(const json::Value* v, const std::string& where,
   }
   for (const json::Value* item : items) {
     if (!item->is_string()) return FieldError(where, "must be a pattern string or a list of them");
-    auto p = TopicPattern::Compile(item->as_string());
+    auto p = TopicGlob::Compile(item->as_string());
     if (!p.ok()) return FieldError(where, p.status().message());
     out->push_back(std::move(*p));
   }
@@ -34,10 +34,10 @@ std::string_view ScalarText(const json::Value& v) {
   return {};
 }
 
-bool AnyMatch(const std::vector<TopicPattern>& patterns, const json::Value* field) {
+bool AnyMatch(const std::vector<TopicGlob>& patterns, const json::Value* field) {
   if (patterns.empty()) return true;
   if (field == nullptr || !field->is_string()) return false;
-  for (const TopicPattern& p : patterns) {
+  for (const TopicGlob& p : patterns) {
     if (p.Match(field->as_string())) return true;
   }
   return false;

@@ -3,7 +3,7 @@
 // dedup → log). Config format: src/transform/README.md.
 //
 // A Normalizer is an ordered list of rule sets. Each rule set selects events by source and
-// detail-type (TopicPattern globs, {id} and *) and optionally by a version field, then applies
+// detail-type (TopicGlob globs, {id} and *) and optionally by a version field, then applies
 // its steps in order and checks its `require` paths. Every rule set that selects the event
 // applies, in config order, each seeing the event as the previous ones left it (so a topic
 // rename can come first and the new topic's rule set after it).
@@ -29,7 +29,7 @@
 #include "common/status.h"
 #include "transform/json_path.h"
 #include "transform/normalize_step.h"
-#include "transform/topic_pattern.h"
+#include "transform/topic_glob.h"
 
 namespace cxbridge::transform {
 
@@ -41,8 +41,8 @@ class Normalizer {
   };
   struct RuleSet {
     std::string name;
-    std::vector<TopicPattern> sources;       // empty: any source
-    std::vector<TopicPattern> detail_types;  // empty: any detail-type
+    std::vector<TopicGlob> sources;       // empty: any source
+    std::vector<TopicGlob> detail_types;  // empty: any detail-type
     std::unique_ptr<VersionSpec> version;    // null: no version selection
     std::vector<std::unique_ptr<const Step>> steps;
     std::vector<std::string> step_names;     // "steps[2] (copy)", for quarantine reasons

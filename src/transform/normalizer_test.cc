@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "transform/topic_pattern.h"
+#include "transform/topic_glob.h"
 
 namespace cxbridge::transform {
 namespace {
@@ -34,10 +34,10 @@ std::string CompileError(const std::string& schemas) {
   return n.ok() ? "" : n.status().message();
 }
 
-// --- TopicPattern ---
+// --- TopicGlob ---
 
-TEST(TopicPatternTest, IdMatchesOneSegmentOrTheLiteral) {
-  auto p = TopicPattern::Compile("v2.conversations.{id}.transcription");
+TEST(TopicGlobTest, IdMatchesOneSegmentOrTheLiteral) {
+  auto p = TopicGlob::Compile("v2.conversations.{id}.transcription");
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(p->Match("v2.conversations.{id}.transcription"));
   EXPECT_TRUE(p->Match("v2.conversations.a9708b9e-39fb-4de9-8060-d8bdda444a5d.transcription"));
@@ -46,8 +46,8 @@ TEST(TopicPatternTest, IdMatchesOneSegmentOrTheLiteral) {
   EXPECT_FALSE(p->Match("v2.conversations.{id}.transcriptions"));
 }
 
-TEST(TopicPatternTest, StarMatchesAnyRunAndCapturesExpand) {
-  auto p = TopicPattern::Compile("v2.detail.events.conversation.{id}.*");
+TEST(TopicGlobTest, StarMatchesAnyRunAndCapturesExpand) {
+  auto p = TopicGlob::Compile("v2.detail.events.conversation.{id}.*");
   ASSERT_TRUE(p.ok());
   std::vector<std::string_view> caps;
   EXPECT_TRUE(p->Match("v2.detail.events.conversation.c1.acd.end", &caps));
@@ -55,16 +55,16 @@ TEST(TopicPatternTest, StarMatchesAnyRunAndCapturesExpand) {
   EXPECT_EQ(caps[0], "c1");
   EXPECT_EQ(caps[1], "acd.end");
   EXPECT_FALSE(p->Match("v2.detail.events.agent.c1.state"));
-  auto to = TopicPattern::Compile("x.{id}.y.*");
+  auto to = TopicGlob::Compile("x.{id}.y.*");
   EXPECT_EQ(to->Expand(caps), "x.c1.y.acd.end");
-  auto mid = TopicPattern::Compile("a*.end");
+  auto mid = TopicGlob::Compile("a*.end");
   EXPECT_TRUE(mid->Match("a.x.end.end", &caps));
   EXPECT_EQ(caps[0], ".x.end");
   EXPECT_FALSE(mid->Match("a.x.ending"));
-  EXPECT_TRUE(TopicPattern::Compile("aws.partner/genesys.com*")->Match("aws.partner/genesys.com/cloud/o/b"));
-  EXPECT_TRUE(TopicPattern::Compile("*")->Match(""));
-  EXPECT_FALSE(TopicPattern::Compile("").ok());
-  EXPECT_FALSE(TopicPattern::Compile("a**").ok());
+  EXPECT_TRUE(TopicGlob::Compile("aws.partner/genesys.com*")->Match("aws.partner/genesys.com/cloud/o/b"));
+  EXPECT_TRUE(TopicGlob::Compile("*")->Match(""));
+  EXPECT_FALSE(TopicGlob::Compile("").ok());
+  EXPECT_FALSE(TopicGlob::Compile("a**").ok());
 }
 
 // --- steps ---

@@ -1,4 +1,4 @@
-// TopicPattern: the pattern syntax of `schemas:` selectors and of the rename_topic step, for
+// TopicGlob: the pattern syntax of `schemas:` selectors and of the rename_topic step, for
 // Genesys topic names and EventBridge detail-types / sources.
 //   {id}  one or more characters other than '.' and '/': an id segment. It matches a real id
 //         ("v2.conversations.3f1c….transcription") and the literal "{id}" Genesys's EventBridge
@@ -16,9 +16,9 @@
 
 namespace cxbridge::transform {
 
-class TopicPattern {
+class TopicGlob {
  public:
-  static Result<TopicPattern> Compile(std::string_view text);
+  static Result<TopicGlob> Compile(std::string_view text);
 
   // Whole-string match. With `captures`, receives what each {id} and * matched, in order.
   bool Match(std::string_view s, std::vector<std::string_view>* captures = nullptr) const;

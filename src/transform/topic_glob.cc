@@ -1,10 +1,10 @@
-#include "transform/topic_pattern.h"
+#include "transform/topic_glob.h"
 
 namespace cxbridge::transform {
 
-Result<TopicPattern> TopicPattern::Compile(std::string_view text) {
+Result<TopicGlob> TopicGlob::Compile(std::string_view text) {
   if (text.empty()) return Status::InvalidArgument("a topic pattern must not be empty");
-  TopicPattern p;
+  TopicGlob p;
   p.text_ = std::string(text);
   std::string literal;
   auto flush = [&] {
@@ -32,7 +32,7 @@ Result<TopicPattern> TopicPattern::Compile(std::string_view text) {
   return p;
 }
 
-bool TopicPattern::MatchFrom(size_t ti, std::string_view s,
+bool TopicGlob::MatchFrom(size_t ti, std::string_view s,
                              std::vector<std::string_view>* captures) const {
   if (ti == tokens_.size()) return s.empty();
   const Token& t = tokens_[ti];
@@ -68,12 +68,12 @@ bool TopicPattern::MatchFrom(size_t ti, std::string_view s,
   return false;
 }
 
-bool TopicPattern::Match(std::string_view s, std::vector<std::string_view>* captures) const {
+bool TopicGlob::Match(std::string_view s, std::vector<std::string_view>* captures) const {
   if (captures) captures->clear();
   return MatchFrom(0, s, captures);
 }
 
-std::string TopicPattern::Expand(const std::vector<std::string_view>& captures) const {
+std::string TopicGlob::Expand(const std::vector<std::string_view>& captures) const {
   std::string out;
   size_t k = 0;
   for (const Token& t : tokens_) {
