@@ -1,11 +1,10 @@
 // Scheme `hmac`: HMAC-SHA256 of the raw body bytes, carried in a header.
 //   {scheme: hmac, header: X-Signature, encoding: base64|hex, prefix: "sha256=", secret: ...}
 //   {scheme: hmac, preset: genesys-open-messaging, secret: ...}        # or secrets: [...]
-// Preset genesys-open-messaging accepts
-//   X-Hub-Signature-256: sha256=<base64>       (what Genesys Open Messaging sends, genesys.md §1d)
-//   X-Genesys-Webhook-Signature: <base64>      (the form integration guides describe, §1e)
-// The first of the preset's headers that is present decides; a wrong signature there is not
-// retried against the other header.
+// Preset genesys-open-messaging: X-Hub-Signature-256: sha256=<base64>, the one signed HTTP push
+// a Genesys product sends (Open Messaging's outbound webhook, reference/genesys.md §1d). Nothing
+// from Genesys sends any other signature header (an "X-Genesys-Webhook-Signature" seen in
+// third-party guides does not exist), so the preset accepts no other.
 #include <array>
 
 #include "common/encoding.h"
@@ -96,7 +95,6 @@ Result<std::unique_ptr<Authenticator>> MakeHmacAuthenticator(const json::Value& 
     }
     if (**preset == "genesys-open-messaging") {
       forms.push_back({"X-Hub-Signature-256", "sha256=", false, Encoding::kBase64});
-      forms.push_back({"X-Genesys-Webhook-Signature", "sha256=", true, Encoding::kBase64});
     } else {
       return Status::InvalidArgument("auth (hmac): unknown preset '" + **preset +
                                      "' (known: genesys-open-messaging)");

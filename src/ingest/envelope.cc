@@ -4,6 +4,7 @@
 
 #include "common/ids.h"
 #include "ingest/config_util.h"
+#include "ingest/genesys_relay.h"
 #include "ingest/topic_pattern.h"
 
 namespace cxbridge::ingest {
@@ -162,6 +163,9 @@ json::Value Skeleton(const Envelope& env, const EnvelopeOptions& opts, int64_t t
 
 Result<Envelope> FromGenesysFrame(json::Value body, const EnvelopeOptions& opts, int64_t now_ms,
                                   json::Value* event) {
+  // A frame relayed by a data action carries its body as a string and maybe its topic as the
+  // trigger's pattern (genesys_relay.h).
+  CXB_RETURN_IF_ERROR(RebuildRelayedFrame(&body));
   Envelope env;
   env.kind = Envelope::Kind::kGenesysNotification;
   env.id = NewUuid4();
