@@ -47,10 +47,7 @@ struct SendArgs {
   std::vector<std::string> headers;
 };
 int RunSend(const SendArgs& a);
-// Adds the auth headers for `body` as a webhook source's `auth:` section describes (the same
-// signatures the source verifies). Shared by `send` and `simulate`.
-Status Sign(const json::Value& auth, const std::string& body,
-            std::vector<std::pair<std::string, std::string>>* headers);
+// `send` signs the body as the source's `auth:` section requires: ingest::SignBody (ingest/sign.h).
 
 // Reads "@path" as a file, anything else as literal text.
 bool ReadArg(const std::string& arg, std::string* out, std::string* error);

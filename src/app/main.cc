@@ -1,4 +1,5 @@
-// The cxbridge command line: serve, send, dlq, test-pattern, simulate, genesys.
+// The cxbridge command line: serve, send, dlq, test-pattern, genesys, ... (the contact-center
+// simulator is a separate tool, cxbridge-simulate: src/genesys/simulate_main.cc).
 #include <CLI/CLI.hpp>
 
 #include <fstream>
@@ -11,7 +12,6 @@
 #include "app/replay.h"
 #include "app/server_app.h"
 #include "genesys/setup.h"
-#include "genesys/simulate_command.h"
 
 int main(int argc, char** argv) {
   using namespace cxbridge::app;
@@ -136,30 +136,6 @@ int main(int argc, char** argv) {
   cs->add_option("--server", consume.server, "Server URL (default http://127.0.0.1:8088)");
   // --- end consume ---
 
-  // --- simulate: a Genesys Cloud contact center (src/genesys/simulate_command.h) ---
-  cxbridge::genesys::SimulateArgs sim;
-  auto* sm = cli.add_subcommand("simulate", "Play a simulated Genesys Cloud contact center into a webhook source "
-                                            "(signed per its auth) or a genesys-notifications source");
-  sm->add_option("--agents", sim.agents, "Agents (default 20)");
-  sm->add_option("--queues", sim.queues, "Queues (default 2)");
-  sm->add_option("--duration", sim.duration, "Simulated time: 90s, 10m, 2h (default 60s)");
-  sm->add_option("--speed", sim.speed, "Simulated seconds per real second; 0 = as fast as possible (default 1)");
-  sm->add_option("--target", sim.target, "Webhook URL, or 'notifications' to serve the Genesys API + WebSocket");
-  sm->add_option("--config", sim.config_path, "Config file defining --source (URL, auth scheme, or credentials/ids)");
-  sm->add_option("--source", sim.source, "Source name in --config");
-  sm->add_option("--listen-port", sim.listen_port, "Port of the Genesys double for --target notifications (default 9300)");
-  sm->add_option("--format", sim.format, "Body: frame (notification frame) or eventbridge (partner event envelope)");
-  sm->add_option("--duplicates", sim.duplicates, "Percent of frames sent twice");
-  sm->add_option("--out-of-order", sim.out_of_order, "Percent of frames held back behind later ones");
-  sm->add_option("--oversized", sim.oversized, "Percent of frames padded past the body limit");
-  sm->add_option("--oversized-bytes", sim.oversized_bytes, "Padding per oversized frame (default 300 KiB)");
-  sm->add_option("--variants", sim.variants, "Percent of frames in a schema variant (old enum, old topic, epoch/ISO times)");
-  sm->add_option("--calls-per-hour", sim.calls_per_hour, "Arrival rate (default: ~85% agent occupancy)");
-  sm->add_option("--transcripts", sim.transcripts, "Percent of calls with transcription events (default 20)");
-  sm->add_flag("--no-snapshots", sim.no_snapshots, "Leave out conversation snapshot topics");
-  sm->add_option("--seed", sim.seed, "Random seed (same seed, same contact center)");
-  sm->add_option("--concurrency", sim.concurrency, "Requests in flight at most (default 32)");
-  // --- end simulate ---
 
   // --- genesys: set Genesys Cloud up from the config (src/genesys/setup.h) ---
   cxbridge::genesys::GenesysCommandArgs gen;
@@ -189,6 +165,7 @@ int main(int argc, char** argv) {
   gtrig->add_option("--topic", gen.topic, "Trigger topic, e.g. v2.detail.events.conversation.{id}.customer.end")->required();
   gtrig->add_option("--workflow-id", gen.workflow_id, "The Architect workflow that calls the data action (the trigger's target)");
   gtrig->add_option("--name", gen.name, "Name of the integration, action and trigger (default 'cxbridge <webhook source>')");
+  gtrig->add_option("--workflow-yaml", gen.workflow_yaml, "Write an Archy workflow that calls the data action to this file");
   // --- end genesys ---
 
   CLI11_PARSE(cli, argc, argv);
@@ -210,14 +187,6 @@ int main(int argc, char** argv) {
     if (*gcheck) return cxbridge::genesys::RunGenesysCheck(gen, std::cout, std::cerr);
     if (*gtrig) return cxbridge::genesys::RunSetupTrigger(gen, std::cout, std::cerr);
     return cxbridge::genesys::RunSetupEventBridge(gen, std::cout, std::cerr);
-  }
-  if (*sm) {  // simulate
-    return cxbridge::genesys::RunSimulateCommand(sim, [](const cxbridge::json::Value& auth) {
-      return cxbridge::Result<cxbridge::genesys::Signer>(cxbridge::genesys::Signer(
-          [auth](const std::string& body, std::vector<std::pair<std::string, std::string>>* headers) {
-            return Sign(auth, body, headers);
-          }));
-    });
   }
   if (*cs) return RunConsume(consume);
   if (*tg) {

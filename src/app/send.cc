@@ -4,85 +4,12 @@
 
 #include "app/cli.h"
 #include "common/clock.h"
-#include "common/encoding.h"
-#include "common/ids.h"
 #include "common/json.h"
-#include "common/secret.h"
 #include "config/config.h"
 #include "http/client.h"
+#include "ingest/sign.h"
 
 namespace cxbridge::app {
-namespace {
-
-std::string Str(const json::Value& o, const char* key, std::string def = "") {
-  const json::Value* v = o.Find(key);
-  return v && v->is_string() ? v->as_string() : def;
-}
-
-}  // namespace
-
-// Declared in cli.h; also used by `cxbridge simulate` (src/genesys/simulate_command.h).
-Status Sign(const json::Value& auth, const std::string& body,
-            std::vector<std::pair<std::string, std::string>>* headers) {
-  const std::string scheme = Str(auth, "scheme");
-  auto secret = [&](const char* key) -> Result<std::string> {
-    const json::Value* s = auth.Find(key);
-    if (!s) return Status::InvalidArgument(std::string("auth has no ") + key);
-    return ResolveSecret(*s);
-  };
-  if (scheme == "none") return Status::Ok();
-  if (scheme == "hmac") {
-    auto key = secret("secret");
-    if (!key.ok()) return key.status();
-    std::string preset = Str(auth, "preset");
-    std::string header = Str(auth, "header"), encoding = Str(auth, "encoding", "base64"),
-                prefix = Str(auth, "prefix");
-    if (preset == "genesys-open-messaging") {
-      header = "X-Hub-Signature-256";
-      prefix = "sha256=";
-      encoding = "base64";
-    } else if (preset == "genesys-webhook") {
-      header = "X-Genesys-Webhook-Signature";
-      encoding = "base64";
-    }
-    if (header.empty()) return Status::InvalidArgument("hmac auth needs a header or preset");
-    std::string mac = HmacSha256(*key, body);
-    headers->emplace_back(header, prefix + (encoding == "hex" ? HexEncode(mac) : Base64Encode(mac)));
-    return Status::Ok();
-  }
-  if (scheme == "standard-webhooks") {
-    const json::Value* list = auth.Find("secrets");
-    const json::Value* first = list && list->is_array() && !list->items().empty() ? &list->items()[0]
-                                                                                 : auth.Find("secret");
-    if (!first) return Status::InvalidArgument("standard-webhooks auth has no secrets");
-    auto s = ResolveSecret(*first);
-    if (!s.ok()) return s.status();
-    std::string raw = *s;
-    if (raw.starts_with("whsec_")) raw = raw.substr(6);
-    auto key = Base64Decode(raw);
-    if (!key) return Status::InvalidArgument("standard-webhooks secret is not base64");
-    std::string id = "msg_" + NewUuid4();
-    std::string ts = std::to_string(SystemClock().NowMs() / 1000);
-    std::string sig = Base64Encode(HmacSha256(*key, id + "." + ts + "." + body));
-    headers->emplace_back("webhook-id", id);
-    headers->emplace_back("webhook-timestamp", ts);
-    headers->emplace_back("webhook-signature", "v1," + sig);
-    return Status::Ok();
-  }
-  if (scheme == "api-key") {
-    auto key = secret("secret");
-    if (!key.ok()) return key.status();
-    headers->emplace_back(Str(auth, "header", "X-API-Key"), *key);
-    return Status::Ok();
-  }
-  if (scheme == "basic") {
-    auto pw = secret("password");
-    if (!pw.ok()) return pw.status();
-    headers->emplace_back("Authorization", "Basic " + Base64Encode(Str(auth, "username") + ":" + *pw));
-    return Status::Ok();
-  }
-  return Status::InvalidArgument("unknown auth scheme '" + scheme + "'");
-}
 
 int RunSend(const SendArgs& a) {
   auto cfg = config::LoadConfig(a.config_path);
@@ -121,7 +48,7 @@ int RunSend(const SendArgs& a) {
   }
   const json::Value* auth = src->raw.Find("auth");
   if (auth) {
-    Status st = Sign(*auth, body, &req.headers);
+    Status st = ingest::SignBody(*auth, body, SystemClock().NowMs(), &req.headers);
     if (!st.ok()) {
       std::cerr << "cannot sign: " << st.message() << "\n";
       return 2;

@@ -14,7 +14,9 @@ namespace {
 constexpr int kMaxRateLimitedTries = 10;
 constexpr int kMaxTransientTries = 3;
 
-std::string UrlEncodeForm(std::string_view s) {
+}  // namespace
+
+std::string UrlEncode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
@@ -27,6 +29,8 @@ std::string UrlEncodeForm(std::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 std::string Describe(const http::ClientResponse& r) {
   if (r.status == 0) return r.error.empty() ? "no response" : r.error;
@@ -116,7 +120,7 @@ asio::awaitable<Status> ApiClient::RefreshToken() {
   req.timeout_ms = request_timeout_ms_;
   req.headers.emplace_back("Authorization", "Basic " + Base64Encode(client_id_ + ":" + client_secret_));
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  req.body = "grant_type=" + UrlEncodeForm("client_credentials");
+  req.body = "grant_type=" + UrlEncode("client_credentials");
   const int64_t asked_at = rt_.clock().NowMs();
   http::ClientResponse r = co_await Exchange(std::move(req), /*authorize=*/false);
   fetching_ = false;

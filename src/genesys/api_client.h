@@ -85,6 +85,9 @@ class ApiClient {
   ApiCounters counters_;
 };
 
+// Percent-encodes everything but unreserved characters (RFC 3986): form values and query values.
+std::string UrlEncode(std::string_view s);
+
 // Parses a Retry-After value (delta seconds or an HTTP date is not supported: 1 s); the wait in
 // milliseconds, capped at 5 minutes.
 int64_t RetryAfterMs(const http::ClientResponse& r);

@@ -155,6 +155,43 @@ struct FakeGenesys::Impl {
     Forget(s);
   }
 
+  // A SystemMessageSystemMessage body (platform-client-sdk-python 257: channelId, systemTopicType,
+  // reason, message, ...).
+  static std::string SystemBody(const std::string& channel_id, const std::string& type, const std::string& reason) {
+    json::Value b = json::Value::Object({{"channelId", json::Value::String(channel_id)},
+                                         {"systemTopicType", json::Value::String(type)}});
+    if (!reason.empty()) b.Set("reason", json::Value::String(reason));
+    b.Set("message", json::Value::String("fake: " + type + (reason.empty() ? "" : " (" + reason + ")")));
+    return json::Serialize(b);
+  }
+
+  // exclusive_topics: `taker` now holds `topics`; every other channel holding one of them loses
+  // the subscriptions that carried it and is told so.
+  void Displace(const FakeChannel& taker, const std::set<std::string>& topics) {
+    for (auto& [id, other] : channels) {
+      if (id == taker.id) continue;
+      bool lost = false;
+      std::vector<std::string> kept;
+      for (const auto& sub : other.subscriptions) {
+        bool overlaps = false;
+        for (const auto& t : ExpandCombinedTopic(sub)) overlaps = overlaps || topics.count(t) > 0;
+        if (overlaps) {
+          lost = true;
+          for (const auto& t : ExpandCombinedTopic(sub)) other.topics.erase(t);
+        } else {
+          kept.push_back(sub);
+        }
+      }
+      if (!lost) continue;
+      other.subscriptions = std::move(kept);
+      counts.displacements++;
+      if (other.socket) {
+        Send(other.socket, Frame("v2.system.no_longer_subscribed." + other.id,
+                                 SystemBody(other.id, "no_longer_subscribed", "another_channel_subscribed")));
+      }
+    }
+  }
+
   static std::string Frame(const std::string& topic, const std::string& body_json) {
     return "{\"topicName\":" + json::Quote(topic) + ",\"version\":\"2\",\"eventBody\":" + body_json +
            ",\"metadata\":{\"CorrelationId\":\"" + NewUuid4() + "\"}}";
@@ -208,8 +245,7 @@ struct FakeGenesys::Impl {
   }
 
   static Res Error(const Req& req, int status, const std::string& code, const std::string& message) {
-    return Reply(req, status, "{\"message\":" + json::Quote(message) + ",\"code\":" + json::Quote(code) +
-                                  ",\"status\":" + std::to_string(status) + "}");
+    return Reply(req, status, FakeIntegrations::ErrorBody(status, code, message));
   }
 
   bool Authorized(const Req& req) {
@@ -226,8 +262,12 @@ struct FakeGenesys::Impl {
     if (states != nullptr) {
       for (const auto& s : *states) entities.Push(s);
     } else {
-      for (const auto& id : ch.subscriptions) {
-        entities.Push(json::Value::Object({{"id", json::Value::String(id)}, {"state", json::Value::String("Permitted")}}));
+      for (const auto& sub : ch.subscriptions) {
+        const std::vector<std::string> listed =
+            opt.expand_combined_in_answers ? ExpandCombinedTopic(sub) : std::vector<std::string>{sub};
+        for (const auto& id : listed) {
+          entities.Push(json::Value::Object({{"id", json::Value::String(id)}, {"state", json::Value::String("Permitted")}}));
+        }
       }
     }
     return json::Serialize(json::Value::Object({{"entities", std::move(entities)}}));
@@ -259,33 +299,47 @@ struct FakeGenesys::Impl {
       const Rejection* rej = nullptr;
       for (const auto& r : rejections)
         if (t.starts_with(r.prefix)) rej = &r;
-      if (!t.starts_with("v2.") || t.size() > kMaxCombinedTopicChars) {
+      // "A combined topic can contain up to 200 characters" (the Notifications API docs).
+      const bool combined = t.find('?') != std::string::npos;
+      if (!t.starts_with("v2.") || (combined && t.size() > kMaxCombinedTopicChars)) {
         static const Rejection kInvalid{"", "Invalid topic", ""};
         rej = &kInvalid;
       }
-      json::Value st = json::Value::Object({{"id", json::Value::String(t)}});
+      std::vector<std::string> listed{t};
+      if (combined && opt.expand_combined_in_answers) listed = ExpandCombinedTopic(t);
+      for (const auto& id_listed : listed) {
+        json::Value st = json::Value::Object({{"id", json::Value::String(id_listed)}});
+        if (rej == nullptr) {
+          st.Set("state", json::Value::String("Permitted"));
+        } else {
+          st.Set("state", json::Value::String("Rejected"));
+          st.Set("rejectionReason", json::Value::String(rej->reason));
+          json::Value perms = json::Value::Array();
+          if (!rej->permission.empty()) perms.Push(json::Value::String(rej->permission));
+          st.Set("missingPermissions", std::move(perms));
+        }
+        states.push_back(std::move(st));
+      }
       if (rej == nullptr) {
-        st.Set("state", json::Value::String("Permitted"));
         permitted.push_back(t);
       } else {
         any_rejected = true;
-        st.Set("state", json::Value::String("Rejected"));
-        st.Set("rejectionReason", json::Value::String(rej->reason));
-        json::Value perms = json::Value::Array();
-        if (!rej->permission.empty()) perms.Push(json::Value::String(rej->permission));
-        st.Set("missingPermissions", std::move(perms));
       }
-      states.push_back(std::move(st));
     }
     if (any_rejected && !ignore_errors) return Error(req, 400, "notification.topic.rejected", "a topic was rejected");
     if (method == "PUT") {
       ch.subscriptions.clear();
       ch.topics.clear();
     }
+    std::set<std::string> taken;
     for (const auto& t : permitted) {
       ch.subscriptions.push_back(t);
-      for (auto& x : ExpandCombinedTopic(t)) ch.topics.insert(std::move(x));
+      for (auto& x : ExpandCombinedTopic(t)) {
+        taken.insert(x);
+        ch.topics.insert(std::move(x));
+      }
     }
+    if (opt.exclusive_topics) Displace(ch, taken);
     ch.expires_ms = clock.NowMs() + opt.channel_lifetime_ms;
     ch.last_used_ms = clock.NowMs();
     return Reply(req, 200, Listing(ch, &states));
@@ -513,12 +567,12 @@ void FakeGenesys::SendSocketClosing() {
   });
 }
 
-void FakeGenesys::SendSystemMessage(const std::string& topic, const std::string& system_topic_type) {
+void FakeGenesys::SendSystemMessage(const std::string& topic, const std::string& system_topic_type,
+                                    const std::string& reason) {
   impl_->Run([&] {
     Impl& m = *impl_;
     for (const auto& s : m.sockets) {
-      m.Send(s, Impl::Frame(topic, "{\"channelId\":\"" + s->channel_id + "\",\"systemTopicType\":\"" +
-                                       system_topic_type + "\",\"reason\":\"another_channel_subscribed\"}"));
+      m.Send(s, Impl::Frame(topic, Impl::SystemBody(s->channel_id, system_topic_type, reason)));
       if (system_topic_type == "no_longer_subscribed") {
         auto it = m.channels.find(s->channel_id);
         if (it != m.channels.end()) {
@@ -602,6 +656,22 @@ std::vector<std::string> FakeGenesys::created(const std::string& kind) const {
     for (const auto& e : impl_->integrations.created[kind]) out.push_back(json::Serialize(e));
     return out;
   });
+}
+
+void FakeGenesys::SeedIntegrations(int count) {
+  impl_->Run([&] { impl_->integrations.SeedIntegrations(count); });
+}
+
+void FakeGenesys::SeedTriggers(int count, const std::string& topic) {
+  impl_->Run([&] { impl_->integrations.SeedTriggers(count, topic); });
+}
+
+void FakeGenesys::SetAvailableTopics(std::vector<std::pair<std::string, std::vector<std::string>>> topics) {
+  impl_->Run([&] { impl_->integrations.available_topics = std::move(topics); });
+}
+
+void FakeGenesys::SetTriggerTopics(std::vector<std::string> topics) {
+  impl_->Run([&] { impl_->integrations.trigger_topics = std::move(topics); });
 }
 
 int FakeGenesys::integration_writes() const {

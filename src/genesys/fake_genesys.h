@@ -7,7 +7,8 @@
 //        (≤1000 topics, else 400; listing {entities:[{id, state, rejectionReason,
 //        missingPermissions}]}; subscribing extends the channel's life by channel_lifetime)
 //   HEAD /api/v2/notifications/channels/{id}
-//   the organization and Integrations API of the EventBridge setup (fake_integrations.h)
+//   the organization, Integrations, data action, Process Automation and topic catalogue routes
+//        of the setup commands, and the directory (fake_integrations.h)
 //   GET  /channels/{id} upgraded to a WebSocket: heartbeats every heartbeat_ms, {"message":"ping"}
 //        → pong, frames for the channel's (expanded combined) topics; a second socket on a channel
 //        becomes the channel's socket and the first is closed after its queued frames.
@@ -21,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -38,6 +40,14 @@ struct FakeGenesysOptions {
   int max_channels = 20;
   int max_topics_per_channel = 1000;
   int64_t tick_ms = 5;  // real-time period of the heartbeat/expiry checks
+  // When true, a topic lives on one channel of the client at a time: subscribing it on a channel
+  // takes it from any other, which gets v2.system.no_longer_subscribed with reason
+  // another_channel_subscribed. Modelled on that reason's name in the SystemMessage model;
+  // whether and when Genesys does this is not documented (off by default).
+  bool exclusive_topics = false;
+  // How a subscription answer lists a combined topic ("v2.users.<id>?presence&routingStatus"):
+  // as sent (false) or as its expanded topics, one entity each (true). Clients must accept both.
+  bool expand_combined_in_answers = false;
 };
 
 struct FakeGenesysCounts {
@@ -52,6 +62,7 @@ struct FakeGenesysCounts {
   int unauthorized = 0;    // 401s for missing/expired/revoked tokens
   int frames_published = 0;  // data frames queued to a socket
   int frames_unrouted = 0;   // Publish calls no live socket subscribed to
+  int displacements = 0;     // exclusive_topics: channels that lost topics to another channel
 };
 
 class FakeGenesys {
@@ -75,8 +86,11 @@ class FakeGenesys {
   int Publish(const std::string& topic, const std::string& event_body_json);
   // Sends v2.system.socket_closing to every live socket.
   void SendSocketClosing();
-  // Sends `topic` (e.g. v2.system.no_longer_subscribed.<id>) with a SystemMessage body.
-  void SendSystemMessage(const std::string& topic, const std::string& system_topic_type);
+  // Sends `topic` (e.g. v2.system.no_longer_subscribed.<id>) with a SystemMessage body
+  // {channelId, systemTopicType, reason (when given), message} to every live socket; for
+  // no_longer_subscribed the channels' subscriptions are dropped too.
+  void SendSystemMessage(const std::string& topic, const std::string& system_topic_type,
+                         const std::string& reason = "");
   // Drops every socket's TCP connection without a close handshake.
   void KillSockets();
   // Forgets all channels (their sockets are dropped), as when Genesys removes them.
@@ -98,6 +112,13 @@ class FakeGenesys {
   // Credentials, data actions or triggers created so far (kind "credentials", "actions",
   // "triggers"), as JSON text; credential secrets are kept out.
   std::vector<std::string> created(const std::string& kind) const;
+  // Listings that span pages: `count` other integrations; `count` other triggers on `topic`.
+  void SeedIntegrations(int count);
+  void SeedTriggers(int count, const std::string& topic);
+  // The topic catalogue (id → transports) and the topics triggers may use (defaults:
+  // fake_integrations.cc).
+  void SetAvailableTopics(std::vector<std::pair<std::string, std::vector<std::string>>> topics);
+  void SetTriggerTopics(std::vector<std::string> topics);
 
   struct Impl;
 

@@ -45,6 +45,8 @@ SourceMetrics::SourceMetrics(prometheus::Registry& r, const std::string& source)
   heartbeats_ = Counter(r, "cxbridge_genesys_heartbeats_total", "Heartbeat frames", l);
   pings_ = Counter(r, "cxbridge_genesys_pings_total", "Pings sent by the watchdog", l);
   pongs_ = Counter(r, "cxbridge_genesys_pongs_total", "Pongs received", l);
+  displaced_ = Counter(r, "cxbridge_genesys_subscriptions_displaced_total",
+                       "Channels that lost their topics to another channel (another_channel_subscribed)", l);
   open_gaps_ = Gauge(r, "cxbridge_genesys_open_gaps", "Channels without a live subscription now", l);
   topics_rejected_ = Gauge(r, "cxbridge_genesys_topics_rejected", "Subscriptions Genesys rejected", l);
 }
@@ -68,6 +70,7 @@ void SourceMetrics::Update(const SourceStats& n) {
   Add(heartbeats_, n.heartbeats, b.heartbeats);
   Add(pings_, n.pings_sent, b.pings_sent);
   Add(pongs_, n.pongs, b.pongs);
+  Add(displaced_, n.subscriptions_displaced, b.subscriptions_displaced);
   open_gaps_->Set(static_cast<double>(n.open_gaps));
   topics_rejected_->Set(static_cast<double>(n.topics_rejected));
   last_ = n;

@@ -9,6 +9,7 @@
 //   cxbridge_genesys_open_gaps                    channels currently without a live subscription
 //   cxbridge_genesys_channels_created_total, cxbridge_genesys_subscribe_calls_total
 //   cxbridge_genesys_topics_rejected              distinct subscriptions Genesys rejected
+//   cxbridge_genesys_subscriptions_displaced_total  no_longer_subscribed, another_channel_subscribed
 //   cxbridge_genesys_tokens_total, cxbridge_genesys_rate_limited_total
 //   cxbridge_genesys_heartbeats_total, cxbridge_genesys_pings_total, cxbridge_genesys_pongs_total
 // Thread-safety: Update from one thread at a time (the source's I/O thread).
@@ -32,7 +33,7 @@ class SourceMetrics {
  private:
   SourceStats last_;
   prometheus::Counter *frames_, *stored_, *duplicate_, *rejected_, *retried_, *dropped_, *malformed_, *connects_,
-      *rotations_, *gaps_, *channels_, *subscribes_, *tokens_, *rate_limited_, *heartbeats_, *pings_, *pongs_;
+      *rotations_, *gaps_, *channels_, *subscribes_, *tokens_, *rate_limited_, *heartbeats_, *pings_, *pongs_, *displaced_;
   prometheus::Gauge *open_gaps_, *topics_rejected_;
 };
 

@@ -4,31 +4,18 @@
 
 #include <boost/asio/co_spawn.hpp>
 
-#include <functional>
+#include <cctype>
 #include <future>
+#include <map>
 #include <regex>
 #include <set>
 
 #include "common/secret.h"
-#include "config/config.h"
-#include "genesys/api_client.h"
-#include "genesys/settings.h"
+#include "genesys/setup_internal.h"
 #include "genesys/topics.h"
 
 namespace cxbridge::genesys {
-namespace {
-
-constexpr char kEventBridgeType[] = "amazon-eventbridge-source";
-constexpr int kMaxConflictRetries = 5;
-
-// What a command needs: the parsed source and a started runtime with an API client.
-struct Session {
-  NotificationsSettings settings;
-  json::Value raw;
-  config::Config cfg;
-  std::unique_ptr<Runtime> rt;
-  std::unique_ptr<ApiClient> api;
-};
+namespace setup {
 
 Result<Session> Open(const GenesysCommandArgs& a) {
   if (a.config_path.empty() || a.source.empty()) return Status::InvalidArgument("--config and --source are required");
@@ -69,6 +56,80 @@ std::string Describe(const http::ClientResponse& r) {
   return "HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 300);
 }
 
+namespace {
+
+constexpr int kMaxPages = 1000;  // 100k integrations or actions, 200k triggers: beyond any org
+
+char Sep(const std::string& path) { return path.find('?') == std::string::npos ? '?' : '&'; }
+
+}  // namespace
+
+asio::awaitable<Result<json::Value>> FindInPages(ApiClient& api, const std::string& path,
+                                                 const std::function<bool(const json::Value&)>& match) {
+  for (int page = 1; page <= kMaxPages; ++page) {
+    auto r = co_await api.Call("GET", path + Sep(path) + "pageSize=100&pageNumber=" + std::to_string(page), "");
+    auto doc = json::Parse(r.body);
+    const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
+    if (entities == nullptr || !entities->is_array()) co_return Status::Unavailable("GET " + path + ": " + Describe(r));
+    for (const auto& e : entities->items())
+      if (match(e)) co_return e;
+    int64_t pages = 0;
+    const json::Value* pc = doc->Find("pageCount");
+    const json::Value* next = doc->Find("nextUri");
+    const bool has_next = next != nullptr && next->is_string() && !next->as_string().empty();
+    if (entities->items().empty()) break;
+    if (pc != nullptr && pc->as_int64(&pages) ? page >= pages : !has_next) break;
+  }
+  co_return json::Value();
+}
+
+asio::awaitable<Result<json::Value>> FindInCursorPages(ApiClient& api, const std::string& path,
+                                                       const std::function<bool(const json::Value&)>& each) {
+  const std::string resource = path.substr(0, path.find('?'));
+  std::string url = path + Sep(path) + "pageSize=200";
+  std::set<std::string> seen;
+  for (int page = 0; page < kMaxPages; ++page) {
+    auto r = co_await api.Call("GET", url, "");
+    auto doc = json::Parse(r.body);
+    const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
+    if (entities == nullptr || !entities->is_array()) co_return Status::Unavailable("GET " + resource + ": " + Describe(r));
+    for (const auto& e : entities->items())
+      if (each(e)) co_return e;
+    const json::Value* next = doc->Find("nextUri");
+    if (entities->items().empty() || next == nullptr || !next->is_string() || next->as_string().empty()) break;
+    // nextUri is "/api/v2/…?after=<cursor>&…" (or absolute): follow it, on this resource only.
+    std::string n = next->as_string();
+    if (size_t at = n.find("/api/v2/"); at != std::string::npos) n = n.substr(at);
+    if (!n.starts_with(resource + "?")) co_return Status::Unavailable("GET " + resource + ": unexpected nextUri " + n.substr(0, 200));
+    if (!seen.insert(n).second) break;  // a cursor that repeats: the end, not a loop
+    url = n;
+  }
+  co_return json::Value();
+}
+
+asio::awaitable<Result<json::Value>> FindIntegration(ApiClient& api, const std::string& type, const std::string& name) {
+  co_return co_await FindInPages(api, "/api/v2/integrations", [&](const json::Value& e) {
+    const json::Value* t = e.FindPath("integrationType.id");
+    const json::Value* n = e.Find("name");
+    return t && t->is_string() && t->as_string() == type && n && n->is_string() && n->as_string() == name;
+  });
+}
+
+std::string CreateIntegrationBody(const std::string& type, const std::string& name) {
+  return json::Serialize(json::Value::Object({{"name", json::Value::String(name)},
+                                              {"integrationType", json::Value::Object({{"id", json::Value::String(type)}})}}));
+}
+
+}  // namespace setup
+
+namespace {
+
+using setup::Describe;
+using setup::Session;
+
+constexpr char kEventBridgeType[] = "amazon-eventbridge-source";
+constexpr int kMaxConflictRetries = 5;
+
 asio::awaitable<int> Check(Session& s, std::ostream& out, std::ostream& err) {
   auto token = co_await s.api->AccessToken();
   if (!token.ok()) {
@@ -87,6 +148,11 @@ asio::awaitable<int> Check(Session& s, std::ostream& out, std::ostream& err) {
   out << "plan: " << topics << " topics in " << subs.size() << " subscriptions on " << packed->size()
       << " channel(s) (limits: " << s.settings.max_topics_per_channel << " per channel, " << s.settings.max_channels
       << " channels)\n";
+  // The probe is another channel of the same OAuth client: a cxbridge already streaming these
+  // topics may be told no_longer_subscribed (another_channel_subscribed) and backs off, then
+  // takes them back once the probe is gone.
+  out << "probing on a scratch channel (a running cxbridge with this OAuth client may lose these topics "
+         "for a moment and resubscribe)\n";
   auto channel = co_await s.api->CreateChannel();
   if (!channel.ok()) {
     err << "notifications: " << channel.status().message() << "\n";
@@ -119,6 +185,49 @@ asio::awaitable<int> Check(Session& s, std::ostream& out, std::ostream& err) {
   co_return rejected == 0 ? 0 : 1;
 }
 
+bool IsEventBridgeTransport(const std::string& t) {
+  std::string lower;
+  for (char c : t) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "eventbridge" || lower == "all";
+}
+
+// GET /api/v2/notifications/availabletopics?expand=transports: every topic must be listed, with
+// a transport that is EventBridge ("All" counts too). The transport names are not enumerated in
+// the SDK model; they are compared case-insensitively (docs/genesys.md says what is unverified).
+asio::awaitable<Status> CheckEventBridgeTopics(ApiClient& api, const std::vector<std::string>& topics, std::ostream& out) {
+  auto r = co_await api.Call("GET", "/api/v2/notifications/availabletopics?expand=transports", "");
+  auto doc = json::Parse(r.body);
+  const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
+  if (entities == nullptr || !entities->is_array()) {
+    co_return Status::Unavailable("cannot check the topics (GET /api/v2/notifications/availabletopics): " + Describe(r));
+  }
+  std::map<std::string, const json::Value*> by_id;
+  for (const auto& e : entities->items())
+    if (const json::Value* id = e.Find("id"); id && id->is_string()) by_id[id->as_string()] = &e;
+  std::string problems;
+  for (const auto& t : topics) {
+    auto it = by_id.find(t);
+    if (it == by_id.end()) {
+      problems += "\n  " + t + ": not an available topic";
+      continue;
+    }
+    const json::Value* transports = it->second->Find("transports");
+    bool eb = false;
+    std::string listed;
+    if (transports != nullptr && transports->is_array()) {
+      for (const auto& x : transports->items()) {
+        if (!x.is_string()) continue;
+        eb = eb || IsEventBridgeTransport(x.as_string());
+        listed += (listed.empty() ? "" : ", ") + x.as_string();
+      }
+    }
+    if (!eb) problems += "\n  " + t + ": not delivered over EventBridge (transports: " + (listed.empty() ? "none listed" : listed) + ")";
+  }
+  if (!problems.empty()) co_return Status::InvalidArgument("event filter topics Genesys cannot deliver over EventBridge:" + problems);
+  out << "topics: all " << topics.size() << " available over EventBridge\n";
+  co_return Status::Ok();
+}
+
 struct EventBridgeSpec {
   std::string account, region, suffix, name;
   std::vector<std::string> topics;
@@ -146,6 +255,7 @@ Result<EventBridgeSpec> ResolveSpec(const GenesysCommandArgs& a, const Session& 
     for (const auto& t : s.settings.topics)
       if (seen.insert(t.pattern).second) spec.topics.push_back(t.pattern);
   }
+  // Config-time checks of operator input (not a request path).
   if (!std::regex_match(spec.account, std::regex("[0-9]{12}"))) {
     return Status::InvalidArgument("an AWS account id (12 digits) is required (--aws-account or eventbridge.aws_account_id)");
   }
@@ -188,28 +298,23 @@ asio::awaitable<int> SetUpEventBridge(Session& s, const EventBridgeSpec& spec, b
     err << "organization: " << Describe(org) << "\n";
     co_return 1;
   }
-  // Find the integration by type and name (idempotency: one per name).
+  // Every topic of the filter must be one Genesys delivers over EventBridge: checked before
+  // anything is written (an integration with a bad filter fails in Genesys, not here).
+  Status topics = co_await CheckEventBridgeTopics(*s.api, spec.topics, out);
+  if (!topics.ok()) {
+    err << topics.message() << "\n";
+    co_return 1;
+  }
+  // Find the integration by type and name (idempotency: one per name), through every page.
+  auto found = co_await setup::FindIntegration(*s.api, kEventBridgeType, spec.name);
+  if (!found.ok()) {
+    err << "list integrations: " << found.status().message() << "\n";
+    co_return 1;
+  }
   std::string id, state;
-  for (int page = 1; page <= 50 && id.empty(); ++page) {
-    auto r = co_await s.api->Call("GET", "/api/v2/integrations?pageSize=100&pageNumber=" + std::to_string(page), "");
-    auto doc = json::Parse(r.body);
-    if (r.status != 200 || !doc.ok()) {
-      err << "list integrations: " << Describe(r) << "\n";
-      co_return 1;
-    }
-    const json::Value* entities = doc->Find("entities");
-    if (entities == nullptr || !entities->is_array() || entities->items().empty()) break;
-    for (const auto& e : entities->items()) {
-      const json::Value* type = e.FindPath("integrationType.id");
-      const json::Value* name = e.Find("name");
-      if (type && type->is_string() && type->as_string() == kEventBridgeType && name && name->is_string() &&
-          name->as_string() == spec.name) {
-        id = e.Find("id")->as_string();
-        if (const json::Value* st = e.Find("intendedState"); st && st->is_string()) state = st->as_string();
-      }
-    }
-    int64_t pages = 1;
-    if (const json::Value* pc = doc->Find("pageCount"); pc == nullptr || !pc->as_int64(&pages) || page >= pages) break;
+  if (!found->is_null()) {
+    if (const json::Value* v = found->Find("id"); v && v->is_string()) id = v->as_string();
+    if (const json::Value* st = found->Find("intendedState"); st && st->is_string()) state = st->as_string();
   }
   const json::Value desired = DesiredProperties(spec);
   const char* would = apply ? "" : "would ";
@@ -218,8 +323,8 @@ asio::awaitable<int> SetUpEventBridge(Session& s, const EventBridgeSpec& spec, b
     ++changes;
     out << (apply ? "creating" : "would create") << " integration '" << spec.name << "' (" << kEventBridgeType << ")\n";
     if (apply) {
-      auto r = co_await s.api->Call("POST", "/api/v2/integrations",
-                                    std::string("{\"integrationType\":{\"id\":\"") + kEventBridgeType + "\"}}");
+      // CreateIntegrationRequest: name and integrationType are both required.
+      auto r = co_await s.api->Call("POST", "/api/v2/integrations", setup::CreateIntegrationBody(kEventBridgeType, spec.name));
       auto doc = json::Parse(r.body);
       if ((r.status != 200 && r.status != 201) || !doc.ok() || doc->Find("id") == nullptr) {
         err << "create integration: " << Describe(r) << "\n";
@@ -286,210 +391,21 @@ asio::awaitable<int> SetUpEventBridge(Session& s, const EventBridgeSpec& spec, b
 }
 
 
-// ---------------------------------------------------------------- setup-trigger
-
-constexpr char kDataActionsType[] = "custom-rest-actions";
-
-// Finds an entity by name in a paged listing (`path` may carry a query already).
-asio::awaitable<Result<json::Value>> FindByName(ApiClient& api, const std::string& path, const std::string& name,
-                                                const std::function<bool(const json::Value&)>& also) {
-  const char sep = path.find('?') == std::string::npos ? '?' : '&';
-  for (int page = 1; page <= 50; ++page) {
-    auto r = co_await api.Call("GET", path + sep + "pageSize=100&pageNumber=" + std::to_string(page), "");
-    auto doc = json::Parse(r.body);
-    const json::Value* entities = r.status == 200 && doc.ok() ? doc->Find("entities") : nullptr;
-    if (entities == nullptr || !entities->is_array()) co_return Status::Unavailable("GET " + path + ": " + Describe(r));
-    for (const auto& e : entities->items()) {
-      const json::Value* n = e.Find("name");
-      if (n && n->is_string() && n->as_string() == name && (!also || also(e))) co_return e;
-    }
-    int64_t pages = 1;
-    const json::Value* pc = doc->Find("pageCount");
-    if (entities->items().empty() || pc == nullptr || !pc->as_int64(&pages) || page >= pages) break;
-  }
-  co_return json::Value();  // null: not found
-}
-
-struct TriggerSpec {
-  std::string name, url, header, api_key, topic, workflow_id;
-};
-
-asio::awaitable<int> SetUpTrigger(Session& s, const TriggerSpec& t, bool apply, std::ostream& out, std::ostream& err) {
-  auto token = co_await s.api->AccessToken();
-  if (!token.ok()) {
-    err << "credentials: " << token.status().message() << "\n";
-    co_return 1;
-  }
-  const char* would = apply ? "" : "would ";
-  int changes = 0;
-  auto fail = [&](const std::string& what, const http::ClientResponse& r) {
-    err << what << ": " << Describe(r) << "\n";
-    return 1;
-  };
-  // 1. The data actions integration.
-  auto found = co_await FindByName(*s.api, "/api/v2/integrations", t.name, [](const json::Value& e) {
-    const json::Value* type = e.FindPath("integrationType.id");
-    return type && type->is_string() && type->as_string() == kDataActionsType;
-  });
-  if (!found.ok()) {
-    err << found.status().message() << "\n";
-    co_return 1;
-  }
-  std::string integration_id = found->is_null() ? "" : found->Find("id")->as_string();
-  std::string state;
-  if (!found->is_null() && found->Find("intendedState")) state = found->Find("intendedState")->as_string();
-  if (integration_id.empty()) {
-    ++changes;
-    out << would << "create integration '" << t.name << "' (" << kDataActionsType << ")\n";
-    if (apply) {
-      auto r = co_await s.api->Call("POST", "/api/v2/integrations",
-                                    std::string("{\"integrationType\":{\"id\":\"") + kDataActionsType + "\"}}");
-      auto doc = json::Parse(r.body);
-      if (r.status != 200 || !doc.ok() || !doc->Find("id")) co_return fail("create integration", r);
-      integration_id = doc->Find("id")->as_string();
-    }
-  } else {
-    out << "integration '" << t.name << "' exists (" << integration_id << ", " << state << ")\n";
-  }
-  // 2. Its credential (the API key) and config.
-  if (!integration_id.empty()) {
-    auto cur = co_await s.api->Call("GET", "/api/v2/integrations/" + integration_id + "/config/current", "");
-    auto doc = json::Parse(cur.body);
-    int64_t version = 0;
-    if (cur.status != 200 || !doc.ok() || !doc->Find("version") || !doc->Find("version")->as_int64(&version)) {
-      co_return fail("read integration config", cur);
-    }
-    const json::Value* cred = doc->FindPath("credentials.basicAuth.id");
-    if (cred != nullptr && cred->is_string()) {
-      out << "credential exists (" << cred->as_string() << "); the API key is not compared\n";
-    } else {
-      ++changes;
-      out << would << "create a userDefined credential with the API key and attach it\n";
-      if (apply) {
-        json::Value body = json::Value::Object(
-            {{"name", json::Value::String(t.name + " API key")},
-             {"type", json::Value::Object({{"name", json::Value::String("userDefined")}})},
-             {"credentialFields", json::Value::Object({{"apiKey", json::Value::String(t.api_key)}})}});
-        auto r = co_await s.api->Call("POST", "/api/v2/integrations/credentials", json::Serialize(body));
-        auto created = json::Parse(r.body);
-        if (r.status != 200 || !created.ok() || !created->Find("id")) co_return fail("create credential", r);
-        json::Value config = json::Value::Object(
-            {{"name", json::Value::String(t.name)}, {"version", json::Value::Int(version)},
-             {"notes", json::Value::String("managed by cxbridge genesys setup-trigger")},
-             {"properties", json::Value::Object()}, {"advanced", json::Value::Object()},
-             {"credentials", json::Value::Object({{"basicAuth", json::Value::Object({{"id", *created->Find("id")},
-                                                                                      {"type", json::Value::String("userDefined")}})}})}});
-        auto put = co_await s.api->Call("PUT", "/api/v2/integrations/" + integration_id + "/config/current",
-                                        json::Serialize(config));
-        if (put.status != 200) co_return fail("attach credential", put);
-      }
-    }
-  }
-  // 3. The data action.
-  const std::string action_name = t.name + " post";
-  std::string action_id;
-  if (!integration_id.empty()) {
-    auto action = co_await FindByName(*s.api, "/api/v2/integrations/actions?integrationId=" + integration_id, action_name, {});
-    if (!action.ok()) {
-      err << action.status().message() << "\n";
-      co_return 1;
-    }
-    if (!action->is_null()) {
-      action_id = action->Find("id")->as_string();
-      out << "data action '" << action_name << "' exists (" << action_id << ")\n";
-    }
-  }
-  if (action_id.empty()) {
-    ++changes;
-    out << would << "create data action '" << action_name << "': POST " << t.url << " with " << t.header << "\n";
-    if (apply) {
-      json::Value headers = json::Value::Object({{t.header, json::Value::String("${credentials.apiKey}")},
-                                                 {"Content-Type", json::Value::String("application/json")}});
-      json::Value body = json::Value::Object({
-          {"name", json::Value::String(action_name)},
-          {"category", json::Value::String("cxbridge")},
-          {"integrationId", json::Value::String(integration_id)},
-          {"secure", json::Value::Bool(false)},
-          {"contract", json::Value::Object({
-              {"input", json::Value::Object({{"inputSchema", json::Value::Object({{"type", json::Value::String("object")},
-                                                                                    {"properties", json::Value::Object()},
-                                                                                    {"additionalProperties", json::Value::Bool(true)}})}})},
-              {"output", json::Value::Object({{"successSchema", json::Value::Object({{"type", json::Value::String("object")},
-                                                                                      {"properties", json::Value::Object()}})}})}})},
-          {"config", json::Value::Object({
-              {"request", json::Value::Object({{"requestUrlTemplate", json::Value::String(t.url)},
-                                               {"requestType", json::Value::String("POST")},
-                                               {"headers", std::move(headers)},
-                                               {"requestTemplate", json::Value::String("${input.rawRequest}")}})},
-              {"response", json::Value::Object({{"translationMap", json::Value::Object()},
-                                                {"translationMapDefaults", json::Value::Object()},
-                                                {"successTemplate", json::Value::String("{}")}})}})},
-      });
-      auto r = co_await s.api->Call("POST", "/api/v2/integrations/actions", json::Serialize(body));
-      auto doc = json::Parse(r.body);
-      if (r.status != 200 || !doc.ok() || !doc->Find("id")) co_return fail("create data action", r);
-      action_id = doc->Find("id")->as_string();
-    }
-  }
-  if (state != "ENABLED") {
-    ++changes;
-    out << would << "enable the integration\n";
-    if (apply) {
-      auto r = co_await s.api->Call("PATCH", "/api/v2/integrations/" + integration_id, "{\"intendedState\":\"ENABLED\"}");
-      if (r.status != 200) co_return fail("enable", r);
-    }
-  }
-  // 4. The trigger (needs the workflow that calls the action).
-  if (t.workflow_id.empty()) {
-    out << "no --workflow-id: create an Architect workflow that calls data action '" << action_name
-        << "' with the trigger's event (dataFormat Json) as rawRequest, then run again with --workflow-id\n";
-  } else {
-    auto trig = co_await FindByName(*s.api, "/api/v2/processautomation/triggers", t.name, {});
-    if (!trig.ok()) {
-      err << trig.status().message() << "\n";
-      co_return 1;
-    }
-    if (!trig->is_null()) {
-      out << "trigger '" << t.name << "' exists (" << trig->Find("id")->as_string() << ")\n";
-    } else {
-      ++changes;
-      out << would << "create trigger '" << t.name << "' on " << t.topic << " → workflow " << t.workflow_id << "\n";
-      if (apply) {
-        json::Value body = json::Value::Object({
-            {"topicName", json::Value::String(t.topic)},
-            {"name", json::Value::String(t.name)},
-            {"description", json::Value::String("Forwards " + t.topic + " to cxbridge")},
-            {"target", json::Value::Object({{"id", json::Value::String(t.workflow_id)},
-                                            {"type", json::Value::String("Workflow")},
-                                            {"workflowTargetSettings", json::Value::Object({{"dataFormat", json::Value::String("Json")}})}})},
-            {"eventTTLSeconds", json::Value::Int(120)},
-            {"enabled", json::Value::Bool(true)},
-        });
-        auto r = co_await s.api->Call("POST", "/api/v2/processautomation/triggers", json::Serialize(body));
-        if (r.status != 200 && r.status != 201) co_return fail("create trigger", r);
-      }
-    }
-  }
-  if (!apply && changes > 0) out << "dry run: nothing changed; run again with --apply\n";
-  if (apply && changes == 0) out << "nothing to change\n";
-  co_return 0;
-}
-
 }  // namespace
 
 int RunGenesysCheck(const GenesysCommandArgs& a, std::ostream& out, std::ostream& err) {
-  auto s = Open(a);
+  auto s = setup::Open(a);
   if (!s.ok()) {
     err << s.status().message() << "\n";
     return 2;
   }
-  int code = RunSync(*s->rt, Check(*s, out, err));
+  int code = setup::RunSync(*s->rt, Check(*s, out, err));
   s->rt->Stop();
   return code;
 }
 
 int RunSetupEventBridge(const GenesysCommandArgs& a, std::ostream& out, std::ostream& err) {
-  auto s = Open(a);
+  auto s = setup::Open(a);
   if (!s.ok()) {
     err << s.status().message() << "\n";
     return 2;
@@ -500,48 +416,7 @@ int RunSetupEventBridge(const GenesysCommandArgs& a, std::ostream& out, std::ost
     s->rt->Stop();
     return 2;
   }
-  int code = RunSync(*s->rt, SetUpEventBridge(*s, *spec, a.apply, out, err));
-  s->rt->Stop();
-  return code;
-}
-
-int RunSetupTrigger(const GenesysCommandArgs& a, std::ostream& out, std::ostream& err) {
-  if (a.webhook_source.empty() || a.url.empty() || a.topic.empty()) {
-    err << "--webhook-source, --url and --topic are required\n";
-    return 2;
-  }
-  auto s = Open(a);
-  if (!s.ok()) {
-    err << s.status().message() << "\n";
-    return 2;
-  }
-  TriggerSpec t;
-  t.name = a.name.empty() ? "cxbridge " + a.webhook_source : a.name;
-  t.topic = a.topic;
-  t.workflow_id = a.workflow_id;
-  std::string base = a.url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  t.url = base + "/webhooks/" + a.webhook_source;
-  const config::SourceConfig* hook = nullptr;
-  for (const auto& sc : s->cfg.sources)
-    if (sc.name == a.webhook_source) hook = &sc;
-  const json::Value* auth = hook != nullptr ? hook->raw.Find("auth") : nullptr;
-  const json::Value* scheme = auth != nullptr ? auth->Find("scheme") : nullptr;
-  if (scheme == nullptr || !scheme->is_string() || scheme->as_string() != "api-key" || auth->Find("secret") == nullptr) {
-    err << "--webhook-source must name a source with auth {scheme: api-key, secret: ...}\n";
-    s->rt->Stop();
-    return 2;
-  }
-  const json::Value* header = auth->Find("header");
-  t.header = header != nullptr && header->is_string() ? header->as_string() : "X-API-Key";
-  auto key = ResolveSecret(*auth->Find("secret"));
-  if (!key.ok()) {
-    err << key.status().message() << "\n";
-    s->rt->Stop();
-    return 2;
-  }
-  t.api_key = *key;
-  int code = RunSync(*s->rt, SetUpTrigger(*s, t, a.apply, out, err));
+  int code = setup::RunSync(*s->rt, SetUpEventBridge(*s, *spec, a.apply, out, err));
   s->rt->Stop();
   return code;
 }

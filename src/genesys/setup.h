@@ -13,15 +13,17 @@
 //                                      suffix: cxbridge-prod, name: cxbridge EventBridge,
 //                                      topics: [v2.detail.events.conversation.{id}.acw, ...]}
 //                      (topics default to the source's topic patterns).
-//   setup-trigger      the Process Automation path without AWS: a "Web Services Data Actions"
-//                      integration (custom-rest-actions) whose credential holds the webhook
-//                      source's API key, a data action POSTing its input to
-//                      <url>/webhooks/<webhook source> with that key header, the integration
-//                      enabled, and — given the Architect workflow that calls the action — the
-//                      trigger on `topic`. Idempotent by name; dry run unless `apply`.
-//                      The trigger body is the documented one (reference/genesys.md §1c); the
-//                      credential / data action bodies follow the Platform API as remembered
-//                      (unconfirmed here, see README.md) — check with a dry run first.
+//                      Before writing anything, every topic of the event filter is checked
+//                      against GET /api/v2/notifications/availabletopics?expand=transports.
+//   setup-trigger      the Process Automation path without AWS (setup_trigger.cc): a "Web
+//                      Services Data Actions" integration whose userDefined credential holds
+//                      the webhook source's API key, a data action with declared string inputs
+//                      topicName and eventBody POSTing them to <url>/webhooks/<webhook source>,
+//                      the integration enabled, optionally an Archy workflow file that calls
+//                      the action, and — given the workflow's id — the trigger on `topic`.
+//                      Idempotent by name (every page of every listing); dry run unless `apply`.
+// Bodies follow the SDK models (platform-client-sdk-python 257) and the Terraform provider;
+// what is unverified against a live org is listed in docs/genesys.md.
 // Output goes to `out` (results) and `err` (problems). Not used on the data path.
 #pragma once
 
@@ -41,7 +43,12 @@ struct GenesysCommandArgs {
   std::string url;             // cxbridge's base URL as Genesys reaches it (https://…)
   std::string topic;           // trigger topic pattern, e.g. v2.detail.events.conversation.{id}.customer.end
   std::string workflow_id;     // the Architect workflow that calls the data action
+  std::string workflow_yaml;   // where to write an Archy workflow that calls it (optional)
 };
+
+// The Archy workflow setup-trigger writes: input Flow.jsonData, one Call Data Action step
+// (topicName = `topic`, eventBody = ToString(Flow.jsonData)), End Workflow. For tests and docs.
+std::string ArchyWorkflowYaml(const std::string& integration, const std::string& action, const std::string& topic);
 
 int RunGenesysCheck(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);
 int RunSetupEventBridge(const GenesysCommandArgs& args, std::ostream& out, std::ostream& err);

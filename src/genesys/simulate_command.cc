@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "genesys/fake_genesys.h"
 #include "genesys/settings.h"
+#include "ingest/sign.h"
 
 namespace cxbridge::genesys {
 
@@ -41,7 +42,7 @@ std::vector<std::string> IdList(const json::Value& raw, const char* list) {
 
 }  // namespace
 
-int RunSimulateCommand(const SimulateArgs& a, const SignerFactory& make_signer) {
+int RunSimulateCommand(const SimulateArgs& a) {
   SimulateOptions o;
   auto duration = ParseDuration(a.duration);
   if (!duration.ok()) {
@@ -126,12 +127,16 @@ int RunSimulateCommand(const SimulateArgs& a, const SignerFactory& make_signer) 
         o.target_url = "http://" + host + ":" + std::to_string(cfg.port) + "/webhooks/" + src->name;
       }
       if (const json::Value* auth = src->raw.Find("auth"); auth != nullptr) {
-        auto signer = make_signer(*auth);
-        if (!signer.ok()) {
-          std::cerr << "cannot sign for source " << src->name << ": " << signer.status().message() << "\n";
+        // Resolve the secrets once now, so a bad secret is a usage error before anything is sent.
+        ingest::HeaderList probe;
+        Status st = ingest::SignBody(*auth, "{}", SystemClock().NowMs(), &probe);
+        if (!st.ok()) {
+          std::cerr << "cannot sign for source " << src->name << ": " << st.message() << "\n";
           return 2;
         }
-        o.sign = std::move(*signer);
+        o.sign = [auth = *auth](const std::string& body, ingest::HeaderList* headers) {
+          return ingest::SignBody(auth, body, SystemClock().NowMs(), headers);
+        };
       }
     }
   }

@@ -1,9 +1,11 @@
-// `cxbridge simulate`: the command-line front of the simulator (simulator.h).
-//   cxbridge simulate --agents 50 --queues 4 --duration 10m --speed 10
+// `cxbridge-simulate`: the command-line front of the simulator (simulator.h), a tool binary of
+// its own (simulate_main.cc) so that the gateway binary links neither the simulator nor the
+// Genesys API double it serves in notifications mode.
+//   cxbridge-simulate --agents 50 --queues 4 --duration 10m --speed 10
 //       --config cxbridge.yaml --source genesys-eventbridge   (POST to that webhook source, signed
 //                                                              per its auth:)
-//   cxbridge simulate --target http://host:8088/webhooks/x             # any URL (no signature unless --config/--source)
-//   cxbridge simulate --target notifications --listen-port 9300 --config c.yaml --source genesys-live
+//   cxbridge-simulate --target http://host:8088/webhooks/x             # any URL (no signature unless --config/--source)
+//   cxbridge-simulate --target notifications --listen-port 9300 --config c.yaml --source genesys-live
 //       # serves the Genesys API + notification WebSocket on 127.0.0.1:9300 for that
 //       # genesys-notifications source (point its api_base_url/login_base_url there); agents and
 //       # queues take the source's ids.users / ids.queues
@@ -13,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "common/json.h"
@@ -39,12 +40,9 @@ struct SimulateArgs {
   int concurrency = 32;
 };
 
-// Builds the signer for a webhook source's `auth:` section (the app's `cxbridge send` signer).
-using SignerFactory = std::function<Result<Signer>(const json::Value& auth)>;
-
 // Parses "90", "90s", "10m", "2h" into milliseconds.
 Result<int64_t> ParseDuration(const std::string& text);
 
-int RunSimulateCommand(const SimulateArgs& args, const SignerFactory& make_signer);
+int RunSimulateCommand(const SimulateArgs& args);
 
 }  // namespace cxbridge::genesys

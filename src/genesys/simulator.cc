@@ -1,6 +1,7 @@
 #include "genesys/simulator.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -12,6 +13,7 @@
 #include "common/ids.h"
 #include "genesys/fake_genesys.h"
 #include "genesys/topics.h"
+#include "ingest/topic_pattern.h"
 
 namespace cxbridge::genesys {
 namespace {
@@ -36,21 +38,53 @@ void FlipTimes(Value& v) {
   }
 }
 
-// One of the schema variants a gateway meets in the wild.
-void ApplyVariant(SimFrame& f, uint64_t pick) {
-  if (f.topic.ends_with(".transcription") && pick % 2 == 0) {
-    f.topic += "s";  // the topic's name before its 2021 rename
-    return;
-  }
-  if (f.topic.ends_with(".presence") && pick % 3 == 0) {
-    if (Value* p = f.body.Find("presenceDefinition"); p && p->Find("systemPresence")) {
-      std::string sp = p->Find("systemPresence")->as_string();
-      std::transform(sp.begin(), sp.end(), sp.begin(), [](char c) { return c == ' ' ? '_' : std::toupper(c); });
-      p->Set("systemPresence", Value::String(sp));  // legacy "ON_QUEUE" spelling
-      return;
-    }
-  }
-  FlipTimes(f.body);
+// A schema variant of a frame. Real ones are shapes Genesys has sent: the SDK's model history
+// (MyPureCloud/platform-client-sdk-python, reference/genesys.md §3) and the developer center's
+// transcription-notifications page (which introduced `…transcription`) date them. Synthetic ones
+// are invented stress for normalization rules, and are counted and named as such.
+struct Variant {
+  const char* name;
+  bool synthetic;
+  bool (*applies)(const SimFrame&);
+  void (*apply)(SimFrame&);
+};
+
+bool IsAcdEnd(const SimFrame& f) { return f.topic.ends_with(".acd.end") && f.body.Find("flowType") != nullptr; }
+bool IsRoutingStatus(const SimFrame& f) { return f.topic.ends_with(".routingStatus") && f.body.Find("id") != nullptr; }
+bool IsTranscription(const SimFrame& f) { return f.topic.ends_with(".transcription"); }
+bool IsOnQueuePresence(const SimFrame& f) {
+  const Value* sp = f.body.FindPath("presenceDefinition.systemPresence");
+  return f.topic.ends_with(".presence") && sp != nullptr && sp->is_string();
+}
+bool HasTimes(const SimFrame&) { return true; }
+
+constexpr Variant kVariants[] = {
+    // The topic's name until the 2021 rename to v2.conversations.{id}.transcription.
+    {"transcriptions topic (before 2021-06)", false, IsTranscription, [](SimFrame& f) { f.topic += "s"; }},
+    // routingStatus events gained their top-level `id` (the user) in 2022-04.
+    {"routingStatus without id (before 2022-04)", false, IsRoutingStatus, [](SimFrame& f) { f.body.Erase("id"); }},
+    // acd.end gained `flowType` in 2024-09.
+    {"acd.end without flowType (before 2024-09)", false, IsAcdEnd, [](SimFrame& f) { f.body.Erase("flowType"); }},
+    // Invented: an upper-case, underscored systemPresence ("ON_QUEUE"); Genesys sends "On Queue".
+    {"ON_QUEUE spelling", true, IsOnQueuePresence,
+     [](SimFrame& f) {
+       Value* p = f.body.Find("presenceDefinition");
+       std::string sp = p->Find("systemPresence")->as_string();
+       std::transform(sp.begin(), sp.end(), sp.begin(), [](char c) { return c == ' ' ? '_' : std::toupper(c); });
+       p->Set("systemPresence", Value::String(sp));
+     }},
+    // Invented: ISO times as epoch ms and detail events' epoch eventTime as ISO.
+    {"time format flip", true, HasTimes, [](SimFrame& f) { FlipTimes(f.body); }},
+};
+
+// Applies one variant that fits the frame (`pick` chooses among them); returns it.
+const Variant& ApplyVariant(SimFrame& f, uint64_t pick) {
+  std::vector<const Variant*> fit;
+  for (const Variant& v : kVariants)
+    if (v.applies(f)) fit.push_back(&v);
+  const Variant& chosen = *fit[pick % fit.size()];  // never empty: the time flip fits every frame
+  chosen.apply(f);
+  return chosen;
 }
 
 struct Sender {
@@ -117,7 +151,7 @@ std::string FrameBody(const SimFrame& f, const std::string& correlation_id) {
 }
 
 std::string EventBridgeBody(const SimFrame& f, const std::string& source, const std::string& correlation_id) {
-  std::string out = "{\"version\":\"0\",\"id\":\"" + NewUuid4() + "\",\"detail-type\":" + json::Quote(TopicPattern(f.topic)) +
+  std::string out = "{\"version\":\"0\",\"id\":\"" + NewUuid4() + "\",\"detail-type\":" + json::Quote(ingest::TopicPattern(f.topic)) +
                     ",\"source\":" + json::Quote(source) + ",\"account\":\"123456789012\",\"time\":\"" +
                     FormatRfc3339(f.time_ms) + "\",\"region\":\"us-east-1\",\"resources\":[],\"detail\":";
   std::string frame = FrameBody(f, correlation_id);
@@ -197,9 +231,10 @@ Result<SimulateSummary> RunSimulation(const SimulateOptions& opt, Clock& clock) 
         ++sender.sum.frames;
       }
       if (pct(rng) < opt.variant_pct) {
-        ApplyVariant(f, rng());
+        const Variant& v = ApplyVariant(f, rng());
         std::lock_guard<std::mutex> lock(sender.mu);
         ++sender.sum.variants;
+        ++sender.sum.variants_by_kind[std::string(v.synthetic ? "synthetic: " : "real: ") + v.name];
       }
       if (pct(rng) < opt.oversized_pct) {
         Value pad = Value::Object({{"cxbridge.simulator.padding", Value::String(std::string(opt.oversized_bytes, 'x'))}});
@@ -260,6 +295,8 @@ std::string FormatSummary(const SimulateSummary& s) {
     << s.rejected << ", errors " << s.errors << "\n";
   o << "injected: duplicates " << s.duplicates_injected << ", out-of-order " << s.reordered << ", oversized "
     << s.oversized << ", schema variants " << s.variants << "\n";
+  // Real variants are shapes Genesys has sent; synthetic ones are invented (docs/genesys.md).
+  for (const auto& [kind, n] : s.variants_by_kind) o << "  variant " << kind << ": " << n << "\n";
   o << "status:";
   for (const auto& [code, n] : s.by_status) o << " " << (code == 0 ? std::string("transport") : std::to_string(code)) << "×" << n;
   o << "\nelapsed " << s.elapsed_ms << " ms";

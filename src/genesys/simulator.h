@@ -5,8 +5,10 @@
 //   duplicates    the same body sent twice (a Genesys channel overlap / retry)
 //   out-of-order  a frame held back and sent after later ones
 //   oversized     a frame padded beyond the body limit (a huge participant attribute)
-//   variants      an older enum spelling, the pre-2021 topic name `…transcriptions`, epoch
-//                 instead of ISO times (and the reverse)
+//   variants      schema variants: real ones Genesys has sent (the pre-2021 topic name
+//                 `…transcriptions`, routingStatus without `id` before 2022-04, acd.end without
+//                 `flowType` before 2024-09) and synthetic ones, invented and labelled so
+//                 ("ON_QUEUE" presence spelling, ISO/epoch time flips)
 // and reports progress (one live line) and a final summary. Also the benchmarks' load generator.
 // Thread-safety: Run blocks the calling thread; HTTP completions run on the client's thread.
 #pragma once
@@ -56,6 +58,7 @@ struct SimulateSummary {
   uint64_t sent = 0;           // requests sent (frames + injected duplicates)
   uint64_t acknowledged = 0;   // 2xx
   uint64_t duplicates_injected = 0, reordered = 0, oversized = 0, variants = 0;
+  std::map<std::string, uint64_t> variants_by_kind;  // "real: <name>" / "synthetic: <name>"
   uint64_t rejected = 0;       // 4xx (413 for oversized is expected)
   uint64_t errors = 0;         // 5xx and transport errors
   std::map<int, uint64_t> by_status;  // 0 = transport error

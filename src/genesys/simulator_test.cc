@@ -12,6 +12,7 @@
 #include "genesys/simulate_command.h"
 #include "genesys/source.h"
 #include "http/server.h"
+#include "ingest/topic_pattern.h"
 
 namespace cxbridge::genesys {
 namespace {
@@ -34,7 +35,7 @@ TEST(ContactCenterTest, CallsFlowThroughQueueAgentAndWrapUpConsistently) {
   for (const auto& f : frames) {
     EXPECT_GE(f.time_ms, last);
     last = f.time_ms;
-    const std::string pattern = TopicPattern(f.topic);
+    const std::string pattern = ingest::TopicPattern(f.topic);
     if (pattern.starts_with("v2.detail.events.conversation.{id}.")) {
       per_conversation[f.body.Find("conversationId")->as_string()].insert(pattern.substr(35));
       EXPECT_EQ(f.body.Find("eventTime")->type(), json::Value::Type::kNumber);  // epoch ms
@@ -125,6 +126,14 @@ TEST(SimulatorTest, PostsSignedFramesWithInjectedFaults) {
   EXPECT_EQ(static_cast<uint64_t>(rx.received), s->sent);
   EXPECT_LT(rx.bodies.size(), static_cast<size_t>(rx.received));  // duplicates are byte-identical
   EXPECT_NE(FormatSummary(*s).find("acknowledged"), std::string::npos);
+  // Issue 14: variants Genesys really sent are told apart from invented ones.
+  uint64_t real = 0, synthetic = 0;
+  for (const auto& [kind, n] : s->variants_by_kind) (kind.starts_with("real: ") ? real : synthetic) += n;
+  EXPECT_EQ(real + synthetic, s->variants);
+  EXPECT_GT(real, 0u);
+  for (const auto& [kind, n] : s->variants_by_kind) {
+    EXPECT_NE(FormatSummary(*s).find("variant " + kind + ": " + std::to_string(n)), std::string::npos) << kind;
+  }
 }
 
 class CountingSink : public bus::EventSink {
@@ -140,7 +149,7 @@ class PassEnveloper : public FrameEnveloper {
  public:
   Result<bus::IncomingEvent> Envelope(json::Value frame, int64_t now_ms) const override {
     bus::IncomingEvent e;
-    e.detail_type = TopicPattern(frame.Find("topicName")->as_string());
+    e.detail_type = ingest::TopicPattern(frame.Find("topicName")->as_string());
     e.event_json = json::Serialize(frame);
     return e;
   }

@@ -16,6 +16,7 @@
 #include "genesys/metrics.h"
 #include "genesys/runtime.h"
 #include "genesys/ws_client.h"
+#include "ingest/topic_pattern.h"
 
 namespace cxbridge::genesys {
 namespace {
@@ -54,6 +55,10 @@ struct Slot {
   std::string gap_reason;
   int failures = 0;
   std::set<std::string> logged_rejections;
+  // another_channel_subscribed: times in a row this channel lost its topics to another channel,
+  // and when that last happened (steady ms); the resubscription waits Backoff(displaced).
+  int displaced = 0;
+  int64_t displaced_at_steady = 0;
 };
 
 std::string JoinStrings(const std::vector<std::string>& v, const char* sep) {
@@ -72,7 +77,7 @@ bus::IncomingEvent MakeGapEvent(const NotificationsSettings& s, const std::strin
   std::set<std::string> seen;
   for (const auto& t : topics) {
     topic_list.Push(Value::String(t));
-    std::string p = TopicPattern(t);
+    std::string p = ingest::TopicPattern(t);
     if (seen.insert(p).second) patterns.Push(Value::String(p));
   }
   const std::string interval = FormatRfc3339Millis(start_ms) + "/" + FormatRfc3339Millis(end_ms);
@@ -148,7 +153,7 @@ struct NotificationSource::Impl {
   struct Counters {
     std::atomic<uint64_t> frames{0}, heartbeats{0}, pongs{0}, pings_sent{0}, submitted{0}, stored{0},
         duplicate{0}, rejected{0}, retried{0}, dropped{0}, malformed{0}, channels_created{0},
-        subscribe_calls{0}, topics_rejected{0}, connects{0}, rotations{0}, gaps{0}, open_gaps{0};
+        subscribe_calls{0}, topics_rejected{0}, connects{0}, rotations{0}, gaps{0}, open_gaps{0}, displaced{0};
   } c;
 
   // ---- events waiting for the sink's answer / a retry, any thread ----
@@ -288,9 +293,7 @@ struct NotificationSource::Impl {
       spdlog::info("genesys source {}: channel {} socket closing for maintenance; rotating", settings.name, s.index);
       if (!sock.retiring) s.rotate = true;
     } else if (t.starts_with("v2.system.no_longer_subscribed") || kind == "no_longer_subscribed") {
-      OpenGap(s, clock.NowMs(), "no_longer_subscribed");
-      s.resubscribe_due = true;
-      s.next_resubscribe_steady = 0;
+      OnNoLongerSubscribed(s, doc);
     } else if (t.starts_with("v2.system.token_revoked") || kind == "token_revoked") {
       OpenGap(s, clock.NowMs(), "token_revoked");
       api->InvalidateToken();
@@ -299,6 +302,39 @@ struct NotificationSource::Impl {
     } else {
       spdlog::info("genesys source {}: system message {}", settings.name, t);
     }
+  }
+
+  // The channel's subscriptions were taken away. With reason another_channel_subscribed another
+  // channel of the same OAuth client subscribed the same topics: most often a second cxbridge
+  // replica with the same client, or a `cxbridge genesys check` probe. Resubscribing at once would
+  // take them back and make the other side do the same, forever; so the resubscription waits
+  // Backoff(n) for the n-th displacement in a row (doubling up to backoff_max), and the counter
+  // resets once the channel has kept its topics for 2 × backoff_max.
+  void OnNoLongerSubscribed(Slot& s, const json::Value& doc) {
+    auto str = [&](const char* path) {
+      const json::Value* v = doc.FindPath(path);
+      return v != nullptr && v->is_string() ? v->as_string() : std::string();
+    };
+    const std::string reason = str("eventBody.reason"), message = str("eventBody.message");
+    const int64_t now = clock.SteadyMs();
+    s.resubscribe_due = true;
+    if (reason != "another_channel_subscribed") {
+      spdlog::warn("genesys source {}: channel {} no longer subscribed (reason: {}{}{}); resubscribing", settings.name,
+                   s.index, reason.empty() ? "none given" : reason, message.empty() ? "" : ", message: ", message);
+      OpenGap(s, clock.NowMs(), reason.empty() ? "no_longer_subscribed" : "no_longer_subscribed: " + reason);
+      s.next_resubscribe_steady = 0;
+      return;
+    }
+    c.displaced++;
+    if (s.displaced > 0 && now - s.displaced_at_steady >= 2 * settings.backoff_max_ms) s.displaced = 0;
+    s.displaced_at_steady = now;
+    const int64_t wait = Backoff(++s.displaced);
+    spdlog::error("genesys source {}: channel {} lost its subscriptions to another channel (reason "
+                  "another_channel_subscribed{}{}): another cxbridge replica or a `cxbridge genesys check` using the "
+                  "same OAuth client? Run one source per OAuth client. Resubscribing in {} ms (displacement {} in a row)",
+                  settings.name, s.index, message.empty() ? "" : ", message: ", message, wait, s.displaced);
+    OpenGap(s, clock.NowMs(), "no_longer_subscribed: another_channel_subscribed");
+    s.next_resubscribe_steady = now + wait;
   }
 
   void DropSocket(Slot& s) {
@@ -392,9 +428,17 @@ struct NotificationSource::Impl {
                       JoinStrings(st.missing_permissions, ", "));
       }
     }
+    // A combined subscription ("v2.users.<id>?presence&routingStatus") may come back as sent or
+    // as its expanded topics, one entity each (each then permitted or rejected on its own).
     s.topics.clear();
-    for (const auto& sub : s.subs)
-      if (permitted_ids.count(sub.id)) s.topics.insert(s.topics.end(), sub.topics.begin(), sub.topics.end());
+    for (const auto& sub : s.subs) {
+      if (permitted_ids.count(sub.id)) {
+        s.topics.insert(s.topics.end(), sub.topics.begin(), sub.topics.end());
+        continue;
+      }
+      for (const auto& t : sub.topics)
+        if (permitted_ids.count(t)) s.topics.push_back(t);
+    }
   }
 
   asio::awaitable<Status> Resubscribe(Slot& s) {
@@ -687,6 +731,7 @@ SourceStats NotificationSource::stats() const {
     s.rate_limited = impl_->api->counters().rate_limited;
   }
   s.open_gaps = c.open_gaps;
+  s.subscriptions_displaced = c.displaced;
   return s;
 }
 

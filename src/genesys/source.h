@@ -14,7 +14,10 @@
 //     → the socket is dead.
 //   * a dead/closed socket, `v2.system.no_longer_subscribed`, `v2.system.token_revoked` or a
 //     vanished channel open a gap; reconnect (with jittered exponential backoff, recreating the
-//     channel when it is gone) closes it, and the gap is submitted as its own event
+//     channel when it is gone) closes it. no_longer_subscribed logs its reason; with reason
+//     another_channel_subscribed (another channel of the same OAuth client took the topics) the
+//     resubscription backs off, doubling per displacement in a row, instead of taking them back
+//     at once. Every gap is submitted as its own event
 //     (detail-type `cxbridge.source.gap`, see MakeGapEvent) so consumers can backfill from the
 //     Genesys analytics API (README.md).
 // Events the sink could not store (kUnavailable) are resubmitted with backoff, bounded by
@@ -76,6 +79,7 @@ struct SourceStats {
   uint64_t tokens_fetched = 0;
   uint64_t rate_limited = 0;      // 429s waited out
   uint64_t open_gaps = 0;         // channels currently without a live subscription
+  uint64_t subscriptions_displaced = 0;  // no_longer_subscribed with reason another_channel_subscribed
 };
 
 class NotificationSource {

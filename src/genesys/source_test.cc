@@ -12,6 +12,7 @@
 
 #include "common/ids.h"
 #include "genesys/fake_genesys.h"
+#include "ingest/topic_pattern.h"
 
 #include <prometheus/registry.h>
 
@@ -33,7 +34,7 @@ class TestEnveloper : public FrameEnveloper {
     bus::IncomingEvent e;
     e.id = NewUuid4();
     e.source = "genesys.test";
-    e.detail_type = TopicPattern(t->as_string());
+    e.detail_type = ingest::TopicPattern(t->as_string());
     e.time_ms = now_ms;
     e.event_json = "{\"detail-type\":" + json::Quote(e.detail_type) + ",\"detail\":" + json::Serialize(frame) + "}";
     return e;
@@ -135,9 +136,9 @@ class SourceTest : public ::testing::Test {
 
   // Publishes until the frame lands in the sink (the first ones may race the subscription).
   void ExpectDelivered(const std::string& topic) {
-    const size_t before = sink_.Count(TopicPattern(topic));
+    const size_t before = sink_.Count(ingest::TopicPattern(topic));
     ASSERT_GT(fake_->Publish(topic, R"({"id":"x"})"), 0) << topic;
-    EXPECT_TRUE(WaitFor([&] { return sink_.Count(TopicPattern(topic)) > before; })) << topic;
+    EXPECT_TRUE(WaitFor([&] { return sink_.Count(ingest::TopicPattern(topic)) > before; })) << topic;
   }
 
   void TearDown() override {
@@ -293,6 +294,71 @@ TEST_F(SourceTest, NoLongerSubscribedIsResubscribedAndRecordedAsAGap) {
   EXPECT_EQ(sink_.Gaps()[0].FindPath("detail.reason")->as_string(), "no_longer_subscribed");
   EXPECT_GT(fake_->counts().subscribe_calls, calls);
   EXPECT_EQ(fake_->subscriptions().size(), 3u);
+  ExpectDelivered(kPresence);
+}
+
+// Issue 14: Genesys may answer a combined subscription with its expanded topics, one entity
+// each; those are the channel's topics all the same (the gap event lists them).
+TEST_F(SourceTest, CombinedSubscriptionsAnsweredAsExpandedTopicsCount) {
+  clock_ = &SystemClock();
+  FakeGenesysOptions o;
+  o.expand_combined_in_answers = true;
+  StartFake(o);
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  ExpectDelivered(kPresence);
+  fake_->KillSockets();
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
+  const json::Value* topics = sink_.Gaps()[0].FindPath("detail.topics");
+  ASSERT_NE(topics, nullptr);
+  EXPECT_EQ(topics->items().size(), 5u);  // 2 users × (presence, routingStatus) + 1 queue
+}
+
+// Issue 14: v2.system.no_longer_subscribed with reason another_channel_subscribed means another
+// channel of the same client took the topics (a second replica, a `genesys check` probe). Two
+// sources taking them back at once would fight forever; with the backoff each displacement
+// doubles the wait. 60 fake seconds: a fight at once would resubscribe on every step (~1200).
+TEST_F(SourceTest, AnotherChannelSubscribedBacksOffInsteadOfFighting) {
+  FakeGenesysOptions o;
+  o.exclusive_topics = true;
+  StartFake(o);
+  const std::string backoff = R"(,"backoff_initial_ms":1000,"backoff_max_ms":8000)";
+  StartSource(Settings(backoff));
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  TestSink other_sink;
+  NotificationSource other(Settings(backoff), std::make_unique<TestEnveloper>(), other_sink, *clock_);
+  ASSERT_TRUE(other.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return source_->stats().subscriptions_displaced >= 1; }, 10000,
+                      [&] { fake_clock_.AdvanceMs(10); }));
+  const int calls_before = fake_->counts().subscribe_calls;
+  for (int step = 0; step < 600; ++step) {
+    fake_clock_.AdvanceMs(100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  const int calls = fake_->counts().subscribe_calls - calls_before;
+  const uint64_t displaced = source_->stats().subscriptions_displaced + other.stats().subscriptions_displaced;
+  other.Stop();
+  EXPECT_GE(displaced, 4u);  // they do contend ...
+  EXPECT_LE(calls, 40);      // ... at 1 s, 2 s, 4 s, then every ≤ 8 s each, not on every step
+  EXPECT_GE(source_->stats().gaps + other.stats().gaps, 2u);
+  bool reason_seen = false;
+  for (const auto& g : sink_.Gaps()) {
+    reason_seen = reason_seen ||
+                  g.FindPath("detail.reason")->as_string() == "no_longer_subscribed: another_channel_subscribed";
+  }
+  EXPECT_TRUE(reason_seen);
+}
+
+// Without another channel to blame, the topics are taken back at once and the reason logged.
+TEST_F(SourceTest, NoLongerSubscribedForAnotherReasonResubscribesAtOnce) {
+  clock_ = &SystemClock();
+  StartFake();
+  StartSource(Settings(R"(,"backoff_initial_ms":60000,"backoff_max_ms":60000)"));
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  fake_->SendSystemMessage("v2.system.no_longer_subscribed.streaming-0", "no_longer_subscribed", "maintenance");
+  ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));  // well before a 60 s backoff
+  EXPECT_EQ(sink_.Gaps()[0].FindPath("detail.reason")->as_string(), "no_longer_subscribed: maintenance");
+  EXPECT_EQ(source_->stats().subscriptions_displaced, 0u);
   ExpectDelivered(kPresence);
 }
 

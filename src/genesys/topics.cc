@@ -4,20 +4,6 @@
 #include <utility>
 
 namespace cxbridge::genesys {
-namespace {
-
-bool IsHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
-bool LooksLikeUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !IsHex(s[i])) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 std::vector<Subscription> PlanSubscriptions(const std::vector<TopicSpec>& specs,
                                             const std::map<std::string, std::vector<std::string>>& ids,
@@ -125,19 +111,6 @@ std::vector<std::string> ExpandCombinedTopic(std::string_view id) {
     if (!part.empty()) out.push_back(std::string(prefix) + "." + std::string(part));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
-std::string TopicPattern(std::string_view topic) {
-  std::string out;
-  while (true) {
-    size_t dot = topic.find('.');
-    std::string_view seg = topic.substr(0, dot);
-    out += LooksLikeUuid(seg) ? "{id}" : std::string(seg);
-    if (dot == std::string_view::npos) break;
-    out += '.';
-    topic.remove_prefix(dot + 1);
   }
   return out;
 }

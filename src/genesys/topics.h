@@ -38,8 +38,7 @@ Result<std::vector<std::vector<Subscription>>> PackChannels(std::vector<Subscrip
 // "p?a&b" the names "p.a" and "p.b".
 std::vector<std::string> ExpandCombinedTopic(std::string_view id);
 
-// The topic pattern of a concrete topic name: every UUID-looking segment becomes {id}
-// (as Genesys's EventBridge detail-type). Used in logs and gap events.
-std::string TopicPattern(std::string_view topic);
+// A concrete topic name's pattern (its `detail-type`) is ingest::TopicPattern
+// (ingest/topic_pattern.h): there is one such function, shared by every Genesys path.
 
 }  // namespace cxbridge::genesys

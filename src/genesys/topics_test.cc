@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/json.h"
+#include "genesys/source.h"
+#include "ingest/topic_pattern.h"
+
 namespace cxbridge::genesys {
 namespace {
 
@@ -58,12 +62,52 @@ TEST(TopicsTest, PacksChannelsWithinLimits) {
   EXPECT_EQ(over.status().code(), StatusCode::kResourceExhausted);
 }
 
+// "A combined topic can contain up to 200 characters" (Notifications API docs, usage limits).
+TEST(TopicsTest, CombinedTopicsStayWithin200Characters) {
+  std::vector<TopicSpec> specs;
+  for (int i = 0; i < 30; ++i) specs.push_back({"v2.users.{id}.suffix" + std::to_string(i) + "xxxxxxxxxxxxxxxx", "users"});
+  specs.push_back({"v2.users.{id}." + std::string(190, 'y'), "users"});  // alone over 200 combined
+  std::map<std::string, std::vector<std::string>> ids = {{"users", {kU1}}};
+  auto subs = PlanSubscriptions(specs, ids, true);
+  size_t topics = 0;
+  for (const auto& sub : subs) {
+    topics += sub.topics.size();
+    if (sub.topics.size() > 1) {
+      EXPECT_LE(sub.id.size(), kMaxCombinedTopicChars) << sub.id;
+      EXPECT_EQ(ExpandCombinedTopic(sub.id), sub.topics);
+    } else {
+      EXPECT_EQ(sub.id.find('?'), std::string::npos) << sub.id;  // one suffix: the plain topic
+    }
+  }
+  EXPECT_EQ(topics, specs.size());
+  EXPECT_GT(subs.size(), 2u);
+}
+
 TEST(TopicsTest, ExpandsCombinedAndDerivesPatterns) {
   EXPECT_EQ(ExpandCombinedTopic("v2.users.a?presence&routingStatus"),
             (std::vector<std::string>{"v2.users.a.presence", "v2.users.a.routingStatus"}));
   EXPECT_EQ(ExpandCombinedTopic("v2.users.a.presence"), (std::vector<std::string>{"v2.users.a.presence"}));
-  EXPECT_EQ(TopicPattern("v2.routing.queues." + kQ1 + ".users"), "v2.routing.queues.{id}.users");
-  EXPECT_EQ(TopicPattern("v2.system.socket_closing"), "v2.system.socket_closing");
+  EXPECT_EQ(ingest::TopicPattern("v2.routing.queues." + kQ1 + ".users"), "v2.routing.queues.{id}.users");
+  EXPECT_EQ(ingest::TopicPattern("v2.system.socket_closing"), "v2.system.socket_closing");
+}
+
+// Issue 11: genesys/ had its own topic-pattern function, which left an audit topic's entity type
+// in place ("v2.audits.entitytype.UserPresence.entityid.{id}") where the envelope, like Genesys's
+// EventBridge integration, writes "v2.audits.entitytype.{id}.entityid.{id}". Gap events now use
+// the envelope's function.
+TEST(TopicsTest, GapEventPatternsAreTheEnvelopesForAudits) {
+  NotificationsSettings s;
+  s.name = "live";
+  const std::string audit = "v2.audits.entitytype.UserPresence.entityid." + kU1;
+  auto gap = MakeGapEvent(s, "streaming-0-x", {audit, "v2.users." + kU1 + ".presence"}, "test", 1000, 2000);
+  auto doc = json::Parse(gap.event_json);
+  ASSERT_TRUE(doc.ok());
+  const json::Value* patterns = doc->FindPath("detail.topicPatterns");
+  ASSERT_NE(patterns, nullptr);
+  ASSERT_EQ(patterns->items().size(), 2u);
+  EXPECT_EQ(patterns->items()[0].as_string(), "v2.audits.entitytype.{id}.entityid.{id}");
+  EXPECT_EQ(patterns->items()[0].as_string(), ingest::TopicPattern(audit));
+  EXPECT_EQ(patterns->items()[1].as_string(), "v2.users.{id}.presence");
 }
 
 }  // namespace

@@ -20,6 +20,9 @@ import uuid
 
 BIN = os.environ.get("CXBRIDGE_BIN") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "cxbridge")
+# The contact-center simulator and Genesys API double: a tool binary apart from the gateway.
+SIM_BIN = os.environ.get("CXBRIDGE_SIM_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "cxbridge-simulate")
 SHARED = os.environ.get("CXBRIDGE_SHARED") or os.path.join(
     os.path.dirname(__file__), "..", "..", "..", "shared")
 

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import BIN, wait_for
+from harness import BIN, SHARED, wait_for
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 EXAMPLE = os.path.abspath(os.path.join(ROOT, "examples", "genesys.yaml"))
@@ -99,6 +99,29 @@ class ExampleConfigTest(unittest.TestCase):
         pattern = self.cli("test-pattern", "--pattern",
                            '{"detail":{"eventBody":{"mediaType":["VOICE"]}}}', "--event", lines[-1])
         self.assertEqual((pattern.returncode, pattern.stdout.strip()), (0, "true"), pattern.stderr)
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(SHARED, "genesys")), "../shared/genesys is absent")
+    def test_audit_all_keeps_events_from_genesys_eventbridge(self):
+        # Issue 14: events from Genesys's EventBridge integration keep their partner source
+        # (aws.partner/genesys.com/cloud/...); the example's audit-all rule once listed only
+        # genesys.cloud and missed every one of them. Real captures, forwarded as an API
+        # destination would.
+        ids = []
+        for name in ("eb-v2.audits.entitytype.UserPresence.verbatim.json",
+                     "eb-v2.detail.events.conversation.customer.end.verbatim.json"):
+            path = os.path.join(SHARED, "genesys", name)
+            with open(path) as f:
+                ev = json.load(f)
+            self.assertTrue(ev["source"].startswith("aws.partner/genesys.com"), ev["source"])
+            ids.append(ev["id"])
+            r = self.cli("send", "--config", EXAMPLE, "--source", "genesys-eventbridge", "--data", "@" + path,
+                         "--server", f"http://127.0.0.1:{self.port}")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        audit_file = os.path.join(self.dir, "cxbridge-audit.jsonl")
+
+        def archived():
+            return {json.loads(line)["id"] for line in read(audit_file).splitlines() if line.strip()}
+        wait_for(lambda: set(ids) <= archived(), what="both EventBridge events in cxbridge-audit.jsonl")
 
 
 if __name__ == "__main__":
