@@ -107,12 +107,17 @@ asio::awaitable<Result<json::Value>> FindInCursorPages(ApiClient& api, const std
   co_return json::Value();
 }
 
-asio::awaitable<Result<json::Value>> FindIntegration(ApiClient& api, const std::string& type, const std::string& name) {
-  co_return co_await FindInPages(api, "/api/v2/integrations", [&](const json::Value& e) {
+asio::awaitable<Result<FoundIntegration>> FindIntegration(ApiClient& api, const std::string& type, const std::string& name) {
+  auto e = co_await FindInPages(api, "/api/v2/integrations", [&](const json::Value& e) {
     const json::Value* t = e.FindPath("integrationType.id");
     const json::Value* n = e.Find("name");
     return t && t->is_string() && t->as_string() == type && n && n->is_string() && n->as_string() == name;
   });
+  if (!e.ok()) co_return e.status();
+  FoundIntegration out;
+  if (const json::Value* v = e->Find("id"); v && v->is_string()) out.id = v->as_string();
+  if (const json::Value* v = e->Find("intendedState"); v && v->is_string()) out.state = v->as_string();
+  co_return out;
 }
 
 std::string CreateIntegrationBody(const std::string& type, const std::string& name) {
@@ -311,11 +316,7 @@ asio::awaitable<int> SetUpEventBridge(Session& s, const EventBridgeSpec& spec, b
     err << "list integrations: " << found.status().message() << "\n";
     co_return 1;
   }
-  std::string id, state;
-  if (!found->is_null()) {
-    if (const json::Value* v = found->Find("id"); v && v->is_string()) id = v->as_string();
-    if (const json::Value* st = found->Find("intendedState"); st && st->is_string()) state = st->as_string();
-  }
+  std::string id = found->id, state = found->state;
   const json::Value desired = DesiredProperties(spec);
   const char* would = apply ? "" : "would ";
   int changes = 0;

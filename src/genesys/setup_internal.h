@@ -53,7 +53,11 @@ asio::awaitable<Result<json::Value>> FindInCursorPages(ApiClient& api, const std
 // both required in the model).
 std::string CreateIntegrationBody(const std::string& type, const std::string& name);
 
-// The integration of type `type` named `name` (Integrations API listing), or null.
-asio::awaitable<Result<json::Value>> FindIntegration(ApiClient& api, const std::string& type, const std::string& name);
+// The integration of type `type` named `name` (Integrations API listing): its id and
+// intendedState, both empty when there is none.
+struct FoundIntegration {
+  std::string id, state;
+};
+asio::awaitable<Result<FoundIntegration>> FindIntegration(ApiClient& api, const std::string& type, const std::string& name);
 
 }  // namespace cxbridge::genesys::setup

@@ -174,10 +174,8 @@ asio::awaitable<int> SetUpTrigger(Session& s, const TriggerSpec& t, bool apply, 
     err << "list integrations: " << found.status().message() << "\n";
     co_return 1;
   }
-  std::string integration_id, state;
-  if (!found->is_null()) {
-    if (const json::Value* v = found->Find("id"); v && v->is_string()) integration_id = v->as_string();
-    if (const json::Value* v = found->Find("intendedState"); v && v->is_string()) state = v->as_string();
+  std::string integration_id = found->id, state = found->state;
+  if (!integration_id.empty()) {
     out << "integration '" << t.name << "' exists (" << integration_id << ", " << state << ")\n";
   } else {
     ++changes;

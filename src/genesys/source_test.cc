@@ -309,7 +309,8 @@ TEST_F(SourceTest, CombinedSubscriptionsAnsweredAsExpandedTopicsCount) {
   ExpectDelivered(kPresence);
   fake_->KillSockets();
   ASSERT_TRUE(WaitFor([&] { return sink_.Gaps().size() == 1; }));
-  const json::Value* topics = sink_.Gaps()[0].FindPath("detail.topics");
+  const std::vector<json::Value> gaps = sink_.Gaps();
+  const json::Value* topics = gaps[0].FindPath("detail.topics");
   ASSERT_NE(topics, nullptr);
   EXPECT_EQ(topics->items().size(), 5u);  // 2 users × (presence, routingStatus) + 1 queue
 }
