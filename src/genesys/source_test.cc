@@ -5,13 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "common/ids.h"
 #include "genesys/fake_genesys.h"
+#include "genesys/setup.h"
 #include "ingest/topic_pattern.h"
 
 #include <prometheus/registry.h>
@@ -348,6 +354,37 @@ TEST_F(SourceTest, AnotherChannelSubscribedBacksOffInsteadOfFighting) {
                   g.FindPath("detail.reason")->as_string() == "no_longer_subscribed: another_channel_subscribed";
   }
   EXPECT_TRUE(reason_seen);
+}
+
+// `cxbridge genesys check` probes on a scratch channel of the same client: the running source
+// loses its topics to it, backs off, and has them back once the probe is gone.
+TEST_F(SourceTest, GenesysCheckProbeDisplacesTheSourceOnlyForAMoment) {
+  clock_ = &SystemClock();
+  FakeGenesysOptions o;
+  o.exclusive_topics = true;
+  StartFake(o);
+  StartSource(Settings());
+  ASSERT_TRUE(WaitFor([&] { return Streaming(); }));
+  const std::string path = ::testing::TempDir() + "/genesys-check-" + std::to_string(::getpid()) + ".yaml";
+  {
+    std::ofstream f(path);
+    f << "sources:\n  live:\n    type: genesys-notifications\n    api_base_url: " << fake_->base_url()
+      << "\n    login_base_url: " << fake_->base_url()
+      << "\n    client_id: fake-client-id\n    client_secret: fake-client-secret\n    ids: {users: [" << kUser << ", "
+      << kUser2 << "], queues: [" << kQueue << "]}\n    topics:\n      - v2.users.{id}.presence\n"
+         "      - v2.users.{id}.routingStatus\n      - v2.routing.queues.{id}.conversations\n";
+  }
+  GenesysCommandArgs a;
+  a.config_path = path;
+  a.source = "live";
+  std::ostringstream out, err;
+  EXPECT_EQ(RunGenesysCheck(a, out, err), 0) << err.str() << out.str();
+  std::remove(path.c_str());
+  EXPECT_GE(fake_->counts().displacements, 1);
+  ASSERT_TRUE(WaitFor([&] { return source_->stats().subscriptions_displaced >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return Streaming() && fake_->subscriptions().size() == 3u; }));
+  ExpectDelivered(kPresence);
+  ExpectDelivered(kQueueConv);
 }
 
 // Without another channel to blame, the topics are taken back at once and the reason logged.
