@@ -40,6 +40,7 @@
 #include "bus/event_sink.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "genesys/gap_event.h"
 #include "genesys/settings.h"
 #include "genesys/topics.h"
 
@@ -111,12 +112,5 @@ class NotificationSource {
  private:
   std::unique_ptr<Impl> impl_;
 };
-
-// The gap event (an EventBridge event, compact JSON): detail-type "cxbridge.source.gap",
-// source "cxbridge", detail {sourceName, channelId, reason, start, end (RFC 3339 ms), startMs,
-// endMs, durationMs, topics, topicPatterns, backfill{interval, queries}}.
-bus::IncomingEvent MakeGapEvent(const NotificationsSettings& s, const std::string& channel_id,
-                                const std::vector<std::string>& topics, const std::string& reason,
-                                int64_t start_ms, int64_t end_ms);
 
 }  // namespace cxbridge::genesys
