@@ -49,6 +49,31 @@ TEST(RouterTest, RoutesMatchingEnabledRulesToAllTheirTargets) {
   EXPECT_EQ(Keys(r, Event(R"({"source":"c"})")), std::vector<std::string>{});
 }
 
+// Issue 13: a bad transform on one API target (saved before PutTargets checked transforms) used
+// to make the router skip the whole rule; only that target is left out now.
+TEST(RouterTest, OneApiTargetsBadTransformLeavesItsSiblingsRouted) {
+  Router r("123456789012", "us-east-1");
+  auto rule = Rule("api", R"({"source":["a"]})", {"good", "bad"}, Origin::kApi);
+  rule.targets[1].raw.Set("InputPath", json::Value::String("$.detail[?(@.x)]"));
+  r.SetApiDefinitions({}, {rule});
+  EXPECT_EQ(Keys(r, Event(R"({"source":"a"})")), std::vector<std::string>{"api/good"});
+  // From the config file the same target is an error that names it.
+  auto config_rule = rule;
+  config_rule.origin = Origin::kConfig;
+  Status st = r.SetConfigDefinitions({}, {config_rule});
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("target bad"), std::string::npos) << st.message();
+}
+
+// Issue 13: EventBridge's third state is an enabled rule.
+TEST(RouterTest, EnabledWithAllCloudTrailManagementEventsMatches) {
+  Router r("123456789012", "us-east-1");
+  auto rule = Rule("ct", R"({"source":["a"]})", {"t"});
+  rule.state = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
+  ASSERT_TRUE(r.SetConfigDefinitions({}, {rule}).ok());
+  EXPECT_EQ(Keys(r, Event(R"({"source":"a"})")), std::vector<std::string>{"ct/t"});
+}
+
 TEST(RouterTest, InvalidPatternRejectedAndOldTableKept) {
   Router r("123456789012", "us-east-1");
   ASSERT_TRUE(r.SetConfigDefinitions({}, {Rule("r1", R"({"source":["a"]})", {"t"})}).ok());
