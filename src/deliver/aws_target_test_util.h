@@ -54,7 +54,7 @@ inline std::shared_ptr<const AwsSettings> Creds(const std::string& endpoint = ""
       s.endpoints[service] = endpoint;
   }
   s.batch_window_ms = window_ms;
-  s.timeout_ms = 10'000;
+  s.timeout_ms = 30'000;  // generous: moto_server answers slowly on a loaded machine
   return std::make_shared<const AwsSettings>(s);
 }
 
@@ -81,7 +81,7 @@ class Results {
       cv_.notify_all();
     };
   }
-  bool WaitFor(size_t n, int timeout_ms = 15000) {
+  bool WaitFor(size_t n, int timeout_ms = 60000) {  // beyond the 30 s request timeout
     std::unique_lock<std::mutex> lock(mu_);
     return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return done_ >= n; });
   }

@@ -16,9 +16,7 @@
 // dead-letter; throttling, 5xx, transport → retry. A record over 1,000 KiB → ENTRY_TOO_LARGE.
 // Thread-safety: Send is safe from any thread; results arrive on the HttpClient's thread.
 #include "common/encoding.h"
-#include "deliver/aws_batcher.h"
-#include "deliver/aws_settings.h"
-#include "deliver/aws_targets.h"
+#include "deliver/aws_target_kind.h"
 
 namespace cxbridge::deliver {
 
@@ -46,76 +44,51 @@ std::vector<SendResult> MapFirehoseResponse(const http::ClientResponse& resp, si
 
 namespace {
 
-// What the requests of one target share; immutable, kept alive by in-flight requests.
-struct DeliveryStream {
-  AwsService aws;
-  std::string name;
-};
+struct FirehoseWire {
+  static constexpr std::string_view kName = "firehose";
+  static constexpr std::string_view kService = "firehose";
+  static constexpr std::string_view kWhat = "Firehose target";
+  static constexpr std::string_view kArnForm =
+      "arn:aws:firehose:<region>:<account>:deliverystream/<name>";
 
-void PutRecordBatch(const std::shared_ptr<const DeliveryStream>& s, std::vector<BatchEntry> batch,
-                    std::function<void()> finished) {
-  // The body first: the order in which call arguments are evaluated is unspecified.
-  std::string body = FirehoseRequestBody(s->name, TakeEncoded(&batch));
-  s->aws.CallBatch("application/x-amz-json-1.1", "Firehose_20150804.PutRecordBatch",
-                   std::move(body), std::move(batch), MapFirehoseResponse, std::move(finished));
-}
+  struct Config {
+    std::string name;
+  };
 
-class FirehoseTarget : public Target {
- public:
-  explicit FirehoseTarget(std::shared_ptr<const DeliveryStream> s)
-      : batcher_(BatchOptions{kMaxRecords, kMaxRequestBytes, s->aws.settings->batch_window_ms, 0},
-                 [s](std::vector<BatchEntry> b, std::function<void()> f) {
-                   PutRecordBatch(s, std::move(b), std::move(f));
-                 }) {}
-
-  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
-    if (req.payload.size() > kMaxRecordBytes) {
-      return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
-                   "record of " + std::to_string(req.payload.size()) +
-                       " bytes exceeds Firehose's " + std::to_string(kMaxRecordBytes) +
-                       "-byte limit"});
+  static Result<Config> Parse(const bus::TargetDef& def, const aws::Arn& arn) {
+    if (!arn.resource.starts_with(kStreamPrefix) || arn.resource.size() == kStreamPrefix.size() ||
+        arn.resource.find_first_of(":/", kStreamPrefix.size()) != std::string::npos) {
+      return Status::InvalidArgument("Firehose target " + def.arn + " is not a delivery stream ARN (" +
+                                     std::string(kArnForm) + ")");
     }
-    EncodedEntry e = EncodeFirehoseRecord(req.payload);
-    batcher_.Add(BatchEntry{std::move(e.json), e.size, std::move(done)});
+    return Config{arn.resource.substr(kStreamPrefix.size())};
   }
 
- private:
-  AwsBatcher batcher_;
-};
+  static BatchLimits Limits(const Config&, const AwsSettings&) {
+    return {kMaxRecords, kMaxRequestBytes, kMaxRecordBytes, 0};
+  }
 
-class FirehoseTargetKind : public TargetKind {
- public:
-  std::string_view name() const override { return "firehose"; }
-  bool Handles(const bus::TargetDef& def) const override {
-    return def.arn.starts_with("arn:aws:firehose:");
+  static std::variant<EncodedEntry, SendResult> Encode(const Config&, const SendRequest& req) {
+    return EncodeFirehoseRecord(req.payload);
   }
-  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseTargetArn(def.arn, "firehose");
-    if (!arn || arn->account.size() != 12 || !arn->resource.starts_with(kStreamPrefix) ||
-        arn->resource.size() == kStreamPrefix.size() ||
-        arn->resource.find_first_of(":/", kStreamPrefix.size()) != std::string::npos) {
-      return Status::InvalidArgument("Firehose target " + def.arn +
-                                     " is not a delivery stream ARN "
-                                     "(arn:aws:firehose:<region>:<account>:deliverystream/<name>)");
-    }
-    return RequireAwsCredentials(env, "Firehose target", def.arn);
+
+  static AwsCall Request(const Config& c, std::vector<std::string> records) {
+    AwsCall call;
+    call.content_type = "application/x-amz-json-1.1";
+    call.op = "Firehose_20150804.PutRecordBatch";
+    call.body = FirehoseRequestBody(c.name, records);
+    return call;
   }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
-                                         const TargetEnv& env) const override {
-    CXB_RETURN_IF_ERROR(Validate(def, env));
-    if (env.http == nullptr) return Status::Internal("Firehose target without an HTTP client");
-    auto arn = ParseTargetArn(def.arn, "firehose");
-    auto s = std::make_shared<DeliveryStream>();
-    s->aws = AwsService::For(env, "firehose", arn->region);
-    s->name = arn->resource.substr(kStreamPrefix.size());
-    return std::shared_ptr<Target>(std::make_shared<FirehoseTarget>(std::move(s)));
+
+  static std::vector<SendResult> Map(const Config&, const http::ClientResponse& resp, size_t entries) {
+    return MapFirehoseResponse(resp, entries);
   }
 };
 
 }  // namespace
 
 std::unique_ptr<TargetKind> NewFirehoseTargetKind() {
-  return std::make_unique<FirehoseTargetKind>();
+  return std::make_unique<BatchedAwsTargetKind<FirehoseWire>>();
 }
 
 }  // namespace cxbridge::deliver

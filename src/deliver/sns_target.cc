@@ -14,8 +14,7 @@
 // InvalidParameter, KMS errors, …) → dead-letter with SNS's code and message. A message over
 // 256 KiB is dead-lettered here (ENTRY_TOO_LARGE).
 // Thread-safety: Send is safe from any thread; results arrive on the HttpClient's thread.
-#include "deliver/aws_settings.h"
-#include "deliver/aws_targets.h"
+#include "deliver/aws_target_kind.h"
 #include "deliver/http_parameters.h"
 
 namespace cxbridge::deliver {
@@ -42,63 +41,55 @@ SendResult MapSnsResponse(const http::ClientResponse& resp) {
 
 namespace {
 
-struct TopicEndpoint {
-  AwsService aws;
-  std::string topic_arn;
-};
+struct SnsWire {
+  static constexpr std::string_view kName = "sns";
+  static constexpr std::string_view kService = "sns";
+  static constexpr std::string_view kWhat = "SNS target";
+  static constexpr std::string_view kArnForm = "arn:aws:sns:<region>:<account>:<topic>";
 
-class SnsTarget : public Target {
- public:
-  explicit SnsTarget(std::shared_ptr<const TopicEndpoint> t) : topic_(std::move(t)) {}
+  struct Config {
+    std::string topic_arn;
+  };
 
-  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
-    if (req.payload.size() > kMaxMessageBytes) {
-      return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
-                   "message of " + std::to_string(req.payload.size()) + " bytes exceeds SNS's " +
-                       std::to_string(kMaxMessageBytes) + "-byte limit"});
+  static Result<Config> Parse(const bus::TargetDef& def, const aws::Arn& arn) {
+    if (arn.resource.empty() || arn.resource.size() > 256 ||
+        arn.resource.find_first_of(":/") != std::string::npos) {
+      return Status::InvalidArgument("SNS target " + def.arn + " is not a topic ARN (" +
+                                     std::string(kArnForm) + ")");
     }
-    topic_->aws.CallOne("application/x-www-form-urlencoded", "",
-                        SnsPublishBody(topic_->topic_arn, req.payload), MapSnsResponse,
-                        std::move(done));
-  }
-
- private:
-  const std::shared_ptr<const TopicEndpoint> topic_;
-};
-
-class SnsTargetKind : public TargetKind {
- public:
-  std::string_view name() const override { return "sns"; }
-  bool Handles(const bus::TargetDef& def) const override {
-    return def.arn.starts_with("arn:aws:sns:");
-  }
-  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseTargetArn(def.arn, "sns");
-    if (!arn || arn->account.size() != 12 || arn->resource.empty() || arn->resource.size() > 256 ||
-        arn->resource.find_first_of(":/") != std::string::npos) {
-      return Status::InvalidArgument(
-          "SNS target " + def.arn + " is not a topic ARN (arn:aws:sns:<region>:<account>:<topic>)");
-    }
-    if (arn->resource.ends_with(".fifo")) {
+    if (arn.resource.ends_with(".fifo")) {
       return Status::InvalidArgument("SNS target " + def.arn +
                                      " is a FIFO topic; only standard topics are targets (as in "
                                      "EventBridge)");
     }
-    return RequireAwsCredentials(env, "SNS target", def.arn);
+    return Config{def.arn};
   }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
-                                         const TargetEnv& env) const override {
-    CXB_RETURN_IF_ERROR(Validate(def, env));
-    if (env.http == nullptr) return Status::Internal("SNS target without an HTTP client");
-    auto t = std::make_shared<TopicEndpoint>();
-    t->aws = AwsService::For(env, "sns", ParseTargetArn(def.arn, "sns")->region);
-    t->topic_arn = def.arn;
-    return std::shared_ptr<Target>(std::make_shared<SnsTarget>(std::move(t)));
+
+  // One Publish per delivery.
+  static BatchLimits Limits(const Config&, const AwsSettings&) {
+    return {1, kMaxMessageBytes, kMaxMessageBytes, 0};
+  }
+
+  static std::variant<EncodedEntry, SendResult> Encode(const Config&, const SendRequest& req) {
+    return EncodedEntry{req.payload, req.payload.size()};
+  }
+
+  static AwsCall Request(const Config& c, std::vector<std::string> messages) {
+    AwsCall call;
+    call.content_type = "application/x-www-form-urlencoded";  // the query protocol: no X-Amz-Target
+    call.body = SnsPublishBody(c.topic_arn, messages.at(0));
+    return call;
+  }
+
+  static std::vector<SendResult> Map(const Config&, const http::ClientResponse& resp, size_t entries) {
+    return std::vector<SendResult>(entries, MapSnsResponse(resp));
   }
 };
 
 }  // namespace
 
-std::unique_ptr<TargetKind> NewSnsTargetKind() { return std::make_unique<SnsTargetKind>(); }
+std::unique_ptr<TargetKind> NewSnsTargetKind() {
+  return std::make_unique<BatchedAwsTargetKind<SnsWire>>();
+}
 
 }  // namespace cxbridge::deliver

@@ -14,8 +14,7 @@
 // not JSON), access denied, … → dead-letter with the service's code and message. Input over
 // 256 KiB → ENTRY_TOO_LARGE.
 // Thread-safety: Send is safe from any thread; results arrive on the HttpClient's thread.
-#include "deliver/aws_settings.h"
-#include "deliver/aws_targets.h"
+#include "deliver/aws_target_kind.h"
 
 namespace cxbridge::deliver {
 
@@ -44,63 +43,52 @@ SendResult MapStartExecutionResponse(const http::ClientResponse& resp) {
 
 namespace {
 
-struct StateMachine {
-  AwsService aws;
-  std::string arn;
-};
+struct StatesWire {
+  static constexpr std::string_view kName = "states";
+  static constexpr std::string_view kService = "states";
+  static constexpr std::string_view kWhat = "Step Functions target";
+  static constexpr std::string_view kArnForm = "arn:aws:states:<region>:<account>:stateMachine:<name>";
 
-class StatesTarget : public Target {
- public:
-  explicit StatesTarget(std::shared_ptr<const StateMachine> m) : machine_(std::move(m)) {}
+  struct Config {
+    std::string arn;
+  };
 
-  void Send(const SendRequest& req, std::function<void(SendResult)> done) override {
-    if (req.payload.size() > kMaxInputBytes) {
-      return done({SendResult::kPermanent, "ENTRY_TOO_LARGE",
-                   "execution input of " + std::to_string(req.payload.size()) +
-                       " bytes exceeds Step Functions' " + std::to_string(kMaxInputBytes) +
-                       "-byte limit"});
+  static Result<Config> Parse(const bus::TargetDef& def, const aws::Arn& arn) {
+    if (!arn.resource.starts_with(kMachinePrefix) || arn.resource.size() == kMachinePrefix.size() ||
+        arn.resource.size() > kMachinePrefix.size() + 80 ||
+        arn.resource.find_first_of(":/", kMachinePrefix.size()) != std::string::npos) {
+      return Status::InvalidArgument("Step Functions target " + def.arn + " is not a state machine ARN (" +
+                                     std::string(kArnForm) + ")");
     }
-    machine_->aws.CallOne("application/x-amz-json-1.0", "AWSStepFunctions.StartExecution",
-                          StartExecutionBody(machine_->arn, req.payload), MapStartExecutionResponse,
-                          std::move(done));
+    return Config{def.arn};
   }
 
- private:
-  const std::shared_ptr<const StateMachine> machine_;
-};
+  // One execution per delivery.
+  static BatchLimits Limits(const Config&, const AwsSettings&) {
+    return {1, kMaxInputBytes, kMaxInputBytes, 0};
+  }
 
-class StatesTargetKind : public TargetKind {
- public:
-  std::string_view name() const override { return "states"; }
-  bool Handles(const bus::TargetDef& def) const override {
-    return def.arn.starts_with("arn:aws:states:");
+  static std::variant<EncodedEntry, SendResult> Encode(const Config&, const SendRequest& req) {
+    return EncodedEntry{req.payload, req.payload.size()};
   }
-  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
-    auto arn = ParseTargetArn(def.arn, "states");
-    if (!arn || arn->account.size() != 12 || !arn->resource.starts_with(kMachinePrefix) ||
-        arn->resource.size() == kMachinePrefix.size() ||
-        arn->resource.size() > kMachinePrefix.size() + 80 ||
-        arn->resource.find_first_of(":/", kMachinePrefix.size()) != std::string::npos) {
-      return Status::InvalidArgument(
-          "Step Functions target " + def.arn +
-          " is not a state machine ARN (arn:aws:states:<region>:<account>:stateMachine:<name>)");
-    }
-    return RequireAwsCredentials(env, "Step Functions target", def.arn);
+
+  static AwsCall Request(const Config& c, std::vector<std::string> inputs) {
+    AwsCall call;
+    call.content_type = "application/x-amz-json-1.0";
+    call.op = "AWSStepFunctions.StartExecution";
+    call.body = StartExecutionBody(c.arn, inputs.at(0));
+    return call;
   }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def,
-                                         const TargetEnv& env) const override {
-    CXB_RETURN_IF_ERROR(Validate(def, env));
-    if (env.http == nullptr)
-      return Status::Internal("Step Functions target without an HTTP client");
-    auto m = std::make_shared<StateMachine>();
-    m->aws = AwsService::For(env, "states", ParseTargetArn(def.arn, "states")->region);
-    m->arn = def.arn;
-    return std::shared_ptr<Target>(std::make_shared<StatesTarget>(std::move(m)));
+
+  static std::vector<SendResult> Map(const Config&, const http::ClientResponse& resp, size_t entries) {
+    return std::vector<SendResult>(entries, MapStartExecutionResponse(resp));
   }
 };
 
 }  // namespace
 
-std::unique_ptr<TargetKind> NewStatesTargetKind() { return std::make_unique<StatesTargetKind>(); }
+std::unique_ptr<TargetKind> NewStatesTargetKind() {
+  return std::make_unique<BatchedAwsTargetKind<StatesWire>>();
+}
 
 }  // namespace cxbridge::deliver
