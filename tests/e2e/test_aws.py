@@ -53,6 +53,7 @@ aws:
   endpoints: {{events: "{moto}", sqs: "{moto}", kinesis: "{moto}", sns: "{moto}", firehose: "{moto}",
               states: "{moto}"}}
   batch_window_ms: 5
+  timeout_seconds: 60  # moto_server answers slowly on a loaded machine: no retry of a request it took
 sources:
   open:
     auth: {{scheme: none}}
