@@ -168,6 +168,11 @@ int main(int argc, char** argv) {
   gtrig->add_option("--workflow-yaml", gen.workflow_yaml, "Write an Archy workflow that calls the data action to this file");
   // --- end genesys ---
 
+  // The simulator is the separate tool cxbridge-simulate (it serves a Genesys API double, which
+  // the gateway does not link); `cxbridge simulate` only says where it went.
+  auto* moved = cli.add_subcommand("simulate", "Moved: the contact-center simulator is the tool cxbridge-simulate");
+  moved->allow_extras();
+
   CLI11_PARSE(cli, argc, argv);
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
@@ -187,6 +192,11 @@ int main(int argc, char** argv) {
     if (*gcheck) return cxbridge::genesys::RunGenesysCheck(gen, std::cout, std::cerr);
     if (*gtrig) return cxbridge::genesys::RunSetupTrigger(gen, std::cout, std::cerr);
     return cxbridge::genesys::RunSetupEventBridge(gen, std::cout, std::cerr);
+  }
+  if (*moved) {
+    std::cerr << "the simulator is a separate tool now: cxbridge-simulate (same options; the build puts it "
+                 "next to cxbridge)\n";
+    return 2;
   }
   if (*cs) return RunConsume(consume);
   if (*tg) {
