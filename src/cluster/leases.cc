@@ -85,7 +85,12 @@ void Leases::Lose(const std::string& name, Wanted& w, const char* why) {
     w.held = false;
   }
   spdlog::warn("lease {}: no longer held ({})", name, why);
-  if (w.on_change) w.on_change(false);
+  OnChange cb;
+  {
+    std::lock_guard<std::mutex> lock(mu_);  // Want may replace it meanwhile
+    cb = w.on_change;
+  }
+  if (cb) cb(false);
 }
 
 void Leases::Tick(int64_t now) {
@@ -164,7 +169,12 @@ void Leases::Tick(int64_t now) {
     }
     w->revision = *r;
     w->last_ok_send_ms = now;
-    if (w->on_change) w->on_change(true);
+    OnChange cb;
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // Want may replace it meanwhile
+      cb = w->on_change;
+    }
+    if (cb) cb(true);
   }
 }
 

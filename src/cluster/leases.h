@@ -72,8 +72,8 @@ class Leases {
     int64_t seen_ms = 0;  // our steady clock when we saw this revision
   };
   struct Wanted {
-    OnChange on_change;
-    bool held = false;  // written on the lease thread under mu_; read by Holds
+    OnChange on_change;  // replaced by Want under mu_; copied under mu_ before a call
+    bool held = false;   // written on the lease thread under mu_; read by Holds
     uint64_t revision = 0;
     int64_t last_ok_send_ms = 0;  // when the last successful create/renewal was sent
     int64_t last_try_ms = 0;
