@@ -10,7 +10,7 @@ namespace cxbridge::cluster {
 namespace {
 
 constexpr int kPartitions = 8;
-constexpr int64_t kLeaseMs = 2000;
+constexpr int64_t kLeaseMs = 3000;  // generous: KV calls on a loaded CI machine
 
 struct Node {
   // What on_partition writes: declared first, so it outlives everything that may call it.
@@ -55,7 +55,7 @@ class BalancerTest : public ::testing::Test {
     auto conn = Connection::Connect(nats_->settings());
     EXPECT_TRUE(conn.ok());
     n->conn = std::move(*conn);
-    auto js = JetStream::Create(*n->conn, 250);
+    auto js = JetStream::Create(*n->conn, 450);
     EXPECT_TRUE(js.ok());
     n->js = std::move(*js);
     auto l = KeyValue::Ensure(*n->js, KvSpec{"leases", 1, 0, 1, -1});
@@ -64,7 +64,7 @@ class BalancerTest : public ::testing::Test {
     n->leases_kv = std::move(*l);
     n->nodes_kv = std::move(*m);
     n->leases =
-        std::make_unique<Leases>(*n->leases_kv, SystemClock(), Leases::Options{id, kLeaseMs, 600});
+        std::make_unique<Leases>(*n->leases_kv, SystemClock(), Leases::Options{id, kLeaseMs, 900});
     EXPECT_TRUE(n->leases->Start().ok());
     Balancer::Options bo;
     bo.partitions = kPartitions;
@@ -111,7 +111,7 @@ TEST_F(BalancerTest, SharesEvenOutAndACrashedNodesPartitionsAreTakenOver) {
   c->leases->Halt();
   ASSERT_TRUE(WaitFor([&] { return a->count() + b->count() == kPartitions; }, 15000))
       << a->count() << "/" << b->count();
-  EXPECT_GE(SystemClock().SteadyMs() - crashed, kLeaseMs - 600);
+  EXPECT_GE(SystemClock().SteadyMs() - crashed, kLeaseMs - 900);
   // B leaves cleanly: A runs everything.
   b->balancer->Stop();
   b->leases->Stop();
