@@ -1,5 +1,6 @@
 #include "api/api_config.h"
 
+#include "common/config_keys.h"
 #include "common/secret.h"
 
 namespace cxbridge::api {
@@ -10,6 +11,7 @@ Result<ApiOptions> ParseApiConfig(const json::Value& section, const std::string&
   o.region = region;
   if (section.is_null()) return o;
   if (!section.is_object()) return Status::InvalidArgument("api: must be a mapping");
+  CXB_RETURN_IF_ERROR(CheckKeys(section, "api", {"enabled", "max_put_events_bytes", "access_keys"}));
   for (const auto& [key, v] : section.members()) {
     if (key == "enabled") {
       if (!v.is_bool()) return Status::InvalidArgument("api.enabled: must be true or false");
@@ -23,6 +25,7 @@ Result<ApiOptions> ParseApiConfig(const json::Value& section, const std::string&
       for (size_t i = 0; i < v.items().size(); ++i) {
         const json::Value& k = v.items()[i];
         std::string where = "api.access_keys[" + std::to_string(i) + "]";
+        CXB_RETURN_IF_ERROR(CheckKeys(k, where, {"id", "secret"}));
         const json::Value* id = k.Find("id");
         const json::Value* secret = k.Find("secret");
         if (!id || !id->is_string() || id->as_string().empty() || !secret)
@@ -31,8 +34,6 @@ Result<ApiOptions> ParseApiConfig(const json::Value& section, const std::string&
         if (!resolved.ok()) return Status::InvalidArgument(where + ".secret: " + resolved.status().message());
         o.access_keys[id->as_string()] = *resolved;
       }
-    } else {
-      return Status::InvalidArgument("api." + key + ": unknown key");
     }
   }
   return o;

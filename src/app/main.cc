@@ -7,10 +7,12 @@
 #include <sstream>
 
 #include "app/cli.h"
+#include "app/config_check.h"
 #include "app/consume.h"
 #include "app/logging.h"
 #include "app/replay.h"
 #include "app/server_app.h"
+#include "app/version.h"
 #include "genesys/setup.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +21,14 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   bool debug = false;
   cli.add_flag("--debug", debug, "Verbose logs");
+  cli.set_version_flag("--version", VersionLine(), "Print the version and the git revision built from");
+
+  std::string config_check_path;
+  auto* cfg_cmd = cli.add_subcommand("config", "Check a configuration file");
+  cfg_cmd->require_subcommand(1);
+  auto* cfg_check = cfg_cmd->add_subcommand(
+      "check", "Report every problem of a config file (unknown keys, bad values) with its line and column");
+  cfg_check->add_option("file", config_check_path, "YAML config file")->required();
 
   ServeOverrides serve;
   auto* s = cli.add_subcommand("serve", "Run the gateway");
@@ -176,6 +186,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
+  if (*cfg_check) return RunConfigCheck(config_check_path, std::cout);
   if (*tp) return RunTestPattern(pat);
   for (CLI::App* group : {d, qr}) {
     if (!group->parsed()) continue;

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <mutex>
 
 #include "admin/admin.h"
+#include "app/config_check.h"
 #include "api/api_config.h"
 #include "api/events_api.h"
 #include "aws/sigv4.h"
@@ -265,7 +267,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   Impl& m = *impl_;
   m.overrides = o;
   if (!o.config_path.empty()) {
-    auto c = config::LoadConfig(o.config_path);
+    auto c = LoadCheckedConfig(o.config_path);  // every problem of every section, or nothing
     if (!c.ok()) return c.status();
     m.cfg = std::move(*c);
   }
@@ -465,7 +467,7 @@ Status ServerApp::Reload() {
   Impl& m = *impl_;
   std::lock_guard<std::mutex> lock(m.reload_mu);
   if (m.overrides.config_path.empty()) return Status::FailedPrecondition("started without a config file");
-  auto c = config::LoadConfig(m.overrides.config_path);
+  auto c = LoadCheckedConfig(m.overrides.config_path);
   if (!c.ok()) return c.status();
   auto schemas = Impl::CompileSchemas(c->schemas);
   if (!schemas.ok()) return schemas.status();  // validated before anything changes
@@ -509,6 +511,10 @@ int RunServe(const ServeOverrides& o) {
   Status st = app.Start(o);
   if (!st.ok()) {
     spdlog::error("cannot start: {}", st.ToString());
+    // Config problems, one per line, as a person reads them (the log line above escapes them).
+    if (st.code() == StatusCode::kInvalidArgument && st.message().find('\n') != std::string::npos) {
+      std::fprintf(stderr, "%s\n", st.message().c_str());
+    }
     return 1;
   }
   for (;;) {

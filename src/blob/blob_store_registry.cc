@@ -1,5 +1,7 @@
 #include "blob/blob_store_registry.h"
 
+#include "common/config_keys.h"
+
 namespace cxbridge::blob {
 
 void RegisterBuiltins(BlobStoreRegistry* registry) {
@@ -33,17 +35,7 @@ Result<std::shared_ptr<BlobStore>> BlobStoreRegistry::Create(const json::Value& 
 
 Status CheckKnownKeys(const json::Value& object, std::initializer_list<std::string_view> allowed,
                       std::string_view where) {
-  for (const auto& [key, value] : object.members()) {
-    bool known = false;
-    for (std::string_view a : allowed) known = known || a == key;
-    if (!known) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::InvalidArgument(std::string(where) + ": unknown key '" + key +
-                                     "' (allowed: " + list + ")");
-    }
-  }
-  return Status::Ok();
+  return CheckKeys(object, where, allowed);
 }
 
 }  // namespace cxbridge::blob

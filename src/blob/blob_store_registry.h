@@ -34,6 +34,9 @@ struct StoreContext {
   // The server's AWS default credential chain, started on first call (`credentials: default` of
   // an S3 store); unset where there is none (then such a config is refused).
   std::function<std::shared_ptr<const aws::CredentialSource>()> default_credentials;
+  // Check the config only (`cxbridge config check`): nothing is created, no folder, no client,
+  // default_credentials is not called; a valid config gives a null store.
+  bool validate_only = false;
 };
 
 using StoreFactory = std::function<Result<std::shared_ptr<BlobStore>>(const json::Value& config,
@@ -53,8 +56,8 @@ class BlobStoreRegistry {
 // local and s3.
 void RegisterBuiltins(BlobStoreRegistry* registry);
 
-// Config helper for factories: kInvalidArgument naming the first key of `object` that is not in
-// `allowed` (prefix: "store").
+// Config helper for factories: kInvalidArgument naming every key of `object` that is not in
+// `allowed` (common/config_keys.h; prefix: "store").
 Status CheckKnownKeys(const json::Value& object, std::initializer_list<std::string_view> allowed,
                       std::string_view where);
 

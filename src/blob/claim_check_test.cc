@@ -368,8 +368,9 @@ TEST(ClaimCheckPolicyTest, ErrorsNameTheKey) {
             "claim_check.fields[0]: must start with $.detail (routing fields stay)");
   EXPECT_TRUE(err(R"({"fields":["$..x"]})").starts_with("claim_check.fields[0]: ")) << err(R"({"fields":["$..x"]})");
   EXPECT_EQ(err(R"({"treshold_bytes":1})"),
-            "claim_check: unknown key 'treshold_bytes' (allowed: threshold_bytes, fields, "
-            "uri_base, store)");
+            "claim_check: unknown key 'treshold_bytes' (did you mean 'threshold_bytes'?)");
+  EXPECT_EQ(err(R"({"zzz":1})"),
+            "claim_check: unknown key 'zzz' (allowed: threshold_bytes, fields, uri_base, store)");
   EXPECT_EQ(err("[]"), "claim_check: must be an object");
 }
 

@@ -265,6 +265,7 @@ Result<std::shared_ptr<BlobStore>> LocalBlobStoreFromConfig(const json::Value& c
     }
     root = ctx.data_dir / "blobs";
   }
+  if (ctx.validate_only) return std::shared_ptr<BlobStore>();
   Result<std::unique_ptr<LocalBlobStore>> store = LocalBlobStore::Open(root);
   if (!store.ok()) return store.status();
   return std::shared_ptr<BlobStore>(std::move(*store));

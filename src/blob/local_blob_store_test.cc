@@ -202,7 +202,7 @@ TEST_F(LocalBlobStoreTest, RegistryErrorsNameTheKey) {
   EXPECT_EQ(unknown_type.status().message(),
             "store.type: unknown blob store type 'gcs' (known: local, s3)");
   auto unknown_key = registry.Create(*json::Parse(R"({"type":"local","pth":"/x"})"), ctx);
-  EXPECT_EQ(unknown_key.status().message(), "store: unknown key 'pth' (allowed: type, path)");
+  EXPECT_EQ(unknown_key.status().message(), "store: unknown key 'pth' (did you mean 'path'?)");
   auto no_dir = registry.Create(*json::Parse(R"({"type":"local"})"), ctx);
   EXPECT_EQ(no_dir.status().message(), "store.path: required when the server has no data_dir");
 }

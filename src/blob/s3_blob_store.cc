@@ -327,10 +327,10 @@ Result<std::shared_ptr<BlobStore>> S3BlobStoreFromConfig(const json::Value& conf
       return Status::InvalidArgument(
           "store: credentials: default and access_key_id exclude each other");
     }
-    if (!ctx.default_credentials) {
+    if (!ctx.default_credentials && !ctx.validate_only) {
       return Status::InvalidArgument("store.credentials: default is not available here");
     }
-    o.credentials = ctx.default_credentials();
+    if (!ctx.validate_only) o.credentials = ctx.default_credentials();
   } else {
     aws::AwsCredentials keys;
     CXB_RETURN_IF_ERROR(SecretField(config, "access_key_id", true, &keys.access_key_id));
@@ -344,6 +344,7 @@ Result<std::shared_ptr<BlobStore>> S3BlobStoreFromConfig(const json::Value& conf
     }
   }
   o.clock = ctx.clock;
+  if (ctx.validate_only) return std::shared_ptr<BlobStore>();
   Result<std::unique_ptr<S3BlobStore>> store = S3BlobStore::Create(std::move(o), ctx.http_client);
   if (!store.ok()) return Status::InvalidArgument("store: " + store.status().message());
   return std::shared_ptr<BlobStore>(std::move(*store));

@@ -1,5 +1,7 @@
 #include "blob/sweeper.h"
 
+#include "common/config_keys.h"
+
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -40,8 +42,7 @@ Status SplitRetention(const json::Value& blobs_cfg, json::Value* store_cfg, Swee
       if (!s.ok()) return s.status();
       opts->grace = std::chrono::seconds(*s);
     } else {
-      return Status::InvalidArgument("blobs.retention: unknown key '" + key +
-                                     "' (allowed: enabled, interval_seconds, grace_seconds)");
+      return CheckKeys(*r, "blobs.retention", {"enabled", "interval_seconds", "grace_seconds"});
     }
   }
   store_cfg->Erase("retention");

@@ -1,11 +1,15 @@
 // The cxbridge configuration: YAML on disk, parsed once into this immutable value.
 // Module-specific sections (sources, schemas, api, target details) are converted to json::Value
-// and validated by their own modules; errors carry the YAML line of the section they come from.
+// and validated by their own modules. Every key is checked: a key no parser knows is an error
+// (common/config_keys.h). Problems carry file:line:column; `Positions` lets the caller place a
+// module's error about a section (app/config_check.h runs every module's checks).
 // See docs/configuration.md for every key.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +18,40 @@
 #include "common/status.h"
 
 namespace cxbridge::config {
+
+// A place in the config file, 1-based; 0 when unknown.
+struct Mark {
+  int line = 0;
+  int column = 0;
+};
+
+// Where every mapping key and list item of a config file is. A path names them from the root,
+// keys and list indexes joined by '/': "sources/crm/auth/hedaer", "rules/0/Targets/1".
+// Immutable once built; safe to read from any thread.
+class Positions {
+ public:
+  void Add(std::string path, Mark mark);
+  // The node at `path`, else its nearest ancestor that has a mark; {0,0} when none.
+  Mark Find(std::string_view path) const;
+  // The first key named `key` at or below `path`, in file order; Find(path) when there is none.
+  Mark FindKey(std::string_view path, std::string_view key) const;
+
+ private:
+  std::vector<std::pair<std::string, Mark>> entries_;  // file order
+};
+
+// One problem in a config file.
+struct Problem {
+  Mark mark;
+  std::string message;
+};
+// "file:line:column: message" ("file: message" without a mark).
+std::string FormatProblem(const std::string& file, const Problem& p);
+// Places a module's error about the section at `path`: each unknown key it names
+// (common/config_keys.h) at that key, anything else at the section itself. `what` prefixes the
+// message ("sources.crm"); one problem per line of the error's message.
+std::vector<Problem> LocateProblems(const Positions& positions, std::string_view path,
+                                    std::string_view what, const Status& error);
 
 struct SourceConfig {
   std::string name;   // the {source} of POST /webhooks/{source}
@@ -55,9 +93,31 @@ struct Config {
   json::Value api;      // the `api:` section (api/), null when absent
   json::Value blobs;    // the `blobs:` store for claim checks (blob/), null: <data_dir>/blobs
   json::Value aws;      // the `aws:` section: credentials and endpoints of AWS targets (deliver/)
+
+  // Where each key is in the file (empty for built-in defaults); shared, never modified.
+  std::shared_ptr<const Positions> positions = std::make_shared<Positions>();
+  // rules[i]'s path in `positions` ("rules/3") and its targets' ("rules/3/Targets/0"): a rule or
+  // target with a problem is left out of `rules`, so indexes alone do not tell.
+  struct RulePlace {
+    std::string path;
+    std::vector<std::string> targets;
+  };
+  std::vector<RulePlace> rule_places;
 };
 
-// Reads and validates a config file.
+// A parsed config and every problem this module found in it (file order). The config holds
+// what could be read; it must not be used when there are problems.
+struct Checked {
+  Config config;
+  std::vector<Problem> problems;
+};
+Checked ParseConfigChecked(std::string_view yaml, const std::string& path);
+Checked LoadConfigChecked(const std::string& path);
+
+// Problems joined one per line ("file:line:column: message"), as an InvalidArgument.
+Status ProblemsStatus(const std::string& file, const std::vector<Problem>& problems);
+
+// Reads and validates a config file (this module's checks; app/config_check.h adds the modules').
 Result<Config> LoadConfig(const std::string& path);
 // Parses config text; `path` is used in error messages only.
 Result<Config> ParseConfig(std::string_view yaml, const std::string& path);

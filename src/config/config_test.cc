@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace cxbridge::config {
 
 TEST(ConfigTest, EmptyGivesDefaults) {
@@ -67,6 +69,80 @@ rules:
 )", "x.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("duplicate target"), std::string::npos);
+}
+
+}  // namespace cxbridge::config
+
+namespace cxbridge::config {
+
+TEST(ConfigStrictTest, UnknownKeysWithLineColumnAndSuggestion) {
+  Checked c = ParseConfigChecked("server:\n  addresss: 0.0.0.0\n  port: 9000\nstorage: {type: jetstream}\n",
+                                 "x.yaml");
+  ASSERT_EQ(c.problems.size(), 2u);
+  EXPECT_EQ(FormatProblem("x.yaml", c.problems[0]),
+            "x.yaml:2:3: server: unknown key 'addresss' (did you mean 'address'?)");
+  EXPECT_EQ(c.problems[1].mark.line, 4);
+  EXPECT_EQ(c.problems[1].mark.column, 11);
+  EXPECT_NE(c.problems[1].message.find("storage: unknown key 'type' (allowed: data_dir,"), std::string::npos)
+      << c.problems[1].message;
+  // The typo'd address no longer falls back silently: the load fails.
+  EXPECT_FALSE(ParseConfig("server:\n  addresss: 0.0.0.0\n", "x.yaml").ok());
+}
+
+TEST(ConfigStrictTest, EveryProblemIsReportedNotOnlyTheFirst) {
+  Checked c = ParseConfigChecked(R"(
+sever: {}
+delivery: {backoff_base: 5, target_concurrency: 0}
+rules:
+  - Name: r1
+    EventPatern: {a: [1]}
+  - Name: r2
+    EventPattern: {a: [1]}
+    State: ON
+)", "x.yaml");
+  std::vector<std::string> lines;
+  for (const auto& p : c.problems) lines.push_back(FormatProblem("x.yaml", p));
+  ASSERT_EQ(lines.size(), 6u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0], "x.yaml:2:1: unknown section 'sever' (did you mean 'server'?)");
+  EXPECT_EQ(lines[1], "x.yaml:3:12: delivery: unknown key 'backoff_base' (did you mean 'backoff_base_ms'?)");
+  EXPECT_EQ(lines[2], "x.yaml:3:49: target_concurrency must be between 1 and 1024");
+  EXPECT_EQ(lines[3], "x.yaml:5:5: rule r1 needs an EventPattern or a ScheduleExpression");
+  EXPECT_EQ(lines[4], "x.yaml:6:5: rule: unknown key 'EventPatern' (did you mean 'EventPattern'?)");
+  EXPECT_EQ(lines[5], "x.yaml:9:12: State must be ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
+  // r2 is fine apart from its State; r1 is left out: neither is used while there are problems.
+  Status st = ProblemsStatus("x.yaml", c.problems);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::count(st.message().begin(), st.message().end(), '\n'), 5);
+}
+
+TEST(ConfigStrictTest, PositionsPlaceModuleErrors) {
+  Checked c = ParseConfigChecked(R"(sources:
+  crm:
+    auth: {scheme: hmac, hedaer: X-Sig, secret: s}
+    evnt_source: crm
+rules:
+  - Name: r
+    EventPattern: {a: [1]}
+    Targets:
+      - {Id: t, Arn: "file:///tmp/x", RetryPolcy: {}}
+)", "x.yaml");
+  ASSERT_TRUE(c.problems.empty());
+  const Positions& pos = *c.config.positions;
+  EXPECT_EQ(pos.Find("sources/crm").line, 2);
+  EXPECT_EQ(pos.FindKey("sources/crm", "hedaer").line, 3);
+  EXPECT_EQ(pos.FindKey("sources/crm", "hedaer").column, 26);
+  EXPECT_EQ(pos.FindKey("sources/crm", "nothere").line, 2);  // the section itself
+  ASSERT_EQ(c.config.rule_places.size(), 1u);
+  EXPECT_EQ(c.config.rule_places[0].targets.at(0), "rules/0/Targets/0");
+  auto problems = LocateProblems(pos, "sources/crm", "sources.crm",
+                                 Status::InvalidArgument("unknown key 'evnt_source' (did you mean 'event_source'?)\n"
+                                                         "auth (hmac): unknown key 'hedaer' (did you mean 'header'?)"));
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(FormatProblem("x.yaml", problems[0]),
+            "x.yaml:4:5: sources.crm: unknown key 'evnt_source' (did you mean 'event_source'?)");
+  EXPECT_EQ(FormatProblem("x.yaml", problems[1]).substr(0, 14), "x.yaml:3:26: s");
+  auto other = LocateProblems(pos, "rules/0/Targets/0", "", Status::InvalidArgument("Arn is odd"));
+  EXPECT_EQ(FormatProblem("x.yaml", other.at(0)), "x.yaml:9:9: Arn is odd");
 }
 
 }  // namespace cxbridge::config

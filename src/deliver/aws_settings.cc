@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "common/config_keys.h"
 #include "common/secret.h"
 
 namespace cxbridge::deliver {
@@ -49,12 +50,10 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
   AwsSettings s;
   if (section.is_null()) return s;
   if (!section.is_object()) return Status::InvalidArgument("aws: must be a mapping");
-  static const std::set<std::string> kKeys = {
-      "access_key_id",   "secret_access_key", "session_token",     "endpoints",
-      "timeout_seconds", "batch_window_ms",   "max_request_bytes", "credentials"};
-  for (const auto& [k, v] : section.members()) {
-    if (!kKeys.count(k)) return Status::InvalidArgument("aws: unknown key '" + k + "'");
-  }
+  CXB_RETURN_IF_ERROR(CheckKeys(section, "aws",
+                                {"access_key_id", "secret_access_key", "session_token", "endpoints",
+                                 "timeout_seconds", "batch_window_ms", "max_request_bytes",
+                                 "credentials"}));
   aws::AwsCredentials keys;
   CXB_RETURN_IF_ERROR(SecretField(section, "access_key_id", &keys.access_key_id));
   CXB_RETURN_IF_ERROR(SecretField(section, "secret_access_key", &keys.secret_access_key));
@@ -79,13 +78,9 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
   if (const json::Value* e = section.Find("endpoints"); e != nullptr && !e->is_null()) {
     if (!e->is_object())
       return Status::InvalidArgument("aws.endpoints: must be a mapping of service → URL");
+    CXB_RETURN_IF_ERROR(CheckKeys(
+        *e, "aws.endpoints", {"events", "sqs", "kinesis", "firehose", "sns", "states", "lambda", "logs"}));
     for (const auto& [service, url] : e->members()) {
-      static const std::set<std::string> kServices = {"events", "sqs",    "kinesis", "firehose",
-                                                      "sns",    "states", "lambda",  "logs"};
-      if (!kServices.count(service)) {
-        return Status::InvalidArgument("aws.endpoints: unknown service '" + service +
-                                       "' (events, sqs, kinesis, firehose, sns, states, lambda, logs)");
-      }
       if (!url.is_string() ||
           !(url.as_string().starts_with("http://") || url.as_string().starts_with("https://"))) {
         return Status::InvalidArgument("aws.endpoints." + service +

@@ -73,6 +73,7 @@ Result<std::optional<blob::ClaimCheckPolicy>> ParseTargetClaimCheck(const bus::T
 }
 
 Status TargetRegistry::Validate(const bus::TargetDef& def, const TargetEnv& env) const {
+  if (def.origin == bus::Origin::kConfig) CXB_RETURN_IF_ERROR(CheckTargetKeys(def.raw));
   auto claim_check = ParseTargetClaimCheck(def);
   if (!claim_check.ok()) return claim_check.status();
   if (const json::Value* dl = def.raw.Find("DeadLetterConfig"); dl != nullptr && dl->is_object()) {

@@ -146,6 +146,12 @@ void RegisterBuiltins(TargetRegistry& registry);
 Status CheckLocalTargetOrigin(const bus::TargetDef& def, const TargetEnv& env,
                               std::string_view what);
 
+// Every key of a config-file target that cxbridge does not read (EventBridge's Target shape and
+// cxbridge's extensions, their objects' own keys too): one line per key, with a "did you mean"
+// (common/config_keys.h). Checked by TargetRegistry::Validate for config-file targets (the API
+// checks its own shapes).
+Status CheckTargetKeys(const json::Value& raw);
+
 // A target's own claim check, "ClaimCheck": {threshold_bytes, fields, uri_base} (a source's
 // claim_check without `store`: targets use the server's blob store). Null when the target has
 // none; InvalidArgument names what is wrong. Checked for every kind by TargetRegistry::Validate.

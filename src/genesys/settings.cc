@@ -2,6 +2,9 @@
 
 #include <utility>
 
+#include "common/config_keys.h"
+#include "ingest/envelope.h"
+
 namespace cxbridge::genesys {
 namespace {
 
@@ -68,6 +71,21 @@ Result<NotificationsSettings> ParseNotificationsSettings(const std::string& name
                                                          const std::string& account,
                                                          const std::string& aws_region) {
   if (!raw.is_object()) return Status::InvalidArgument("the source must be a mapping");
+  {
+    // The channel's keys and the envelope's (ingest/envelope.h): anything else is a typo.
+    std::vector<std::string_view> keys = {
+        "type", "bus", "region", "api_base_url", "login_base_url", "client_id", "client_secret",
+        "ids", "topics", "combine_topics", "max_topics_per_channel", "max_channels",
+        "ping_after_seconds", "pong_timeout_seconds", "channel_lifetime_seconds",
+        "resubscribe_before_seconds", "backoff_initial_ms", "backoff_max_ms", "request_timeout_ms",
+        "eventbridge"};
+    keys.insert(keys.end(), ingest::EnvelopeKeys().begin(), ingest::EnvelopeKeys().end());
+    CXB_RETURN_IF_ERROR(CheckKeys(raw, "", keys));
+    if (const json::Value* eb = raw.Find("eventbridge"); eb != nullptr) {
+      CXB_RETURN_IF_ERROR(
+          CheckKeys(*eb, "eventbridge", {"aws_account_id", "aws_region", "suffix", "name", "topics"}));
+    }
+  }
   NotificationsSettings s;
   s.name = name;
   s.raw = raw;
@@ -105,11 +123,13 @@ Result<NotificationsSettings> ParseNotificationsSettings(const std::string& name
   if (const json::Value* ids = raw.Find("ids"); ids != nullptr) {
     if (!ids->is_object()) return Status::InvalidArgument("ids must map a list name to a list of ids");
     for (const auto& [list, v] : ids->members()) {
+      if (v.is_object()) CXB_RETURN_IF_ERROR(CheckKeys(v, "ids." + list, {"discover"}));
       if (const json::Value* d = v.is_object() ? v.Find("discover") : nullptr; d != nullptr) {
         IdDiscovery disc{list, ""};
         if (d->is_string() && d->as_string() == "all" && (list == "queues" || list == "users")) {
           disc.path = list == "queues" ? "/api/v2/routing/queues" : "/api/v2/users";
         } else if (d->is_object() && d->Find("group") && d->Find("group")->is_string() &&
+                   CheckKeys(*d, "", {"group"}).ok() &&
                    !d->Find("group")->as_string().empty()) {
           disc.path = "/api/v2/groups/" + d->Find("group")->as_string() + "/members";
         } else {
@@ -141,6 +161,7 @@ Result<NotificationsSettings> ParseNotificationsSettings(const std::string& name
       spec.pattern = t.as_string();
       spec.ids = ListNameFor(spec.pattern);
     } else if (t.is_object() && t.Find("pattern") != nullptr && t.Find("pattern")->is_string()) {
+      CXB_RETURN_IF_ERROR(CheckKeys(t, "topics", {"pattern", "ids"}));
       spec.pattern = t.Find("pattern")->as_string();
       const json::Value* l = t.Find("ids");
       spec.ids = l != nullptr && l->is_string() ? l->as_string() : ListNameFor(spec.pattern);

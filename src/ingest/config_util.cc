@@ -13,24 +13,6 @@ std::string Prefixed(std::string_view where, std::string_view msg) {
 }
 }  // namespace
 
-Status CheckKeys(const json::Value& obj, std::string_view where,
-                 std::initializer_list<std::string_view> allowed) {
-  if (!obj.is_object()) return Status::InvalidArgument(Prefixed(where, "must be a mapping"));
-  for (const auto& [key, value] : obj.members()) {
-    bool known = false;
-    for (std::string_view a : allowed) known = known || a == key;
-    if (known) continue;
-    std::string list;
-    for (std::string_view a : allowed) {
-      if (!list.empty()) list += ", ";
-      list += a;
-    }
-    return Status::InvalidArgument(
-        Prefixed(where, "unknown key '" + key + "' (allowed: " + list + ")"));
-  }
-  return Status::Ok();
-}
-
 Result<std::optional<std::string>> OptionalString(const json::Value& obj, std::string_view key,
                                                   std::string_view where) {
   const json::Value* v = obj.Find(key);

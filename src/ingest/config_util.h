@@ -10,15 +10,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_keys.h"
 #include "common/json.h"
 #include "common/status.h"
 
 namespace cxbridge::ingest {
 
-// kInvalidArgument when `obj` is not an object or has a key outside `allowed`.
-// `where` prefixes messages: "auth (hmac)" → "auth (hmac): unknown key 'hedaer' (allowed: ...)".
-Status CheckKeys(const json::Value& obj, std::string_view where,
-                 std::initializer_list<std::string_view> allowed);
+// kInvalidArgument when `obj` is not an object or has keys outside `allowed`, one line per key:
+// "auth (hmac): unknown key 'hedaer' (did you mean 'header'?)" (common/config_keys.h).
+using ::cxbridge::CheckKeys;
 
 // The string at obj[key]: nullopt when absent; an error when present but not a non-empty string.
 Result<std::optional<std::string>> OptionalString(const json::Value& obj, std::string_view key,

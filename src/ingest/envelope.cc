@@ -246,6 +246,12 @@ std::string_view EnvelopeKindName(Envelope::Kind kind) {
   return "plain";
 }
 
+const std::vector<std::string_view>& EnvelopeKeys() {
+  static const std::vector<std::string_view> kKeys = {"name", "event_source", "detail_type",
+                                                      "idempotency_key", "recognize"};
+  return kKeys;
+}
+
 Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& config, std::string_view account,
                                              std::string_view region) {
   EnvelopeOptions opts;

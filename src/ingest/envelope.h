@@ -55,8 +55,12 @@ struct EnvelopeOptions {
   bool recognize_genesys = true;
 };
 
+// The keys ParseEnvelopeOptions reads from a source's mapping; a source kind checks its mapping
+// against these plus its own (webhook.cc, genesys/settings.cc).
+const std::vector<std::string_view>& EnvelopeKeys();
+
 // Reads the envelope keys of one source's config mapping (`name` is the source's name, set by
-// the loader). Unknown keys are left alone (they belong to auth, bus, the Genesys channel, ...).
+// the loader). Other keys are left alone (they belong to auth, bus, the Genesys channel, ...).
 // kInvalidArgument naming the field on a bad value.
 Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& source_config,
                                              std::string_view account, std::string_view region);

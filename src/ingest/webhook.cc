@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/json.h"
+#include "ingest/config_util.h"
 
 namespace cxbridge::ingest {
 
@@ -44,39 +45,77 @@ WebhookHandler::WebhookHandler(bus::EventSink& sink, Clock& clock, prometheus::R
                                                                        0.02, 0.05, 0.1, 0.25, 1});
 }
 
+Result<std::shared_ptr<Source>> WebhookHandler::BuildSource(
+    const config::SourceConfig& sc, const std::string& account, const std::string& region,
+    const std::vector<std::string>& buses, const std::shared_ptr<blob::BlobStore>& blobs,
+    bool check_only) {
+  // The parts are independent: every part's problems are reported, one per line.
+  std::string problems;
+  auto note = [&problems](const Status& st) {
+    if (st.ok()) return;
+    if (!problems.empty()) problems += "\n";
+    problems += st.message();
+  };
+  // Every key of the mapping is someone's: the webhook's own, or the envelope's.
+  std::vector<std::string_view> keys = {"type", "auth", "bus", "claim_check"};
+  keys.insert(keys.end(), EnvelopeKeys().begin(), EnvelopeKeys().end());
+  note(CheckKeys(sc.raw, "", keys));
+  if (const json::Value* t = sc.raw.Find("type"); t && !(t->is_string() && t->as_string() == "webhook")) {
+    note(Status::InvalidArgument("type must be webhook (the default) or genesys-notifications"));
+  }
+  auto src = std::make_shared<Source>();
+  src->name = sc.name;
+  if (const json::Value* b = sc.raw.Find("bus"); b && b->is_string()) src->bus = b->as_string();
+  if (std::find(buses.begin(), buses.end(), src->bus) == buses.end()) {
+    note(Status::InvalidArgument("unknown bus " + src->bus));
+  }
+  const json::Value* auth = sc.raw.Find("auth");
+  if (auth == nullptr) {
+    note(Status::InvalidArgument("needs an auth section (use {scheme: none} to accept unsigned requests)"));
+  } else if (auto a = MakeAuthenticator(*auth); !a.ok()) {
+    note(a.status());
+  } else {
+    src->auth = std::move(*a);
+  }
+  if (const json::Value* cc = sc.raw.Find("claim_check"); cc && !cc->is_null()) {
+    auto policy = blob::ParseClaimCheckPolicy(*cc);
+    if (!policy.ok()) {
+      note(Status::InvalidArgument("claim_check: " + policy.status().message()));
+    } else if (!blobs && !check_only) {
+      note(Status::InvalidArgument("claim_check needs a blob store"));
+    } else if (blobs) {
+      src->claim_check = std::make_shared<const blob::ClaimCheck>(std::move(*policy), blobs);
+    }
+  }
+  json::Value raw = sc.raw;
+  raw.Erase("claim_check");
+  if (raw.Find("name") == nullptr) raw.Set("name", json::Value::String(sc.name));
+  if (auto env = ParseEnvelopeOptions(raw, account, region); !env.ok()) {
+    note(env.status());
+  } else {
+    src->envelope = std::move(*env);
+  }
+  if (!problems.empty()) return Status::InvalidArgument(std::move(problems));
+  return src;
+}
+
+Status WebhookHandler::CheckSource(const config::SourceConfig& source, const std::string& account,
+                                   const std::string& region, const std::vector<std::string>& buses) {
+  return BuildSource(source, account, region, buses, nullptr, /*check_only=*/true).status();
+}
+
 Status WebhookHandler::Configure(const std::vector<config::SourceConfig>& sources,
                                  const std::string& account, const std::string& region,
                                  const std::vector<std::string>& buses,
                                  std::shared_ptr<blob::BlobStore> blobs) {
   auto map = std::make_shared<SourceMap>();
   for (const auto& sc : sources) {
-    auto where = [&](const std::string& m) {
-      return Status::InvalidArgument("source " + sc.name + " (line " + std::to_string(sc.line) + "): " + m);
-    };
-    auto src = std::make_shared<Source>();
-    src->name = sc.name;
-    if (const json::Value* b = sc.raw.Find("bus"); b && b->is_string()) src->bus = b->as_string();
-    if (std::find(buses.begin(), buses.end(), src->bus) == buses.end()) {
-      return where("unknown bus " + src->bus);
+    auto src = BuildSource(sc, account, region, buses, blobs, /*check_only=*/false);
+    if (!src.ok()) {
+      return Status::InvalidArgument("source " + sc.name + " (line " + std::to_string(sc.line) +
+                                     "): " + src.status().message());
     }
-    const json::Value* auth = sc.raw.Find("auth");
-    if (auth == nullptr) return where("needs an auth section (use {scheme: none} to accept unsigned requests)");
-    auto a = MakeAuthenticator(*auth);
-    if (!a.ok()) return where(a.status().message());
-    src->auth = std::move(*a);
-    if (const json::Value* cc = sc.raw.Find("claim_check"); cc && !cc->is_null()) {
-      if (!blobs) return where("claim_check needs a blob store");
-      auto policy = blob::ParseClaimCheckPolicy(*cc);
-      if (!policy.ok()) return where("claim_check: " + policy.status().message());
-      src->claim_check = std::make_shared<const blob::ClaimCheck>(std::move(*policy), blobs);
-    }
-    json::Value raw = sc.raw;
-    raw.Erase("claim_check");
-    if (raw.Find("name") == nullptr) raw.Set("name", json::Value::String(sc.name));
-    auto env = ParseEnvelopeOptions(raw, account, region);
-    if (!env.ok()) return where(env.status().message());
-    src->envelope = std::move(*env);
-    (*map)[sc.name] = std::move(src);
+    (*map)[sc.name] = std::move(*src);
   }
   std::lock_guard<std::mutex> lock(mu_);
   sources_ = std::move(map);

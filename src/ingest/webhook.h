@@ -46,11 +46,22 @@ class WebhookHandler : public http::Handler {
   Status Configure(const std::vector<config::SourceConfig>& sources, const std::string& account,
                    const std::string& region, const std::vector<std::string>& buses,
                    std::shared_ptr<blob::BlobStore> blobs = nullptr);
+  // Builds one source as Configure would, for `cxbridge config check`: every problem of its
+  // parts (keys, auth, claim check, envelope) one per line, unprefixed; the source is discarded.
+  // A claim check is taken to have the server's blob store.
+  static Status CheckSource(const config::SourceConfig& source, const std::string& account,
+                            const std::string& region, const std::vector<std::string>& buses);
   void Handle(http::Request req, http::Respond respond) override;
   std::vector<std::string> source_names() const;
 
  private:
   using SourceMap = std::map<std::string, std::shared_ptr<const Source>, std::less<>>;
+  static Result<std::shared_ptr<Source>> BuildSource(const config::SourceConfig& sc,
+                                                     const std::string& account,
+                                                     const std::string& region,
+                                                     const std::vector<std::string>& buses,
+                                                     const std::shared_ptr<blob::BlobStore>& blobs,
+                                                     bool check_only);
   void Reject(const char* reason, int status, std::string code, std::string message,
               const http::Respond& respond);
 

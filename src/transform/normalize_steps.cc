@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/config_keys.h"
 #include "common/ids.h"
 #include "transform/json_path.h"
 #include "transform/normalize_step.h"
@@ -34,16 +35,7 @@ std::string StepRegistry::KindList() const {
 
 Status CheckStepArgs(const json::Value& args, std::initializer_list<std::string_view> allowed) {
   if (!args.is_object()) return Status::InvalidArgument("arguments must be a mapping");
-  for (const auto& [k, v] : args.members()) {
-    bool ok = false;
-    for (std::string_view a : allowed) ok = ok || k == a;
-    if (!ok) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Status::InvalidArgument("unknown argument '" + k + "' (expected: " + list + ")");
-    }
-  }
-  return Status::Ok();
+  return CheckKeys(args, "", allowed);
 }
 
 namespace {

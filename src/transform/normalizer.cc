@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/config_keys.h"
+
 namespace cxbridge::transform {
 namespace {
 
@@ -53,13 +55,8 @@ Status CompileRuleSet(const json::Value& rs, size_t index, const StepRegistry& r
   }
   out->name = name->as_string();
   where += " (" + out->name + ")";
-  for (const auto& [k, v] : rs.members()) {
-    if (k != "name" && k != "source" && k != "detail-type" && k != "version" && k != "steps" &&
-        k != "require") {
-      return FieldError(where, "unknown field '" + k +
-                                   "' (expected: name, source, detail-type, version, steps, require)");
-    }
-  }
+  CXB_RETURN_IF_ERROR(
+      CheckKeys(rs, where, {"name", "source", "detail-type", "version", "steps", "require"}));
   CXB_RETURN_IF_ERROR(ParsePatterns(rs.Find("source"), where + ".source", &out->sources));
   CXB_RETURN_IF_ERROR(
       ParsePatterns(rs.Find("detail-type"), where + ".detail-type", &out->detail_types));

@@ -272,7 +272,7 @@ TEST(NormalizerConfigTest, ErrorsNameTheField) {
   EXPECT_EQ(CompileError(R"([{"name":"a","steps":[{"copy":{"to":"$.x"}}]}])"),
             "schemas[0] (a).steps[0].copy: 'from' is required");
   EXPECT_EQ(CompileError(R"([{"name":"a","steps":[{"copy":{"from":"$.y","to":"$.x","bogus":1}}]}])"),
-            "schemas[0] (a).steps[0].copy: unknown argument 'bogus' (expected: from, to, overwrite)");
+            "schemas[0] (a).steps[0].copy: unknown key 'bogus' (allowed: from, to, overwrite)");
   EXPECT_NE(CompileError(R"([{"name":"a","steps":[{"frobnicate":{}}]}])")
                 .find("schemas[0] (a).steps[0]: unknown step kind 'frobnicate' (expected one of: rename, move, copy"),
             std::string::npos);
@@ -292,7 +292,7 @@ TEST(NormalizerConfigTest, ErrorsNameTheField) {
   EXPECT_NE(CompileError(R"([{"name":"a","version":{"path":"$.v"}}])").find("schemas[0] (a).version: 'values' is required"),
             std::string::npos);
   EXPECT_NE(CompileError(R"([{"name":"a","require":["nope"]}])").find("schemas[0] (a).require"), std::string::npos);
-  EXPECT_NE(CompileError(R"([{"name":"a","colour":"red","require":["$.x"]}])").find("unknown field 'colour'"),
+  EXPECT_NE(CompileError(R"([{"name":"a","colour":"red","require":["$.x"]}])").find("unknown key 'colour'"),
             std::string::npos);
   EXPECT_NE(CompileError(R"([{"name":"a"}])").find("would do nothing"), std::string::npos);
   EXPECT_EQ(CompileError(R"([{"name":"a","require":["$.x"]},{"name":"a","require":["$.y"]}])"),
