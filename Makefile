@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 CONFIG     ?= examples/genesys.yaml
 GENERATOR  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build build-asan run test test-cluster unit e2e bench format format-check clean
+.PHONY: deps build build-asan run test test-cluster unit e2e bench package format format-check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -43,6 +43,11 @@ e2e: build
 
 bench: build
 	bash bench/run.sh $(BUILD)
+
+# A Debian package of the Release build (binary, hardened systemd unit, /etc/cxbridge/cxbridge.yaml):
+# $(BUILD)/package/cxbridge_<version>_<arch>.deb. `dpkg -i` it; docs: README "Install".
+package: build
+	bash scripts/make-deb.sh $(BUILD) $(BUILD)/package
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
