@@ -110,9 +110,8 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
           stored_->Increment();
           auto& targets = (*routes)[k];
           (targets.empty() ? unmatched_ : matched_)->Increment();
-          if (!targets.empty()) {
-            stored.push_back(StoredEvent{out[k].seq, now_ms, (*jsons)[k], std::move(targets)});
-          }
+          // Unmatched events too: they have no delivery, but the delivery history keeps them.
+          stored.push_back(StoredEvent{out[k].seq, now_ms, (*jsons)[k], std::move(targets)});
           break;
         }
         case store::AppendOutcome::kQuarantined:

@@ -50,7 +50,8 @@ class Pipeline : public EventSink {
   void Submit(std::vector<IncomingEvent> events,
               std::function<void(std::vector<AcceptResult>)> done) override;
 
-  // Receives every durably stored batch (on the committer thread). Set before serving.
+  // Receives every durably stored batch (on the committer thread), matched events and unmatched
+  // ones (no targets: nothing to deliver, but the delivery history records them). Set before serving.
   void SetOnStored(std::function<void(std::vector<StoredEvent>)> fn) { on_stored_ = std::move(fn); }
   // Set before serving (not synchronized); swap rule sets inside the callback for reloads.
   void SetNormalizer(Normalizer fn) { normalizer_ = std::move(fn); }

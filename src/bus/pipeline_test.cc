@@ -79,14 +79,15 @@ class PipelineTest : public ::testing::Test {
   std::vector<StoredEvent> stored_;  // guarded by mu_
 };
 
-TEST_F(PipelineTest, StoresMatchedAndUnmatchedHandsOnlyMatchedToDelivery) {
+TEST_F(PipelineTest, StoresMatchedAndUnmatchedHandsBothOverUnmatchedWithoutTargets) {
   auto r = Submit({Event("a"), Event("zzz")});
   EXPECT_EQ(r[0].outcome, AcceptOutcome::kStored);
   EXPECT_EQ(r[1].outcome, AcceptOutcome::kStored);
-  auto stored = StoredAtLeast(1);
-  ASSERT_EQ(stored.size(), 1u);
+  auto stored = StoredAtLeast(2);
+  ASSERT_EQ(stored.size(), 2u);
   ASSERT_EQ(stored[0].targets.size(), 1u);
   EXPECT_EQ(stored[0].targets[0]->def.id, "t");
+  EXPECT_TRUE(stored[1].targets.empty());  // the delivery history records it; nothing to deliver
 }
 
 TEST_F(PipelineTest, DuplicatesAreAnsweredAndNotDelivered) {

@@ -107,6 +107,7 @@ SendResult AddressRefused(const std::string& error) {
 SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport_error,
                         const std::string* retry_after, int64_t now_ms) {
   SendResult r;
+  r.http_status = status;
   if (status == 0) {
     r.kind = SendResult::kRetryable;
     r.error_code = timed_out ? "TIMEOUT" : "CONNECTION_ERROR";

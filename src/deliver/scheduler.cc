@@ -488,10 +488,12 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
 }
 
 void Scheduler::Send(Queue& q, uint64_t seq, const SendRequest& req) {
+  if (auto it = q.in_flight.find(seq); it != q.in_flight.end()) it->second.sent_steady_ms = clock_.SteadyMs();
   q.target->Send(req, [this, key = q.key, seq](SendResult r) {
+    const int64_t answered = clock_.SteadyMs();
     {
       std::lock_guard<std::mutex> lock(mu_);
-      completions_.push_back(Completion{key, seq, std::move(r)});
+      completions_.push_back(Completion{key, seq, std::move(r), nullptr, answered});
       woken_ = true;
     }
     cv_.notify_one();
@@ -581,6 +583,9 @@ void Scheduler::Complete(Completion& c, int64_t now) {
   Item item = std::move(node.mapped());
   item.attempts++;
   const SendResult& r = c.result;
+  const int64_t latency = item.sent_steady_ms > 0 && c.done_steady_ms >= item.sent_steady_ms
+                              ? c.done_steady_ms - item.sent_steady_ms
+                              : -1;
   auto transition = [&](bool changed) {
     if (!changed) return;
     const char* to = CircuitBreaker::Name(q.breaker.state());
@@ -595,36 +600,49 @@ void Scheduler::Complete(Completion& c, int64_t now) {
     if (!st.ok()) spdlog::warn("delivery {} completed but not recorded: {}", c.seq, st.ToString());
     delivered_->Increment();
     e2e_latency_->Observe(std::max<int64_t>(0, now - item.first_ms) / 1000.0);
+    Report(q, item, item.attempts, "delivered", &r, "", "", latency, 0, now);
     return;
   }
   item.last_error = r.error_code + ": " + r.message;
   // Only failures that say the target is unwell count toward opening the circuit.
   if (r.kind == SendResult::kRetryable) transition(q.breaker.OnFailure(now));
-  if (r.kind == SendResult::kPermanent) {
-    DeadLetter(q, std::move(item), r.error_code, r.message, "", now);
-    return;
-  }
+  auto dead_letter = [&](const char* exhausted) {
+    Report(q, item, item.attempts, "dead-lettered", &r, r.error_code, r.message, latency, 0, now);
+    item.outcome_reported = true;
+    DeadLetter(q, std::move(item), r.error_code, r.message, exhausted, now);
+  };
+  if (r.kind == SendResult::kPermanent) return dead_letter("");
   const bus::RetryPolicy retry = q.route ? q.route->retry : bus::RetryPolicy{};
-  if (static_cast<int>(item.attempts) > retry.maximum_retry_attempts) {
-    DeadLetter(q, std::move(item), r.error_code, r.message, "MaximumRetryAttempts", now);
-    return;
-  }
+  if (static_cast<int>(item.attempts) > retry.maximum_retry_attempts) return dead_letter("MaximumRetryAttempts");
   int64_t delay = Backoff(item.attempts);
   if (r.retry_after_ms >= 0) delay = std::max(delay, r.retry_after_ms);
   if (now + delay - item.first_ms >= retry.maximum_event_age_seconds * 1000) {
-    DeadLetter(q, std::move(item), r.error_code, r.message, "MaximumEventAgeInSeconds", now);
-    return;
+    return dead_letter("MaximumEventAgeInSeconds");
   }
   item.due_ms = now + delay;
   Status st = store_.Reschedule(c.key, c.seq,
                                 store::DeliveryRecord{item.attempts, item.first_ms, item.due_ms, item.last_error});
   if (!st.ok()) spdlog::warn("retry state of delivery {} not persisted: {}", c.seq, st.ToString());
   retried_->Increment();
+  Report(q, item, item.attempts, "retry", &r, r.error_code, r.message, latency, item.due_ms, now);
   Park(q, std::move(item));  // still its group's head: later events of the group keep waiting
+}
+
+void Scheduler::Report(const Queue& q, const Item& item, uint32_t number, const char* outcome,
+                       const SendResult* r, const std::string& code, const std::string& message,
+                       int64_t latency_ms, int64_t next_ms, int64_t now) {
+  if (observer_ == nullptr) return;
+  observer_->OnAttempt(AttemptReport{q.key, item.seq, item.json, number, now, outcome,
+                                     r != nullptr ? r->http_status : 0, code, message, latency_ms, next_ms});
 }
 
 void Scheduler::DeadLetter(Queue& q, Item item, const std::string& code, const std::string& message,
                            const std::string& exhausted, int64_t now) {
+  // Dead-lettered before (another) send: the history records it as the delivery's last word.
+  if (!item.outcome_reported) {
+    Report(q, item, item.attempts + 1, "dead-lettered", nullptr, code, message, -1, 0, now);
+    item.outcome_reported = true;
+  }
   const std::string dlq_arn = q.route ? q.route->dead_letter_arn : "";
   if (dlq_arn.empty() || item.dead_letter_queue_failed) {
     return StoreDeadLetter(q, std::move(item), code, message, exhausted, now);

@@ -64,6 +64,29 @@ struct SchedulerOptions {
 using Renderer = std::function<Result<std::string>(const bus::RouteTarget& target,
                                                    const std::string& event_json, int64_t ingest_ms)>;
 
+// What one delivery attempt came to, for the delivery history (history_recorder.h). The
+// references live only during the call.
+struct AttemptReport {
+  const std::string& key;  // the target key (store::MakeTargetKey)
+  uint64_t seq;
+  const std::shared_ptr<const std::string>& event;  // the event's JSON; null when not loaded
+  uint32_t number;          // 1-based; a dead-letter before any send: attempts + 1
+  int64_t time_ms;
+  const char* outcome;      // "delivered" | "retry" | "dead-lettered"
+  int http_status;          // 0 when not HTTP or no answer
+  const std::string& code;  // "" when delivered
+  const std::string& message;
+  int64_t latency_ms;       // send → answer; -1 when nothing was sent
+  int64_t next_retry_ms;    // retries only, else 0
+};
+
+class DeliveryObserver {
+ public:
+  virtual ~DeliveryObserver() = default;
+  // Called on the scheduler thread for every attempt's outcome: must not block.
+  virtual void OnAttempt(const AttemptReport& report) = 0;
+};
+
 struct TargetStats {
   std::string key, bus, rule, target, arn;
   size_t depth = 0;  // pending, including in flight
@@ -92,6 +115,8 @@ class Scheduler {
   void OnTable(std::shared_ptr<const bus::RouteTable> table);
   void Enqueue(std::vector<bus::StoredEvent> events);
   void SetRenderer(Renderer r) { renderer_ = std::move(r); }
+  // Told every attempt's outcome (the delivery history); set before Start. May be null.
+  void SetObserver(DeliveryObserver* observer) { observer_ = observer; }
   // Wakes the thread (tests with a FakeClock call this after advancing time).
   void Wake();
 
@@ -110,6 +135,8 @@ class Scheduler {
     std::shared_ptr<const std::string> json;  // held for fresh events; loaded on demand otherwise
     std::string group;  // ordering key value ("" when the target is unordered)
     bool dead_letter_queue_failed = false;  // its DeadLetterConfig.Arn queue refused it once
+    int64_t sent_steady_ms = 0;  // when the current attempt was handed to the target
+    bool outcome_reported = false;  // the observer already heard how this delivery ended
   };
   struct Queue {
     std::string key;
@@ -143,6 +170,7 @@ class Scheduler {
     // Set when this answers the send to the target's DeadLetterConfig.Arn (result: kOk when the
     // queue has the event, else the reason it could not take it).
     std::shared_ptr<const DeadLetterReason> dead_letter;
+    int64_t done_steady_ms = 0;  // when the target answered (attempt latency)
   };
   struct Control {
     std::string key;
@@ -172,6 +200,9 @@ class Scheduler {
   void SetCircuitGauge(Queue& q);
   void Dispatch(Queue& q, int64_t now);
   void Complete(Completion& c, int64_t now);
+  void Report(const Queue& q, const Item& item, uint32_t number, const char* outcome, const SendResult* r,
+              const std::string& code, const std::string& message, int64_t latency_ms, int64_t next_ms,
+              int64_t now);
   // Blob I/O (ResolveClaimCheck reads, per-target ClaimCheck writes) on the blob workers, so a
   // slow blob store (S3) holds only the deliveries that need it.
   void PrepareBlobs(const Queue& q, uint64_t seq, SendRequest req, bool resolve, bool apply);
@@ -195,6 +226,7 @@ class Scheduler {
   Clock& clock_;
   SchedulerOptions options_;
   Renderer renderer_;
+  DeliveryObserver* observer_ = nullptr;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -53,6 +53,7 @@ struct SendResult {
   std::string error_code;  // e.g. "HTTP_503", "TIMEOUT", "CONNECTION_ERROR"
   std::string message;
   int64_t retry_after_ms = -1;  // the peer's Retry-After, when it sent one
+  int http_status = 0;          // the peer's HTTP status, when it answered over HTTP (history)
 };
 
 struct SendRequest {

@@ -71,6 +71,7 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, Clock& clock) {
       {rocksdb::kDefaultColumnFamilyName, base}, {kCfEvents, base},    {kCfDedup, dedup_opts},
       {kCfDeliveries, base},                      {kCfDlq, base},       {kCfResources, base},
       {kCfArchive, base},                         {kCfQueues, base},    {kCfQuarantine, base},
+      {kCfHistory, base},
   };
   std::unique_ptr<Db> db(new Db());
   db->dir_ = dir;

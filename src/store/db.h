@@ -30,6 +30,7 @@ class Db {
   rocksdb::ColumnFamilyHandle* archive() { return cf_[6]; }
   rocksdb::ColumnFamilyHandle* queues() { return cf_[7]; }
   rocksdb::ColumnFamilyHandle* quarantine() { return cf_[8]; }
+  rocksdb::ColumnFamilyHandle* history() { return cf_[9]; }
   rocksdb::ColumnFamilyHandle* meta() { return cf_[0]; }
   const std::string& dir() const { return dir_; }
 

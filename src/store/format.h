@@ -29,6 +29,7 @@ inline constexpr char kCfResources[] = "resources";
 inline constexpr char kCfArchive[] = "archive";
 inline constexpr char kCfQueues[] = "queues";
 inline constexpr char kCfQuarantine[] = "quarantine";
+inline constexpr char kCfHistory[] = "history";  // delivery history (embedded_history.h)
 inline constexpr char kTargetKeySep = '\x1f';
 
 void PutFixed64BE(std::string* out, uint64_t v);
