@@ -12,7 +12,16 @@ pkgs=(
   # Debian's botocore 1.29 still describes SQS with the query protocol: tests/e2e/test_sqs_query.py
   # drives the built-in queues with that model, as older SDKs do.
   python3-botocore
+  # The web console's browser tests: headless Chromium driven through chromedriver.
+  chromium chromium-driver
+  # `make package` and its test: the service user is made with adduser.
+  adduser
 )
+# The web console is bundled at build time (src/console/): node and npm. A machine that has them
+# (from any source) keeps its own; elsewhere Debian's nodejs 18 and npm 9 do the job.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -38,11 +38,17 @@ void AdminHandler::Handle(http::Request req, http::Respond respond) {
     if (deps_.blobs == nullptr) return respond(http::Response::Error(404, "NotFound", "no blob store"));
     return deps_.blobs->Handle(std::move(req), std::move(respond));
   }
+  if (deps_.console != nullptr && req.path.starts_with("/admin/")) {
+    if (auto denied = Deny(req)) return respond(std::move(*denied));
+    if (deps_.console->Handle(req, respond)) return;
+  }
   respond(Dispatch(req));
 }
 
 std::optional<http::Response> AdminHandler::Deny(const http::Request& req) const {
   if (deps_.token.empty()) return std::nullopt;
+  // The console's session cookie, with the session's CSRF token on anything but reads.
+  if (deps_.sessions != nullptr && deps_.sessions->Authorizes(req)) return std::nullopt;
   auto auth = req.Header("Authorization");
   std::string expected = "Bearer " + deps_.token;
   if (auth && ConstantTimeEquals(*auth, expected)) return std::nullopt;

@@ -14,7 +14,8 @@
 //   GET  /admin/quarantine/{id}   one entry
 //   POST /admin/quarantine/replay {"ids":[…]} or {"all":true}: normalize again with the current
 //                                 rules and accept; entries that still fail stay
-// Everything under /admin/ requires `Authorization: Bearer <token>` when a token is configured,
+// Plus the console's endpoints (console_api.h).
+// Everything under /admin/ requires `Authorization: Bearer <token>` (or a console session) when a token is configured,
 // and a token must be configured when the server listens beyond loopback.
 // Thread-safety: Handle is safe from any I/O thread.
 #pragma once
@@ -25,6 +26,8 @@
 #include <memory>
 #include <string>
 
+#include "admin/console_api.h"
+#include "console/session.h"
 #include "deliver/dead_letters.h"
 #include "deliver/scheduler.h"
 #include "http/message.h"
@@ -45,6 +48,11 @@ struct AdminDeps {
       quarantine_replay;
   std::string token;               // empty: no token required (loopback only)
   http::Handler* blobs = nullptr;  // GET /blobs/<sha256> (claim-checked payloads), behind the token
+  // Console sessions (console/session.h): a session cookie (with its CSRF token on writes) is
+  // accepted like the bearer token. May be null.
+  console::Sessions* sessions = nullptr;
+  // The console's endpoints (console_api.h). May be null.
+  ConsoleApi* console = nullptr;
 };
 
 class AdminHandler : public http::Handler {

@@ -228,14 +228,24 @@ void EventsApi::Handle(http::Request req, http::Respond respond) {
   // One region: a request signed for another is refused, never answered with this region's ARNs.
   if (std::string wrong = aws::WrongRegionMessage(req, impl_->ctx.options.region); !wrong.empty())
     return answer(Reply::Err("InvalidSignatureException", wrong));
+  Serve(op, std::move(req.body), std::move(respond), request_id);
+}
+
+void EventsApi::Invoke(std::string_view operation, std::string body, http::Respond respond) {
+  Serve(std::string(operation), std::move(body), std::move(respond), NewUuid4());
+}
+
+void EventsApi::Serve(const std::string& op, std::string request_body, http::Respond respond,
+                      const std::string& request_id) {
+  auto answer = [&](const Reply& r) { respond(ToHttpResponse(r, request_id)); };
 
   const OpEntry* control = FindControlOp(op);
   if (!control && op != "PutEvents" && op != "PutPartnerEvents" && op != "TestEventPattern")
     return answer(Reply::Err("UnknownOperationException", "Operation " + op + " is not supported by cxbridge."));
 
   json::Value body = json::Value::Object();
-  if (!req.body.empty()) {
-    auto parsed = json::Parse(req.body);
+  if (!request_body.empty()) {
+    auto parsed = json::Parse(request_body);
     if (!parsed.ok()) return answer(Reply::Err("SerializationException", "The request body is not valid JSON."));
     body = std::move(*parsed);
   }

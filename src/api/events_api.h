@@ -70,6 +70,9 @@ class EventsApi : public http::Handler {
   void Stop();
 
   void Handle(http::Request req, http::Respond respond) override;
+  // Runs `operation` as Handle would for an authenticated request (the admin console, which
+  // authenticated its user itself): the same validation, the same answers and error texts.
+  void Invoke(std::string_view operation, std::string body, http::Respond respond);
 
   // Gives each running replay one batch; for tests with run_replay_thread = false.
   bool RunReplaysOnce();
@@ -85,6 +88,7 @@ class EventsApi : public http::Handler {
   ApiDestinationRecords FindApiDestination(std::string_view arn) const;
 
  private:
+  void Serve(const std::string& op, std::string body, http::Respond respond, const std::string& request_id);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

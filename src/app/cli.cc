@@ -136,7 +136,7 @@ struct DlqAccess {
   }
 };
 
-void PrintEntry(const std::string& entry_json) {
+void PrintEntry(const std::string& entry_json, bool quarantine) {
   auto e = json::Parse(entry_json);
   if (!e.ok()) {
     std::cout << entry_json << "\n";
@@ -146,6 +146,12 @@ void PrintEntry(const std::string& entry_json) {
     const json::Value* v = e->Find(k);
     return v && v->is_string() ? v->as_string() : (v ? json::Serialize(*v) : std::string());
   };
+  if (quarantine) {
+    // A quarantined event has no delivery: its event id, source, detail-type and the reason.
+    std::cout << s("id") << "  event=" << s("eventId") << "  " << s("source") << "  " << s("detailType")
+              << "  " << s("reason") << "\n";
+    return;
+  }
   std::cout << s("id") << "  " << s("rule") << "/" << s("target") << "  " << s("errorCode")
             << "  attempts=" << s("attempts") << "  " << s("errorMessage") << "\n";
 }
@@ -175,7 +181,7 @@ int RunDlqList(const DlqArgs& a) {
     if (a.json) {
       std::cout << e << "\n";
     } else {
-      PrintEntry(e);
+      PrintEntry(e, a.quarantine);
     }
   }
   if (!a.json) std::cerr << entries.size() << (a.quarantine ? " quarantined events\n" : " dead-lettered deliveries\n");
@@ -254,6 +260,13 @@ struct AdminClient {
   }
 };
 }  // namespace
+
+std::optional<std::string> AdminCall(const Connection& c, const std::string& method, const std::string& path,
+                                     const std::string& body) {
+  AdminClient client;
+  if (!client.Open(c)) return std::nullopt;
+  return client.Call(method, path, body);
+}
 
 int RunTargetsList(const TargetsArgs& a) {
   AdminClient c;

@@ -1,6 +1,7 @@
 // The client-side commands of the cxbridge binary. Each returns the process exit code.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +49,11 @@ struct SendArgs {
 };
 int RunSend(const SendArgs& a);
 // `send` signs the body as the source's `auth:` section requires: ingest::SignBody (ingest/sign.h).
+
+// One call to the running server's admin API (Authorization from --token/--token-env/the config);
+// prints what went wrong and gives nullopt unless it answered 200.
+std::optional<std::string> AdminCall(const Connection& c, const std::string& method, const std::string& path,
+                                     const std::string& body);
 
 // Reads "@path" as a file, anything else as literal text.
 bool ReadArg(const std::string& arg, std::string* out, std::string* error);

@@ -8,6 +8,7 @@
 
 #include "app/cli.h"
 #include "app/config_check.h"
+#include "app/events_cli.h"
 #include "app/consume.h"
 #include "app/logging.h"
 #include "app/replay.h"
@@ -96,6 +97,28 @@ int main(int argc, char** argv) {
     c->add_option("target", targets.target, "Target Id")->required();
     c->add_option("--bus", targets.bus, "Event bus (default: default)");
   }
+
+  EventsArgs events;
+  auto* ev = cli.add_subcommand("events", "The delivery history: what happened to an event (running server)");
+  ev->require_subcommand(1);
+  auto add_events_common = [&](CLI::App* c) {
+    c->add_option("--config", events.conn.config_path, "Config file (server address, token)");
+    c->add_option("--server", events.conn.server, "Server URL");
+    c->add_option("--token", events.conn.token, "Admin bearer token");
+    c->add_option("--token-env", events.conn.token_env, "Environment variable holding the admin token");
+    c->add_flag("--json", events.json, "Print raw JSON");
+  };
+  auto* evs = ev->add_subcommand("show", "An event: the rules it matched and every attempt per target");
+  add_events_common(evs);
+  evs->add_option("id", events.id, "Event id")->required();
+  auto* evt = ev->add_subcommand("tail", "Follow accepted events and their outcome as they come");
+  add_events_common(evt);
+  evt->add_option("--source", events.source, "Only events of this source");
+  evt->add_option("--rule", events.rule, "Only events this rule matched");
+  evt->add_option("--detail-type", events.detail_type, "Only detail-types starting with this");
+  evt->add_option("--state", events.state, "Only delivered, pending, dead-lettered or unmatched events");
+  evt->add_option("--last", events.last, "Start with this many recent events (default 10)");
+  evt->add_flag("--once", events.once, "Print the recent events and stop");
 
   ReplayArgs replay;
   auto* rp = cli.add_subcommand("replay", "Replay archived events (EventBridge StartReplay) with a progress bar");
@@ -187,6 +210,8 @@ int main(int argc, char** argv) {
   InitJsonLogging(debug);
   if (*s) return RunServe(serve);
   if (*cfg_check) return RunConfigCheck(config_check_path, std::cout);
+  if (*evs) return RunEventsShow(events, std::cout);
+  if (*evt) return RunEventsTail(events, std::cout);
   if (*tp) return RunTestPattern(pat);
   for (CLI::App* group : {d, qr}) {
     if (!group->parsed()) continue;

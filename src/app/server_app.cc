@@ -11,6 +11,12 @@
 #include <mutex>
 
 #include "admin/admin.h"
+#include "admin/console_api.h"
+#include "admin/rate_sampler.h"
+#include "console/console_handler.h"
+#include "console/session.h"
+#include "deliver/history_recorder.h"
+#include "store/embedded_history.h"
 #include "app/config_check.h"
 #include "api/api_config.h"
 #include "api/events_api.h"
@@ -49,6 +55,7 @@ class FrontHandler : public http::Handler {
   http::Handler* admin = nullptr;
   http::Handler* api = nullptr;
   http::Handler* sqs = nullptr;  // the built-in queues (X-Amz-Target: AmazonSQS.*)
+  http::Handler* console = nullptr;  // the web console (/console)
   // server.max_body_bytes. The HTTP server reads SQS requests up to kMaxRequestBytes (a legal
   // 1 MiB message grows when JSON- or form-encoded); every other body is held to this limit here.
   size_t max_body_bytes = 1 << 20;
@@ -66,6 +73,7 @@ class FrontHandler : public http::Handler {
       return respond(http::Response::Error(404, "NotFound", "the EventBridge API is not enabled"));
     }
     if (admin::AdminHandler::Serves(req.path)) return admin->Handle(std::move(req), std::move(respond));
+    if (console && console::ConsoleHandler::Serves(req.path)) return console->Handle(std::move(req), std::move(respond));
     respond(http::Response::Error(404, "NotFound", "no route for " + req.method + " " + req.path));
   }
 };
@@ -114,6 +122,13 @@ struct ServerApp::Impl {
   std::unique_ptr<deliver::DeadLetters> dead_letters;
   std::unique_ptr<ingest::WebhookHandler> webhooks;
   std::unique_ptr<admin::AdminHandler> admin;
+  // The delivery history and the web console (console/, admin/console_api.h).
+  std::unique_ptr<store::EmbeddedHistoryStore> history;
+  std::unique_ptr<deliver::HistoryRecorder> recorder;
+  std::unique_ptr<admin::RateSampler> rates;
+  std::unique_ptr<console::Sessions> sessions;
+  std::unique_ptr<console::ConsoleHandler> console_handler;
+  std::unique_ptr<admin::ConsoleApi> console_api;
   std::shared_ptr<blob::BlobStore> blobs;  // claim-checked payloads (`blobs:`, default <data_dir>/blobs)
   std::unique_ptr<blob::BlobHandler> blob_handler;
   std::unique_ptr<blob::Sweeper> blob_sweeper;  // deletes blobs no stored event references
@@ -251,6 +266,38 @@ struct ServerApp::Impl {
   }
   // --- end genesys-notifications sources ---
 
+  // The sources as the console's overview shows them.
+  json::Value SourceStates() const {
+    json::Value out = json::Value::Array();
+    for (const auto& sc : cfg.sources) {
+      const bool genesys_source = genesys::IsNotificationsSource(sc.raw);
+      json::Value o = json::Value::Object({{"name", json::Value::String(sc.name)},
+                                           {"kind", json::Value::String(genesys_source ? "genesys-notifications" : "webhook")}});
+      if (!genesys_source) {
+        const json::Value* auth = sc.raw.Find("auth");
+        const json::Value* scheme = auth != nullptr ? auth->Find("scheme") : nullptr;
+        o.Set("auth", json::Value::String(scheme != nullptr && scheme->is_string() ? scheme->as_string() : "?"));
+        o.Set("state", json::Value::String("listening"));
+      }
+      for (const auto& g : genesys_sources) {
+        if (g->name() != sc.name) continue;
+        const genesys::SourceStats st = g->stats();
+        size_t topics = 0;
+        const auto plan = g->plan();
+        for (const auto& channel : plan) topics += channel.size();
+        o.Set("state", json::Value::String(st.connects == 0 ? "connecting" : st.open_gaps > 0 ? "degraded" : "connected"));
+        o.Set("channels", json::Value::Int(static_cast<int64_t>(plan.size())));
+        o.Set("topics", json::Value::Int(static_cast<int64_t>(topics)));
+        o.Set("heartbeats", json::Value::Int(static_cast<int64_t>(st.heartbeats)));
+        o.Set("rotations", json::Value::Int(static_cast<int64_t>(st.rotations)));
+        o.Set("eventsStored", json::Value::Int(static_cast<int64_t>(st.events_stored)));
+        if (st.open_gaps > 0) o.Set("detail", json::Value::String(std::to_string(st.open_gaps) + " channel(s) without a live subscription"));
+      }
+      out.Push(std::move(o));
+    }
+    return out;
+  }
+
   std::vector<std::string> BusNames() const {
     std::vector<std::string> names;
     for (const auto& [n, b] : router->table()->buses) names.push_back(n);
@@ -385,7 +432,20 @@ Status ServerApp::Start(const ServeOverrides& o) {
   // Accept path.
   m.pipeline = std::make_unique<bus::Pipeline>(*m.router, *m.log, m.clock, m.metrics,
                                                bus::Pipeline::Options{m.cfg.dedup_ttl_seconds * 1000});
-  m.pipeline->SetOnStored([s = m.scheduler.get()](std::vector<bus::StoredEvent> e) { s->Enqueue(std::move(e)); });
+  // The delivery history sees every stored event and every attempt (off the hot path: the
+  // recorder only queues; its own thread writes).
+  m.history = std::make_unique<store::EmbeddedHistoryStore>(*m.db);
+  {
+    deliver::HistoryRecorder::Options ho;
+    ho.retention_ms = m.cfg.event_retention_seconds * 1000;
+    m.recorder = std::make_unique<deliver::HistoryRecorder>(*m.history, m.clock, &m.metrics, ho);
+  }
+  m.recorder->Start();
+  m.scheduler->SetObserver(m.recorder.get());
+  m.pipeline->SetOnStored([s = m.scheduler.get(), r = m.recorder.get()](std::vector<bus::StoredEvent> e) {
+    r->Accepted(e);
+    s->Enqueue(std::move(e));
+  });
   {
     auto n = Impl::CompileSchemas(m.cfg.schemas);
     if (!n.ok()) return n.status();
@@ -435,6 +495,45 @@ Status ServerApp::Start(const ServeOverrides& o) {
   };
   deps.token = token;
   deps.blobs = m.blob_handler.get();
+  m.rates = std::make_unique<admin::RateSampler>(m.metrics, m.clock);
+  m.rates->Start();
+  m.sessions = std::make_unique<console::Sessions>(m.clock);
+  m.console_handler = std::make_unique<console::ConsoleHandler>(token, *m.sessions, m.clock);
+  {
+    admin::ConsoleApiDeps cd;
+    cd.history = m.history.get();
+    cd.recorder = m.recorder.get();
+    cd.scheduler = m.scheduler.get();
+    cd.router = m.router.get();
+    cd.rates = m.rates.get();
+    cd.clock = &m.clock;
+    cd.event_json = [&m](uint64_t seq) -> std::optional<std::string> {
+      auto rec = m.deliveries->GetEvent(seq);
+      if (!rec.ok()) return std::nullopt;
+      return std::move(rec->event_json);
+    };
+    cd.redeliver = [&m](const std::string& bus, const std::string& rule, const std::string& target,
+                        const std::string& event_json) {
+      return m.dead_letters->Redeliver(bus, rule, target, event_json);
+    };
+    cd.replay = [&m](const std::string& bus, const std::string& event_json) -> Status {
+      bus::IncomingEvent e;
+      e.bus = bus;
+      e.event_json = event_json;  // no idempotency key: never taken for a duplicate
+      std::promise<bus::AcceptResult> p;
+      m.pipeline->Submit({std::move(e)}, [&p](std::vector<bus::AcceptResult> r) { p.set_value(r.at(0)); });
+      bus::AcceptResult r = p.get_future().get();
+      if (r.outcome == bus::AcceptOutcome::kStored) return Status::Ok();
+      return Status::Unavailable(r.reason.empty() ? "not stored" : r.reason);
+    };
+    cd.api = [&m](std::string op, std::string body, http::Respond respond) {
+      m.api->Invoke(op, std::move(body), std::move(respond));
+    };
+    cd.sources = [&m]() { return m.SourceStates(); };
+    m.console_api = std::make_unique<admin::ConsoleApi>(std::move(cd));
+  }
+  deps.sessions = m.sessions.get();
+  deps.console = m.console_api.get();
   if (!o.config_path.empty()) deps.reload = [this] { return Reload(); };
   m.admin = std::make_unique<admin::AdminHandler>(std::move(deps));
 
@@ -442,6 +541,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.front.admin = m.admin.get();
   m.front.api = m.api.get();
   m.front.sqs = m.sqs.get();
+  m.front.console = m.console_handler.get();
 
   http::ServerOptions ho;
   ho.address = m.cfg.address;
@@ -489,6 +589,8 @@ void ServerApp::Stop() {
   m.scheduled_rules->Stop();
   m.api->Stop();
   m.scheduler->Stop(5000);
+  m.recorder->Stop();  // after the scheduler: its last attempts are written
+  m.rates->Stop();
   m.blob_sweeper->Stop();
   m.log->Stop();
   m.server.reset();

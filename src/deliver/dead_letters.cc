@@ -72,4 +72,30 @@ RedriveResult DeadLetters::Redrive(const std::vector<std::string>& ids, bool all
   return out;
 }
 
+Status DeadLetters::Redeliver(const std::string& bus, const std::string& rule, const std::string& target,
+                              const std::string& event_json) {
+  const std::string key = store::MakeTargetKey(bus, rule, target);
+  std::shared_ptr<const bus::RouteTarget> route;
+  if (router_) {
+    auto table = router_->table();
+    auto it = table->targets.find(key);
+    if (it == table->targets.end()) return Status::NotFound("no target " + rule + "/" + target + " on bus " + bus);
+    route = it->second;
+  }
+  auto json = std::make_shared<const std::string>(event_json);
+  const int64_t now = clock_.NowMs();
+  uint64_t seq = 0;
+  std::promise<Status> done;
+  log_.Run(store::CommitJob{
+      [&](rocksdb::WriteBatch* wb, uint64_t* next_seq) -> Status {
+        seq = (*next_seq)++;
+        return store_.StageRedrive(wb, key, seq, now, bus, *json, "");
+      },
+      [&](Status st) { done.set_value(st); }});
+  Status st = done.get_future().get();
+  if (!st.ok()) return st;
+  if (scheduler_ && route) scheduler_->Enqueue({bus::StoredEvent{seq, now, json, {route}}});
+  return Status::Ok();
+}
+
 }  // namespace cxbridge::deliver

@@ -36,6 +36,10 @@ class DeadLetters {
   // Re-creates each entry's delivery (attempts reset) and removes it from the DLQ, atomically
   // per entry. `all` redrives every entry (ids ignored).
   RedriveResult Redrive(const std::vector<std::string>& ids, bool all);
+  // A fresh delivery of `event_json` to one target (attempts from 1), durable before it returns
+  // (the console's "redeliver"). NotFound when the target does not exist.
+  Status Redeliver(const std::string& bus, const std::string& rule, const std::string& target,
+                   const std::string& event_json);
 
  private:
   store::DeliveryStore& store_;
