@@ -82,6 +82,14 @@ class TransformTest(unittest.TestCase):
         entry = json.loads(listed[0])
         self.assertIn("participantId", entry["reason"])
         self.assertNotIn("conversationId", entry["event"]["detail"])  # the original bytes are kept
+        # The plain listing names the event, its source, detail-type and the reason (it once
+        # printed the dead-letter columns, "/  attempts=", empty).
+        plain = self.gw.cli("quarantine", "list", "--config", self.gw.config_path, "--server",
+                            f"http://127.0.0.1:{self.gw.port}").stdout
+        self.assertIn(entry["id"] + "  event=" + entry["eventId"] + "  " + entry["source"], plain)
+        self.assertIn(entry["detailType"], plain)
+        self.assertIn("participantId", plain)
+        self.assertNotIn("attempts=", plain)
         # Still failing: replay keeps it.
         self.assertEqual(json.loads(self.admin("POST", "/admin/quarantine/replay", b'{"all":true}')[2])["failed"][0]["id"],
                          entry["id"])
