@@ -5,14 +5,44 @@
 
 #include <algorithm>
 
+#include "common/json.h"
 #include "common/thread_name.h"
 #include "store/format.h"
 
 namespace cxbridge::deliver {
 namespace {
 
-// id, source, detail-type of an envelope we built ourselves (top-level string fields).
+// The string value of top-level `key` in an envelope cxbridge built: its fields come in AWS's
+// order, id, detail-type and source before detail, so a scan of the part before "detail"
+// finds them without parsing the whole event. False when it cannot be sure.
+bool ScanField(std::string_view head, std::string_view key, std::string* out) {
+  std::string needle = "\"" + std::string(key) + "\":\"";
+  size_t p = head.find(needle);
+  if (p == std::string_view::npos) return false;
+  size_t start = p + needle.size(), end = start;
+  bool escaped = false;
+  for (; end < head.size() && head[end] != '"'; ++end) escaped = escaped || head[end] == '\\';
+  if (end >= head.size()) return false;
+  if (escaped) {  // rare: decode the JSON string properly
+    auto v = json::Parse(head.substr(start - 1, end - start + 2));
+    if (!v.ok() || !v->is_string()) return false;
+    *out = v->as_string();
+    return true;
+  }
+  out->assign(head.substr(start, end - start));
+  return true;
+}
+
+// id, source, detail-type of an envelope (top-level string fields).
 void EnvelopeFields(const std::string& json, store::HistoryEvent* out) {
+  const size_t detail = json.find("\"detail\":");
+  if (detail != std::string::npos) {
+    std::string_view head(json.data(), detail);
+    if (ScanField(head, "id", &out->id) && ScanField(head, "source", &out->source) &&
+        ScanField(head, "detail-type", &out->detail_type)) {
+      return;
+    }
+  }
   static thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
   auto doc = parser.iterate(padded);

@@ -179,7 +179,12 @@ Status EmbeddedHistoryStore::Write(const std::vector<HistoryEvent>& events,
     }
   }
   if (wb.Count() == 0) return Status::Ok();
-  return db_.Write(&wb);
+  // No write-ahead log: the history is diagnostic, so it does not pay for a second copy of every
+  // record. What is in the memtable reaches disk when RocksDB flushes it and at a clean
+  // shutdown; a crash loses the history of the time since the last flush, never an event.
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  return FromRocks(db_.raw()->Write(wo, &wb), "history write");
 }
 
 Result<EventHistory> EmbeddedHistoryStore::Load(uint64_t seq, std::string_view event_value) {

@@ -4,8 +4,8 @@
 // `cxbridge events show|tail` read it.
 //
 // Engine-independent: the embedded engine keeps it in RocksDB (embedded_history.h); another engine
-// implements the same interface. History is diagnostic: writes are unsynced and batched off the
-// hot path (deliver/history_recorder.h); a crash may lose its last moments, never an event.
+// implements the same interface. History is diagnostic: writes are batched off the hot path
+// (deliver/history_recorder.h) and not synced; a crash may lose recent history, never an event.
 // Thread-safety: implementations are safe from any thread.
 #pragma once
 
