@@ -71,12 +71,16 @@ inline std::optional<std::string> SharedDir() {
   return std::nullopt;
 }
 
-// src/ingest/testdata (CXBRIDGE_SOURCE from ctest, else relative to the cwd).
+// src/ingest/testdata (CXBRIDGE_SOURCE from the environment, else the repository the test was
+// built from, else relative to the cwd).
 inline std::string TestdataDir() {
   std::vector<std::string> candidates;
   if (const char* s = std::getenv("CXBRIDGE_SOURCE"); s && *s) {
     candidates.push_back(std::string(s) + "/src/ingest/testdata");
   }
+#ifdef CXBRIDGE_SOURCE_DIR
+  candidates.push_back(CXBRIDGE_SOURCE_DIR "/src/ingest/testdata");
+#endif
   candidates.push_back(ThisSourceDir() + "/testdata");
   candidates.push_back("src/ingest/testdata");
   for (const std::string& c : candidates) {
