@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <unordered_map>
 
 namespace cxbridge::json {
 
@@ -85,6 +87,12 @@ Value& Value::Set(std::string_view key, Value v) {
   return members_.back().second;
 }
 
+Value& Value::Append(std::string key, Value v) {
+  if (type_ == Type::kNull) type_ = Type::kObject;
+  members_.emplace_back(std::move(key), std::move(v));
+  return members_.back().second;
+}
+
 Value& Value::InsertBefore(std::string_view before, std::string_view key, Value v) {
   if (type_ == Type::kNull) type_ = Type::kObject;
   Erase(key);
@@ -150,11 +158,18 @@ Status Err(simdjson::error_code e) {
 template <typename V>
 Status Convert(V& in, Value* out, int depth);
 
+// Objects up to this many members look for a duplicate key by a scan; larger ones through a
+// hash index (key -> position), built once when the object grows past it.
+constexpr size_t kIndexFrom = 16;
+
 template <typename V>
 Status ConvertObject(V& in, Value* out, int depth) {
   od::object obj;
   if (auto e = in.get_object().get(obj)) return Err(e);
   *out = Value::Object();
+  std::vector<Member>& members = out->members();
+  std::unordered_map<std::string_view, size_t> index;  // views into `keys`, stable storage
+  std::deque<std::string> keys;
   for (auto field : obj) {
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return Err(e);
@@ -163,7 +178,31 @@ Status ConvertObject(V& in, Value* out, int depth) {
     if (auto e = field.value().get(fv)) return Err(e);
     Value child;
     CXB_RETURN_IF_ERROR(Convert(fv, &child, depth + 1));
-    out->Set(k, std::move(child));  // duplicate keys: first position, last value
+    // Duplicate keys: first position, last value.
+    size_t at = members.size();
+    if (members.size() < kIndexFrom) {
+      for (size_t i = 0; i < members.size(); ++i) {
+        if (members[i].first == k) {
+          at = i;
+          break;
+        }
+      }
+    } else {
+      if (index.empty()) {
+        for (size_t i = 0; i < members.size(); ++i) index.emplace(keys.emplace_back(members[i].first), i);
+      }
+      if (auto it = index.find(k); it != index.end()) at = it->second;
+    }
+    if (at < members.size()) {
+      members[at].second = std::move(child);
+      continue;
+    }
+    if (members.size() >= kMaxObjectMembers) {
+      return Status::InvalidArgument("invalid JSON: an object has more than " +
+                                     std::to_string(kMaxObjectMembers) + " members");
+    }
+    if (!index.empty()) index.emplace(keys.emplace_back(k), members.size());
+    members.emplace_back(std::move(k), std::move(child));
   }
   return Status::Ok();
 }

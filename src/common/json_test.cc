@@ -19,6 +19,61 @@ TEST(JsonTest, DuplicateKeysLastWins) {
   EXPECT_EQ(Serialize(*v), R"({"a":3,"b":2})");
 }
 
+// An object of `n` members "k0".."k{n-1}", each key followed by a duplicate of key 0 every
+// `dup_every` members (0: none).
+std::string ManyKeys(size_t n, size_t dup_every = 0) {
+  std::string s = "{";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) s += ',';
+    s += "\"k" + std::to_string(i) + "\":" + std::to_string(i);
+    if (dup_every && i % dup_every == dup_every - 1) s += ",\"k0\":" + std::to_string(i);
+  }
+  return s + "}";
+}
+
+TEST(JsonTest, DuplicateKeysLastWinsPastTheIndexThreshold) {
+  // Objects beyond a few members look duplicates up in a hash index: same semantics.
+  auto v = Parse(ManyKeys(200, 7));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  ASSERT_EQ(v->members().size(), 200u);
+  for (size_t i = 0; i < 200; ++i) EXPECT_EQ(v->members()[i].first, "k" + std::to_string(i));
+  EXPECT_EQ(v->Find("k0")->number_text(), "195");  // the last duplicate's value, first position
+  EXPECT_EQ(v->Find("k199")->number_text(), "199");
+  auto late = Parse(R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,)"
+                    R"("l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"b":20,"q":30,"r":18})");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(Serialize(*late), R"({"a":1,"b":20,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,)"
+                              R"("k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":30,"r":18})");
+}
+
+TEST(JsonTest, MembersPerObjectAreCapped) {
+  // Exactly the limit parses (duplicates do not count); one more distinct key is refused.
+  auto at_limit = Parse(ManyKeys(kMaxObjectMembers, 1000));
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status().ToString();
+  EXPECT_EQ(at_limit->members().size(), kMaxObjectMembers);
+  auto over = Parse(ManyKeys(kMaxObjectMembers + 1));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.status().message(), "invalid JSON: an object has more than 10000 members");
+  // Nested objects each have their own count.
+  std::string nested = "[" + ManyKeys(kMaxObjectMembers) + "," + ManyKeys(kMaxObjectMembers) + "]";
+  EXPECT_TRUE(Parse(nested).ok());
+}
+
+TEST(JsonTest, ManyKeysBodyIsRefusedFast) {
+  // Issue 16: a 1 MiB body of ~116k distinct short keys took ~10 s of CPU (a linear search per
+  // key). Now it is refused at the member cap, after reading about 10,000 members.
+  std::string body = "{";
+  for (size_t i = 0; body.size() < (1u << 20) - 16; ++i) {
+    if (i) body += ',';
+    body += "\"" + std::to_string(i) + "\":0";
+  }
+  body += "}";
+  auto v = Parse(body);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("more than 10000 members"), std::string::npos);
+}
+
 TEST(JsonTest, RejectsMalformed) {
   EXPECT_FALSE(Parse("{").ok());
   EXPECT_FALSE(Parse(R"({"a":tru})").ok());

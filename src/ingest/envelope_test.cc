@@ -235,6 +235,42 @@ TEST(EnvelopeTest, EventBridgeRecognitionCanBeTurnedOff) {
   EXPECT_EQ(e->detail_type, "Raw");
 }
 
+TEST(EnvelopeTest, ManyMembersKeepTheirOrder) {
+  // Issue 16: extra members are appended in one pass (no search per member); order and values
+  // are kept for an EventBridge body and a Genesys frame with thousands of members.
+  std::string extra;
+  for (int i = 0; i < 5000; ++i) extra += ",\"x" + std::to_string(i) + "\":" + std::to_string(i);
+  auto eb = Build(R"({"version":"0","id":"i","detail-type":"T","source":"s","detail":{})" + extra + "}",
+                  Opts(R"({"name":"eb"})"));
+  ASSERT_TRUE(eb.ok()) << eb.status().message();
+  json::Value ev = J(eb->event_json);
+  ASSERT_EQ(ev.members().size(), kAwsOrder.size() + 5000);
+  EXPECT_EQ(ev.members()[kAwsOrder.size()].first, "x0");
+  EXPECT_EQ(ev.members().back().first, "x4999");
+  EXPECT_EQ(ev.members().back().second.number_text(), "4999");
+
+  auto frame = Build(R"({"topicName":"v2.users.u1.presence","eventBody":{})" + extra + "}",
+                     Opts(R"({"name":"ws"})"));
+  ASSERT_TRUE(frame.ok()) << frame.status().message();
+  json::Value fev = J(frame->event_json);
+  const json::Value& d = *fev.Find("detail");
+  ASSERT_EQ(d.members().size(), 3u + 5000);  // topicName, eventBody, timestamp, then the rest
+  EXPECT_EQ(d.members()[2].first, "timestamp");
+  EXPECT_EQ(d.members()[3].first, "x0");
+  EXPECT_EQ(d.members().back().first, "x4999");
+}
+
+TEST(EnvelopeTest, TooManyMembersIsA400Reason) {
+  std::string body = "{";
+  for (size_t i = 0; i <= json::kMaxObjectMembers; ++i) body += (i ? ",\"" : "\"") + std::to_string(i) + "\":0";
+  body += "}";
+  auto e = Build(body, Opts(R"({"name":"p"})"));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(e.status().message().find("more than 10000 members"), std::string::npos)
+      << e.status().message();
+}
+
 // ---------------------------------------------------------------- Genesys frames
 
 TEST(EnvelopeTest, GenesysFrameBecomesTopicPatternAndDetail) {
