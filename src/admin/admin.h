@@ -31,7 +31,7 @@
 #include "deliver/dead_letters.h"
 #include "deliver/scheduler.h"
 #include "http/message.h"
-#include "store/event_log.h"
+#include "store/storage.h"
 
 namespace cxbridge::admin {
 
@@ -41,7 +41,7 @@ struct AdminDeps {
   deliver::DeadLetters* dead_letters = nullptr;
   deliver::Scheduler* scheduler = nullptr;
   std::function<Status()> reload;  // may be empty
-  store::DeliveryStore* store = nullptr;  // quarantine listing
+  store::DeliveryQueue* store = nullptr;  // quarantine listing
   // Replays quarantined entries; returns (replayed ids, failed (id, reason)).
   std::function<std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::string>>>(
       const std::vector<std::string>& ids, bool all)>

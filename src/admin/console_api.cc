@@ -4,7 +4,6 @@
 #include <set>
 
 #include "pattern/pattern.h"
-#include "store/format.h"
 
 namespace cxbridge::admin {
 namespace {

@@ -34,7 +34,7 @@ Reply StoreError(const Status& st) {
 
 Status ApiContext::Save(std::string_view kind, std::map<std::string, json::Value>& map,
                         const std::string& name, const json::Value& record) {
-  CXB_RETURN_IF_ERROR(resources.Put(kind, name, json::Serialize(record)));
+  CXB_RETURN_IF_ERROR(resources.Put(kind, name, json::Serialize(record)).status());
   map[name] = record;
   if (kind == kKindConnection || kind == kKindApiDestination) PublishDestinations();
   return Status::Ok();
@@ -56,7 +56,7 @@ Status ApiContext::DeleteBus(const std::string& name) { return Remove(kKindBus, 
 
 Status ApiContext::SaveRule(const json::Value& record) {
   std::string bus = Str(record, "EventBusName"), name = Str(record, "Name");
-  CXB_RETURN_IF_ERROR(resources.Put(kKindRule, RuleKey(bus, name), json::Serialize(record)));
+  CXB_RETURN_IF_ERROR(resources.Put(kKindRule, RuleKey(bus, name), json::Serialize(record)).status());
   reg.rules[{bus, name}] = record;
   return Status::Ok();
 }
@@ -77,7 +77,7 @@ Status ApiContext::Load() {
   auto load_map = [&](std::string_view kind, std::map<std::string, json::Value>* out) -> Status {
     auto list = resources.List(kind);
     if (!list.ok()) return list.status();
-    for (const auto& [name, text] : *list) {
+    for (const auto& [name, text, revision] : *list) {
       auto v = json::Parse(text);
       if (!v.ok() || !v->is_object())
         return Status::Corruption("stored " + std::string(kind) + " '" + name + "' does not decode");

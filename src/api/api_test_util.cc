@@ -4,14 +4,20 @@
 
 namespace cxbridge::api::testing {
 
-Status MemResourceStore::Put(std::string_view kind, std::string_view name, std::string_view value) {
+Result<uint64_t> MemResourceStore::Put(std::string_view kind, std::string_view name, std::string_view value,
+                                       uint64_t expected_revision) {
   std::lock_guard<std::mutex> lock(mu_);
   if (fail_writes) return Status::IOError("injected write failure");
-  data_[std::string(kind)][std::string(name)] = std::string(value);
-  return Status::Ok();
+  auto& m = data_[std::string(kind)];
+  auto it = m.find(std::string(name));
+  uint64_t current = it == m.end() ? store::kNoRevision : it->second.revision;
+  if (expected_revision != store::kAnyRevision && expected_revision != current)
+    return Status::FailedPrecondition(std::string(name) + " changed concurrently");
+  m[std::string(name)] = store::ResourceEntry{std::string(name), std::string(value), ++revision_};
+  return revision_;
 }
 
-Result<std::string> MemResourceStore::Get(std::string_view kind, std::string_view name) {
+Result<store::ResourceEntry> MemResourceStore::Get(std::string_view kind, std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& m = data_[std::string(kind)];
   auto it = m.find(std::string(name));
@@ -19,17 +25,22 @@ Result<std::string> MemResourceStore::Get(std::string_view kind, std::string_vie
   return it->second;
 }
 
-Status MemResourceStore::Delete(std::string_view kind, std::string_view name) {
+Status MemResourceStore::Delete(std::string_view kind, std::string_view name, uint64_t expected_revision) {
   std::lock_guard<std::mutex> lock(mu_);
   if (fail_writes) return Status::IOError("injected write failure");
-  data_[std::string(kind)].erase(std::string(name));
+  auto& m = data_[std::string(kind)];
+  auto it = m.find(std::string(name));
+  uint64_t current = it == m.end() ? store::kNoRevision : it->second.revision;
+  if (expected_revision != store::kAnyRevision && expected_revision != current)
+    return Status::FailedPrecondition(std::string(name) + " changed concurrently");
+  if (it != m.end()) m.erase(it);
   return Status::Ok();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> MemResourceStore::List(std::string_view kind) {
+Result<std::vector<store::ResourceEntry>> MemResourceStore::List(std::string_view kind) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& kv : data_[std::string(kind)]) out.push_back(kv);
+  std::vector<store::ResourceEntry> out;
+  for (const auto& [name, e] : data_[std::string(kind)]) out.push_back(e);
   return out;
 }
 

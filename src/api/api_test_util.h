@@ -22,15 +22,18 @@ namespace cxbridge::api::testing {
 
 class MemResourceStore : public store::ResourceStore {
  public:
-  Status Put(std::string_view kind, std::string_view name, std::string_view value) override;
-  Result<std::string> Get(std::string_view kind, std::string_view name) override;
-  Status Delete(std::string_view kind, std::string_view name) override;
-  Result<std::vector<std::pair<std::string, std::string>>> List(std::string_view kind) override;
+  Result<uint64_t> Put(std::string_view kind, std::string_view name, std::string_view value,
+                       uint64_t expected_revision = store::kAnyRevision) override;
+  Result<store::ResourceEntry> Get(std::string_view kind, std::string_view name) override;
+  Status Delete(std::string_view kind, std::string_view name,
+                uint64_t expected_revision = store::kAnyRevision) override;
+  Result<std::vector<store::ResourceEntry>> List(std::string_view kind) override;
   bool fail_writes = false;
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::map<std::string, std::string>> data_;
+  std::map<std::string, std::map<std::string, store::ResourceEntry>> data_;
+  uint64_t revision_ = 0;
 };
 
 class MemArchiveStore : public store::ArchiveStore {

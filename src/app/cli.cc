@@ -88,8 +88,8 @@ bool Resolve(const Connection& c, Resolved* out) {
 struct DlqAccess {
   Resolved r;
   std::unique_ptr<store::Db> db;
-  std::unique_ptr<store::DeliveryStore> store;
-  std::unique_ptr<store::EventLog> log;
+  std::unique_ptr<store::EmbeddedEventLog> log;
+  std::unique_ptr<store::EmbeddedDeliveryQueue> store;
   std::unique_ptr<deliver::DeadLetters> dl;
   std::unique_ptr<http::HttpClient> client;
 
@@ -99,10 +99,10 @@ struct DlqAccess {
       auto db_or = store::Db::Open(r.cfg.data_dir, SystemClock());
       if (db_or.ok()) {
         db = std::move(*db_or);
-        store = std::make_unique<store::DeliveryStore>(*db);
-        log = std::make_unique<store::EventLog>(*db, SystemClock(), store::EventLog::Options{});
+        log = std::make_unique<store::EmbeddedEventLog>(*db, SystemClock(), store::EmbeddedEventLog::Options{});
         if (!log->Start().ok()) return false;
-        dl = std::make_unique<deliver::DeadLetters>(*store, *log, SystemClock(), nullptr, nullptr);
+        store = std::make_unique<store::EmbeddedDeliveryQueue>(*db, *log);
+        dl = std::make_unique<deliver::DeadLetters>(*store, SystemClock(), nullptr, nullptr);
         return true;
       }
       if (db_or.status().code() != StatusCode::kUnavailable) {

@@ -100,10 +100,10 @@ struct ServerApp::Impl {
   Clock& clock = SystemClock();
   prometheus::Registry metrics;
   std::unique_ptr<store::Db> db;
-  std::unique_ptr<store::EventLog> log;
+  std::unique_ptr<store::EmbeddedEventLog> log;
   std::unique_ptr<store::EmbeddedResourceStore> resources;
   std::unique_ptr<store::EmbeddedArchiveStore> archives;
-  std::unique_ptr<store::DeliveryStore> deliveries;
+  std::unique_ptr<store::EmbeddedDeliveryQueue> deliveries;
   std::unique_ptr<queue::QueueService> queues;
   std::unique_ptr<queue::SqsHandler> sqs;
   std::unique_ptr<bus::Router> router;
@@ -338,13 +338,13 @@ Status ServerApp::Start(const ServeOverrides& o) {
   auto db = store::Db::Open(m.cfg.data_dir, m.clock);
   if (!db.ok()) return db.status();
   m.db = std::move(*db);
-  store::EventLog::Options lo;
+  store::EmbeddedEventLog::Options lo;
   lo.min_free_bytes = m.cfg.min_free_disk_bytes;
-  m.log = std::make_unique<store::EventLog>(*m.db, m.clock, lo);
+  m.log = std::make_unique<store::EmbeddedEventLog>(*m.db, m.clock, lo);
   CXB_RETURN_IF_ERROR(m.log->Start());
   m.resources = std::make_unique<store::EmbeddedResourceStore>(*m.db);
   m.archives = std::make_unique<store::EmbeddedArchiveStore>(*m.db);
-  m.deliveries = std::make_unique<store::DeliveryStore>(*m.db);
+  m.deliveries = std::make_unique<store::EmbeddedDeliveryQueue>(*m.db, *m.log);
 
   // Built-in queues: loaded before delivery recovery, since queue targets write to them.
   m.queues = std::make_unique<queue::QueueService>(*m.db, m.clock, m.cfg.account, m.cfg.region);
@@ -423,10 +423,10 @@ Status ServerApp::Start(const ServeOverrides& o) {
         m.blobs, [db = m.db.get()] { return store::CollectBlobRefs(*db); }, retention, m.clock);
   }
   env.blobs = m.blobs.get();
-  m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, m.targets, env, m.clock, m.metrics, so);
+  m.scheduler = std::make_unique<deliver::Scheduler>(*m.deliveries, *m.log, m.targets, env, m.clock, m.metrics, so);
   m.scheduler->OnTable(m.router->table());
   m.router->OnChange([s = m.scheduler.get()](auto t) { s->OnTable(std::move(t)); });
-  m.dead_letters = std::make_unique<deliver::DeadLetters>(*m.deliveries, *m.log, m.clock, m.router.get(),
+  m.dead_letters = std::make_unique<deliver::DeadLetters>(*m.deliveries, m.clock, m.router.get(),
                                                           m.scheduler.get());
 
   // Accept path.

@@ -4,7 +4,7 @@
 
 #include "common/ids.h"
 #include "common/json.h"
-#include "store/format.h"
+#include "store/storage.h"
 
 namespace cxbridge::bus {
 
@@ -84,8 +84,9 @@ void Pipeline::Submit(std::vector<IncomingEvent> events,
     item.ingest_ms = now_ms;
     item.quarantine_record = std::move(quarantine);
     item.quarantine_id = std::move(quarantine_id);
-    item.target_keys.reserve(targets.size());
-    for (const auto& t : targets) item.target_keys.push_back(t->key);
+    item.event_id = e.id;
+    item.routes.reserve(targets.size());
+    for (const auto& t : targets) item.routes.push_back(t->id);
     items.push_back(std::move(item));
     routes->push_back(std::move(targets));
     index.push_back(i);

@@ -21,7 +21,7 @@
 #include "bus/event_sink.h"
 #include "bus/router.h"
 #include "common/clock.h"
-#include "store/event_log.h"
+#include "store/storage.h"
 
 namespace cxbridge::bus {
 

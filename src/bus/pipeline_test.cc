@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/event_log.h"
+
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -21,7 +23,7 @@ class PipelineTest : public ::testing::Test {
     auto db = store::Db::Open(dir_, clock_);
     ASSERT_TRUE(db.ok());
     db_ = std::move(db.value());
-    log_ = std::make_unique<store::EventLog>(*db_, clock_, store::EventLog::Options{});
+    log_ = std::make_unique<store::EmbeddedEventLog>(*db_, clock_, store::EmbeddedEventLog::Options{});
     ASSERT_TRUE(log_->Start().ok());
     RuleDef rule;
     rule.name = "r";
@@ -71,7 +73,7 @@ class PipelineTest : public ::testing::Test {
   FakeClock clock_;
   std::filesystem::path dir_;
   std::unique_ptr<store::Db> db_;
-  std::unique_ptr<store::EventLog> log_;
+  std::unique_ptr<store::EmbeddedEventLog> log_;
   prometheus::Registry metrics_;
   Router router_{"123456789012", "us-east-1"};
   std::unique_ptr<Pipeline> pipeline_;

@@ -6,7 +6,6 @@
 
 #include "bus/rule_state.h"
 #include "bus/schedule.h"
-#include "store/format.h"
 
 namespace cxbridge::bus {
 
@@ -85,7 +84,8 @@ Result<std::shared_ptr<RouteTable>> Router::Build(const std::vector<BusDef>& cbu
     rr.arn = RuleArn(r.bus, r.name);
     for (const auto& td : r.targets) {
       auto rt = std::make_shared<RouteTarget>();
-      rt->key = store::MakeTargetKey(r.bus, r.name, td.id);
+      rt->id = store::RouteId{r.bus, r.name, td.id};
+      rt->key = rt->id.Key();
       rt->bus = r.bus;
       rt->rule = r.name;
       rt->rule_arn = rr.arn;

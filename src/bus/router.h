@@ -20,6 +20,7 @@
 #include "bus/model.h"
 #include "common/status.h"
 #include "pattern/pattern.h"
+#include "store/route_id.h"
 #include "transform/input.h"
 
 namespace cxbridge::bus {
@@ -31,7 +32,8 @@ struct RetryPolicy {
 
 // One target of one rule, resolved. Immutable.
 struct RouteTarget {
-  std::string key;  // store::MakeTargetKey(bus, rule, id)
+  store::RouteId id;  // {bus, rule, target id}
+  std::string key;    // id.Key(): the routing table's and the scheduler's map key
   std::string bus, rule, rule_arn;
   TargetDef def;
   RetryPolicy retry;

@@ -1,6 +1,8 @@
 #include "bus/scheduled_rules.h"
 
 #include <gtest/gtest.h>
+
+#include "store/event_log.h"
 #include <prometheus/registry.h>
 
 #include <chrono>
@@ -26,7 +28,7 @@ class ScheduledRulesTest : public ::testing::Test {
     auto db = store::Db::Open(dir_, clock_);
     ASSERT_TRUE(db.ok());
     db_ = std::move(db.value());
-    log_ = std::make_unique<store::EventLog>(*db_, clock_, store::EventLog::Options{});
+    log_ = std::make_unique<store::EmbeddedEventLog>(*db_, clock_, store::EmbeddedEventLog::Options{});
     ASSERT_TRUE(log_->Start().ok());
     pipeline_ = std::make_unique<Pipeline>(router_, *log_, clock_, metrics_, Pipeline::Options{});
     pipeline_->SetOnStored([this](std::vector<StoredEvent> s) {
@@ -70,7 +72,7 @@ class ScheduledRulesTest : public ::testing::Test {
   FakeClock clock_{*ParseRfc3339("2026-11-28T10:00:30Z")};
   std::filesystem::path dir_;
   std::unique_ptr<store::Db> db_;
-  std::unique_ptr<store::EventLog> log_;
+  std::unique_ptr<store::EmbeddedEventLog> log_;
   prometheus::Registry metrics_;
   Router router_{"123456789012", "us-east-1"};
   std::unique_ptr<Pipeline> pipeline_;

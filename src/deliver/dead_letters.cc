@@ -1,10 +1,7 @@
 #include "deliver/dead_letters.h"
 
-#include <future>
-
 #include "common/json.h"
 #include "deliver/scheduler.h"
-#include "store/format.h"
 
 namespace cxbridge::deliver {
 
@@ -37,7 +34,8 @@ RedriveResult DeadLetters::Redrive(const std::vector<std::string>& ids, bool all
       out.failed.emplace_back(id, "entry has no event or target to redrive to");
       continue;
     }
-    std::string key = store::MakeTargetKey(bus->as_string(), rule->as_string(), target->as_string());
+    const store::RouteId route_id{bus->as_string(), rule->as_string(), target->as_string()};
+    const std::string key = route_id.Key();
     std::shared_ptr<const bus::RouteTarget> route;
     if (table) {
       auto it = table->targets.find(key);
@@ -50,23 +48,14 @@ RedriveResult DeadLetters::Redrive(const std::vector<std::string>& ids, bool all
     }
     auto event_json = std::make_shared<const std::string>(json::Serialize(*event));
     const int64_t now = clock_.NowMs();
-    uint64_t seq = 0;
-    std::promise<Status> done;
-    log_.Run(store::CommitJob{
-        [&](rocksdb::WriteBatch* wb, uint64_t* next_seq) -> Status {
-          seq = (*next_seq)++;
-          // Column family handles are reached through the store's Db.
-          return store_.StageRedrive(wb, key, seq, now, bus->as_string(), *event_json, id);
-        },
-        [&](Status st) { done.set_value(st); }});
-    Status st = done.get_future().get();
-    if (!st.ok()) {
-      out.failed.emplace_back(id, st.message());
+    auto seq = store_.Enqueue(route_id, bus->as_string(), *event_json, now, id);
+    if (!seq.ok()) {
+      out.failed.emplace_back(id, seq.status().message());
       continue;
     }
     out.redriven.push_back(id);
     if (scheduler_ && route) {
-      scheduler_->Enqueue({bus::StoredEvent{seq, now, event_json, {route}}});
+      scheduler_->Enqueue({bus::StoredEvent{*seq, now, event_json, {route}}});
     }
   }
   return out;
@@ -74,7 +63,8 @@ RedriveResult DeadLetters::Redrive(const std::vector<std::string>& ids, bool all
 
 Status DeadLetters::Redeliver(const std::string& bus, const std::string& rule, const std::string& target,
                               const std::string& event_json) {
-  const std::string key = store::MakeTargetKey(bus, rule, target);
+  const store::RouteId route_id{bus, rule, target};
+  const std::string key = route_id.Key();
   std::shared_ptr<const bus::RouteTarget> route;
   if (router_) {
     auto table = router_->table();
@@ -84,17 +74,9 @@ Status DeadLetters::Redeliver(const std::string& bus, const std::string& rule, c
   }
   auto json = std::make_shared<const std::string>(event_json);
   const int64_t now = clock_.NowMs();
-  uint64_t seq = 0;
-  std::promise<Status> done;
-  log_.Run(store::CommitJob{
-      [&](rocksdb::WriteBatch* wb, uint64_t* next_seq) -> Status {
-        seq = (*next_seq)++;
-        return store_.StageRedrive(wb, key, seq, now, bus, *json, "");
-      },
-      [&](Status st) { done.set_value(st); }});
-  Status st = done.get_future().get();
-  if (!st.ok()) return st;
-  if (scheduler_ && route) scheduler_->Enqueue({bus::StoredEvent{seq, now, json, {route}}});
+  auto seq = store_.Enqueue(route_id, bus, *json, now, "");
+  if (!seq.ok()) return seq.status();
+  if (scheduler_ && route) scheduler_->Enqueue({bus::StoredEvent{*seq, now, json, {route}}});
   return Status::Ok();
 }
 

@@ -10,8 +10,7 @@
 #include "bus/router.h"
 #include "common/clock.h"
 #include "common/status.h"
-#include "store/embedded.h"
-#include "store/event_log.h"
+#include "store/storage.h"
 
 namespace cxbridge::deliver {
 
@@ -25,9 +24,8 @@ struct RedriveResult {
 class DeadLetters {
  public:
   // `router` and `scheduler` may be null (offline use).
-  DeadLetters(store::DeliveryStore& store, store::EventLog& log, Clock& clock,
-              const bus::Router* router, Scheduler* scheduler)
-      : store_(store), log_(log), clock_(clock), router_(router), scheduler_(scheduler) {}
+  DeadLetters(store::DeliveryQueue& store, Clock& clock, const bus::Router* router, Scheduler* scheduler)
+      : store_(store), clock_(clock), router_(router), scheduler_(scheduler) {}
 
   Result<std::vector<store::DlqEntry>> List(std::string_view after, size_t limit) {
     return store_.ListDlq(after, limit);
@@ -42,8 +40,7 @@ class DeadLetters {
                    const std::string& event_json);
 
  private:
-  store::DeliveryStore& store_;
-  store::EventLog& log_;
+  store::DeliveryQueue& store_;
   Clock& clock_;
   const bus::Router* router_;
   Scheduler* scheduler_;

@@ -7,7 +7,7 @@
 
 #include "common/json.h"
 #include "common/thread_name.h"
-#include "store/format.h"
+#include "store/route_id.h"
 
 namespace cxbridge::deliver {
 namespace {
@@ -211,8 +211,10 @@ void HistoryRecorder::WriteBatch(std::vector<PendingEvent> events,
   out_attempts.reserve(attempts.size());
   std::vector<std::pair<std::string, int64_t>> latencies;
   for (auto& [key, a] : attempts) {
-    std::string bus;
-    store::SplitTargetKey(key, &bus, &a.rule, &a.target);
+    if (auto id = store::RouteId::FromKey(key)) {
+      a.rule = std::move(id->rule);
+      a.target = std::move(id->target);
+    }
     if (a.latency_ms >= 0) latencies.emplace_back(key, a.latency_ms);
     out_attempts.push_back(std::move(a));
   }

@@ -8,13 +8,13 @@
 #include "common/ids.h"
 #include "common/json.h"
 #include "common/thread_name.h"
-#include "store/format.h"
+#include "store/storage.h"
 
 namespace cxbridge::deliver {
 
-Scheduler::Scheduler(store::DeliveryStore& store, const TargetRegistry& registry, TargetEnv env,
+Scheduler::Scheduler(store::DeliveryQueue& store, store::EventLog& log, const TargetRegistry& registry, TargetEnv env,
                      Clock& clock, prometheus::Registry& metrics, SchedulerOptions options)
-    : store_(store), registry_(registry), env_(std::move(env)), clock_(clock), options_(options) {
+    : store_(store), log_(log), registry_(registry), env_(std::move(env)), clock_(clock), options_(options) {
   depth_family_ = &prometheus::BuildGauge()
                        .Name("cxbridge_target_queue_depth")
                        .Help("Deliveries pending per target, including in flight")
@@ -57,14 +57,14 @@ Status Scheduler::Recover() {
     }
   }
   size_t n = 0;
-  Status st = store_.ForEachPending([&](std::string_view key, uint64_t seq, const store::DeliveryRecord& r) {
+  Status st = store_.ForEachPending([&](const store::RouteId& route, uint64_t seq, const store::DeliveryRecord& r) {
     Item it;
     it.seq = seq;
     it.attempts = r.attempts;
     it.first_ms = r.first_ms;
     it.due_ms = r.next_due_ms;
     it.last_error = r.last_error;
-    AddItem(std::string(key), std::move(it));
+    AddItem(route, std::move(it));
     ++n;
   });
   if (st.ok() && n > 0) spdlog::info("recovered {} pending deliveries", n);
@@ -165,6 +165,7 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
   for (const auto& [key, route] : table->targets) {
     Queue& q = queues_[key];
     q.key = key;
+    q.id = route->id;
     q.route = route;
   }
   for (auto& [key, q] : queues_) {
@@ -228,9 +229,11 @@ void Scheduler::ApplyTable(const std::shared_ptr<const bus::RouteTable>& table) 
   }
 }
 
-void Scheduler::AddItem(const std::string& key, Item item) {
+void Scheduler::AddItem(const store::RouteId& route, Item item) {
+  std::string key = route.Key();
   Queue& q = queues_[key];
-  q.key = key;
+  q.key = std::move(key);
+  q.id = route;
   Park(q, std::move(item));
 }
 
@@ -357,7 +360,7 @@ void Scheduler::Loop() {
         it.first_ms = e.ingest_ms;
         it.due_ms = e.ingest_ms;
         it.json = e.event_json;
-        AddItem(t->key, std::move(it));
+        AddItem(t->id, std::move(it));
       }
     }
     for (auto& c : done) {
@@ -596,7 +599,7 @@ void Scheduler::Complete(Completion& c, int64_t now) {
   if (r.kind == SendResult::kOk) {
     transition(q.breaker.OnSuccess(now));
     Release(q, item, now);
-    Status st = store_.Complete(c.key, c.seq);
+    Status st = store_.Ack(q.id, c.seq);
     if (!st.ok()) spdlog::warn("delivery {} completed but not recorded: {}", c.seq, st.ToString());
     delivered_->Increment();
     e2e_latency_->Observe(std::max<int64_t>(0, now - item.first_ms) / 1000.0);
@@ -620,7 +623,7 @@ void Scheduler::Complete(Completion& c, int64_t now) {
     return dead_letter("MaximumEventAgeInSeconds");
   }
   item.due_ms = now + delay;
-  Status st = store_.Reschedule(c.key, c.seq,
+  Status st = store_.RetryAt(q.id, c.seq,
                                 store::DeliveryRecord{item.attempts, item.first_ms, item.due_ms, item.last_error});
   if (!st.ok()) spdlog::warn("retry state of delivery {} not persisted: {}", c.seq, st.ToString());
   retried_->Increment();
@@ -685,7 +688,7 @@ void Scheduler::CompleteDeadLetter(Completion& c, int64_t now) {
   const DeadLetterReason& why = *c.dead_letter;
   if (c.result.kind == SendResult::kOk) {
     Release(q, item, now);
-    Status st = store_.Complete(c.key, c.seq);
+    Status st = store_.Ack(q.id, c.seq);
     if (!st.ok()) spdlog::warn("delivery {} sent to its DLQ but not recorded: {}", c.seq, st.ToString());
     sent_to_dlq_->Increment();
     spdlog::warn("delivery sent to its dead-letter queue: target={} seq={} code={} message={}", q.key,
@@ -711,8 +714,9 @@ void Scheduler::StoreDeadLetter(Queue& q, Item item, const std::string& code,
   } else if (auto rec = store_.GetEvent(item.seq); rec.ok()) {
     event_json = std::move(rec->event_json);
   }
-  std::string bus, rule, target;
-  store::SplitTargetKey(q.key, &bus, &rule, &target);
+  const std::string& bus = q.id.bus;
+  const std::string& rule = q.id.rule;
+  const std::string& target = q.id.target;
   json::Value e = json::Value::Object();
   std::string id = store::DlqId(now, item.seq) + "-" + std::to_string(dlq_counter_++ % 1000);
   e.Set("id", json::Value::String(id));
@@ -736,7 +740,7 @@ void Scheduler::StoreDeadLetter(Queue& q, Item item, const std::string& code,
   text += ",\"event\":";
   text += event_json.empty() ? "null" : event_json;
   text += "}";
-  Status st = store_.DeadLetter(q.key, item.seq, store::DlqEntry{id, text});
+  Status st = store_.DeadLetter(q.id, item.seq, store::DlqEntry{id, text});
   if (!st.ok()) {
     // Keep it: the delivery record still exists; try again shortly rather than lose it.
     spdlog::error("dead-lettering delivery {} failed, will retry: {}", item.seq, st.ToString());
@@ -755,7 +759,9 @@ void Scheduler::PublishStats() {
   for (auto& [key, q] : queues_) {
     TargetStats s;
     s.key = key;
-    store::SplitTargetKey(key, &s.bus, &s.rule, &s.target);
+    s.bus = q.id.bus;
+    s.rule = q.id.rule;
+    s.target = q.id.target;
     s.arn = q.route ? q.route->def.arn : "";
     s.depth = q.waiting.size() + q.in_flight.size();
     s.in_flight = static_cast<int>(q.in_flight.size());
@@ -775,7 +781,7 @@ void Scheduler::PublishStats() {
 void Scheduler::Trim(int64_t now) {
   if (now - last_trim_ms_ < 30'000) return;
   last_trim_ms_ = now;
-  auto n = store_.TrimEvents(min_pending_seq_.load(), now - options_.event_retention_ms);
+  auto n = log_.Trim(min_pending_seq_.load(), now - options_.event_retention_ms);
   if (!n.ok()) spdlog::warn("event log trim failed: {}", n.status().ToString());
 }
 

@@ -48,7 +48,7 @@
 #include "deliver/dead_letter_queue.h"
 #include "deliver/flow.h"
 #include "deliver/target.h"
-#include "store/embedded.h"
+#include "store/storage.h"
 
 namespace cxbridge::deliver {
 
@@ -67,7 +67,7 @@ using Renderer = std::function<Result<std::string>(const bus::RouteTarget& targe
 // What one delivery attempt came to, for the delivery history (history_recorder.h). The
 // references live only during the call.
 struct AttemptReport {
-  const std::string& key;  // the target key (store::MakeTargetKey)
+  const std::string& key;  // the route's key (store::RouteId::Key)
   uint64_t seq;
   const std::shared_ptr<const std::string>& event;  // the event's JSON; null when not loaded
   uint32_t number;          // 1-based; a dead-letter before any send: attempts + 1
@@ -98,7 +98,9 @@ struct TargetStats {
 
 class Scheduler {
  public:
-  Scheduler(store::DeliveryStore& store, const TargetRegistry& registry, TargetEnv env, Clock& clock,
+  // `log` is asked to trim events no pending delivery needs after the event retention.
+  Scheduler(store::DeliveryQueue& store, store::EventLog& log, const TargetRegistry& registry, TargetEnv env,
+            Clock& clock,
             prometheus::Registry& metrics, SchedulerOptions options);
   ~Scheduler();
 
@@ -139,7 +141,8 @@ class Scheduler {
     bool outcome_reported = false;  // the observer already heard how this delivery ended
   };
   struct Queue {
-    std::string key;
+    std::string key;  // id.Key()
+    store::RouteId id;
     std::shared_ptr<const bus::RouteTarget> route;  // null: target no longer configured
     std::shared_ptr<Target> target;
     std::string create_error;
@@ -190,7 +193,7 @@ class Scheduler {
 
   void Loop();
   void ApplyTable(const std::shared_ptr<const bus::RouteTable>& table);
-  void AddItem(const std::string& key, Item item);
+  void AddItem(const store::RouteId& route, Item item);
   // Makes `item` wait in `q` (ready when it is its group's head) — the one way items enter a queue.
   void Park(Queue& q, Item item);
   // Removes a finished item (delivered or dead-lettered) from its group; promotes the next.
@@ -220,7 +223,8 @@ class Scheduler {
   void PublishStats();
   void Trim(int64_t now);
 
-  store::DeliveryStore& store_;
+  store::DeliveryQueue& store_;
+  store::EventLog& log_;
   const TargetRegistry& registry_;
   TargetEnv env_;
   Clock& clock_;

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "blob/local_blob_store.h"
-#include "store/event_log.h"
+#include "store/embedded.h"
 
 namespace cxbridge::deliver {
 namespace {
@@ -129,9 +129,9 @@ class SchedulerTest : public ::testing::Test {
     auto db = store::Db::Open(dir_, clock_);
     ASSERT_TRUE(db.ok());
     db_ = std::move(db.value());
-    log_ = std::make_unique<store::EventLog>(*db_, clock_, store::EventLog::Options{});
+    log_ = std::make_unique<store::EmbeddedEventLog>(*db_, clock_, store::EmbeddedEventLog::Options{});
     ASSERT_TRUE(log_->Start().ok());
-    ds_ = std::make_unique<store::DeliveryStore>(*db_);
+    ds_ = std::make_unique<store::EmbeddedDeliveryQueue>(*db_, *log_);
     registry_.Add(std::make_unique<ScriptedKind>(&scripts_));
     router_ = std::make_unique<bus::Router>("123456789012", "us-east-1");
   }
@@ -149,7 +149,7 @@ class SchedulerTest : public ::testing::Test {
     o.backoff_max_ms = 400;
     TargetEnv env{nullptr, nullptr, &clock_};
     env.blobs = blobs_.get();
-    sched_ = std::make_unique<Scheduler>(*ds_, registry_, env, clock_, metrics_, o);
+    sched_ = std::make_unique<Scheduler>(*ds_, *log_, registry_, env, clock_, metrics_, o);
     sched_->OnTable(router_->table());
     router_->OnChange([this](auto t) { sched_->OnTable(t); });
     ASSERT_TRUE(sched_->Recover().ok());
@@ -180,7 +180,7 @@ class SchedulerTest : public ::testing::Test {
     store::AppendItem item;
     item.bus = "default";
     item.event_json = e.event_json;
-    for (auto& t : targets) item.target_keys.push_back(t->key);
+    for (auto& t : targets) item.routes.push_back(t->id);
     std::promise<std::vector<store::AppendOutcome>> p;
     log_->Append({item}, [&](auto out) { p.set_value(out); });
     auto out = p.get_future().get();
@@ -217,8 +217,8 @@ class SchedulerTest : public ::testing::Test {
   FakeClock clock_;
   std::filesystem::path dir_;
   std::unique_ptr<store::Db> db_;
-  std::unique_ptr<store::EventLog> log_;
-  std::unique_ptr<store::DeliveryStore> ds_;
+  std::unique_ptr<store::EmbeddedEventLog> log_;
+  std::unique_ptr<store::EmbeddedDeliveryQueue> ds_;
   TargetRegistry registry_;
   std::map<std::string, Script*> scripts_;
   prometheus::Registry metrics_;
@@ -460,7 +460,7 @@ TEST_F(SchedulerTest, PauseAndResumeByHand) {
   scripts_["a"] = &a;
   AddRule("r", {{"t", "test://a"}});
   StartScheduler();
-  std::string key = store::MakeTargetKey("default", "r", "t");
+  std::string key = store::RouteId{"default", "r", "t"}.Key();
   ASSERT_TRUE(Eventually([&] { return sched_->Stats().size() == 1; }));
   ASSERT_TRUE(sched_->SetPaused(key, true).ok());
   for (int i = 0; i < 5; ++i) Ingest("e" + std::to_string(i));

@@ -18,35 +18,100 @@ std::string ArchivePrefix(std::string_view archive) {
   return k;
 }
 std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-}  // namespace
 
-Status EmbeddedResourceStore::Put(std::string_view kind, std::string_view name, std::string_view value) {
-  rocksdb::WriteBatch wb;
-  wb.Put(db_.resources(), ResourceKey(kind, name), rocksdb::Slice(value.data(), value.size()));
-  return db_.WriteSynced(&wb);
+// A resource's value: '\x01', its revision (8 bytes BE), the JSON text. Values written before
+// revisions existed are bare JSON (never starting with '\x01') and count as revision 1.
+constexpr char kRevisionTag = '\x01';
+constexpr char kResourceRevisionKey[] = "resource_revision";  // meta: the last revision given
+
+std::string EncodeResource(uint64_t revision, std::string_view value) {
+  std::string v(1, kRevisionTag);
+  PutFixed64BE(&v, revision);
+  v.append(value);
+  return v;
 }
 
-Result<std::string> EmbeddedResourceStore::Get(std::string_view kind, std::string_view name) {
+void DecodeResource(std::string_view stored, ResourceEntry* out) {
+  if (stored.size() >= 9 && stored[0] == kRevisionTag) {
+    out->revision = GetFixed64BE(stored.data() + 1);
+    out->value.assign(stored.substr(9));
+  } else {
+    out->revision = 1;
+    out->value.assign(stored);
+  }
+}
+
+Status Changed(std::string_view kind, std::string_view name, uint64_t expected, uint64_t current) {
+  return Status::FailedPrecondition(std::string(kind) + " " + std::string(name) + " changed concurrently (revision " +
+                                    std::to_string(current) + ", expected " + std::to_string(expected) + ")");
+}
+
+}  // namespace
+
+Result<uint64_t> EmbeddedResourceStore::CurrentRevision(std::string_view kind, std::string_view name) {
+  auto e = Get(kind, name);
+  if (e.ok()) return e->revision;
+  if (e.status().code() == StatusCode::kNotFound) return kNoRevision;
+  return e.status();
+}
+
+Result<uint64_t> EmbeddedResourceStore::Put(std::string_view kind, std::string_view name,
+                                            std::string_view value, uint64_t expected_revision) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (expected_revision != kAnyRevision) {
+    auto cur = CurrentRevision(kind, name);
+    if (!cur.ok()) return cur.status();
+    if (*cur != expected_revision) return Changed(kind, name, expected_revision, *cur);
+  }
+  if (last_revision_ == 0) {
+    std::string v;
+    auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.meta(), kResourceRevisionKey, &v);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "resource revision");
+    last_revision_ = s.ok() && v.size() == 8 ? GetFixed64BE(v.data()) : 1;  // 1: bare entries
+  }
+  const uint64_t revision = last_revision_ + 1;
+  std::string counter;
+  PutFixed64BE(&counter, revision);
+  rocksdb::WriteBatch wb;
+  wb.Put(db_.resources(), ResourceKey(kind, name), EncodeResource(revision, value));
+  wb.Put(db_.meta(), kResourceRevisionKey, counter);
+  CXB_RETURN_IF_ERROR(db_.WriteSynced(&wb));
+  last_revision_ = revision;
+  return revision;
+}
+
+Result<ResourceEntry> EmbeddedResourceStore::Get(std::string_view kind, std::string_view name) {
   std::string v;
   auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.resources(), ResourceKey(kind, name), &v);
   if (s.IsNotFound()) return Status::NotFound(std::string(kind) + " " + std::string(name));
   if (!s.ok()) return FromRocks(s, "resource get");
-  return v;
+  ResourceEntry e;
+  e.name = std::string(name);
+  DecodeResource(v, &e);
+  return e;
 }
 
-Status EmbeddedResourceStore::Delete(std::string_view kind, std::string_view name) {
+Status EmbeddedResourceStore::Delete(std::string_view kind, std::string_view name, uint64_t expected_revision) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (expected_revision != kAnyRevision) {
+    auto cur = CurrentRevision(kind, name);
+    if (!cur.ok()) return cur.status();
+    if (*cur != expected_revision) return Changed(kind, name, expected_revision, *cur);
+  }
   rocksdb::WriteBatch wb;
   wb.Delete(db_.resources(), ResourceKey(kind, name));
   return db_.WriteSynced(&wb);
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> EmbeddedResourceStore::List(
-    std::string_view kind) {
-  std::vector<std::pair<std::string, std::string>> out;
+Result<std::vector<ResourceEntry>> EmbeddedResourceStore::List(std::string_view kind) {
+  std::vector<ResourceEntry> out;
   std::string prefix = ResourceKey(kind, "");
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.resources()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    out.emplace_back(std::string(View(it->key()).substr(prefix.size())), it->value().ToString());
+    ResourceEntry e;
+    e.name = std::string(View(it->key()).substr(prefix.size()));
+    DecodeResource(View(it->value()), &e);
+    out.push_back(std::move(e));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "resource list");
   return out;
@@ -101,8 +166,20 @@ Result<uint64_t> EmbeddedArchiveStore::Count(std::string_view archive) {
   return n;
 }
 
-Status DeliveryStore::ForEachPending(
-    const std::function<void(std::string_view, uint64_t, const DeliveryRecord&)>& fn) {
+Result<EmbeddedDedupStore::Claimed> EmbeddedDedupStore::Claim(std::string_view key, int64_t ttl_ms) {
+  const std::string k(key);  // outlives the commit (RunAndWait waits for it)
+  bool first = false;
+  CXB_RETURN_IF_ERROR(log_.RunAndWait([&](CommitContext& ctx) -> Status {
+    auto r = ctx.claim(k, ttl_ms);
+    if (!r.ok()) return r.status();
+    first = *r;
+    return Status::Ok();
+  }));
+  return first ? kFirst : kDuplicate;
+}
+
+Status EmbeddedDeliveryQueue::ForEachPending(
+    const std::function<void(const RouteId&, uint64_t, const DeliveryRecord&)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.deliveries()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view tk;
@@ -111,40 +188,33 @@ Status DeliveryStore::ForEachPending(
     if (!ParseDeliveryKey(View(it->key()), &tk, &seq) || !rec) {
       return Status::Corruption("undecodable delivery record");
     }
-    fn(tk, seq, *rec);
+    auto route = RouteId::FromKey(tk);
+    if (!route) return Status::Corruption("undecodable delivery key");
+    fn(*route, seq, *rec);
   }
   return FromRocks(it->status(), "delivery scan");
 }
 
-Result<EventRecord> DeliveryStore::GetEvent(uint64_t seq) {
-  std::string v;
-  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.events(), SeqKey(seq), &v);
-  if (!s.ok()) return FromRocks(s, "event get");
-  auto rec = DecodeEventRecord(v);
-  if (!rec) return Status::Corruption("undecodable event record " + std::to_string(seq));
-  return std::move(*rec);
-}
-
-Status DeliveryStore::Complete(std::string_view target_key, uint64_t seq) {
+Status EmbeddedDeliveryQueue::Ack(const RouteId& route, uint64_t seq) {
   rocksdb::WriteBatch wb;
-  wb.Delete(db_.deliveries(), DeliveryKey(target_key, seq));
+  wb.Delete(db_.deliveries(), DeliveryKey(route.Key(), seq));
   return db_.Write(&wb);
 }
 
-Status DeliveryStore::Reschedule(std::string_view target_key, uint64_t seq, const DeliveryRecord& rec) {
+Status EmbeddedDeliveryQueue::RetryAt(const RouteId& route, uint64_t seq, const DeliveryRecord& rec) {
   rocksdb::WriteBatch wb;
-  wb.Put(db_.deliveries(), DeliveryKey(target_key, seq), EncodeDeliveryRecord(rec));
+  wb.Put(db_.deliveries(), DeliveryKey(route.Key(), seq), EncodeDeliveryRecord(rec));
   return db_.Write(&wb);
 }
 
-Status DeliveryStore::DeadLetter(std::string_view target_key, uint64_t seq, const DlqEntry& entry) {
+Status EmbeddedDeliveryQueue::DeadLetter(const RouteId& route, uint64_t seq, const DlqEntry& entry) {
   rocksdb::WriteBatch wb;
-  wb.Delete(db_.deliveries(), DeliveryKey(target_key, seq));
+  wb.Delete(db_.deliveries(), DeliveryKey(route.Key(), seq));
   wb.Put(db_.dlq(), entry.id, entry.json);
   return db_.WriteSynced(&wb);
 }
 
-Result<std::vector<DlqEntry>> DeliveryStore::ListRecords(rocksdb::ColumnFamilyHandle* cf,
+Result<std::vector<DlqEntry>> EmbeddedDeliveryQueue::ListRecords(rocksdb::ColumnFamilyHandle* cf,
                                                          std::string_view after, size_t limit,
                                                          const char* what) {
   std::vector<DlqEntry> out;
@@ -162,7 +232,7 @@ Result<std::vector<DlqEntry>> DeliveryStore::ListRecords(rocksdb::ColumnFamilyHa
   return out;
 }
 
-Result<DlqEntry> DeliveryStore::GetRecord(rocksdb::ColumnFamilyHandle* cf, std::string_view id,
+Result<DlqEntry> EmbeddedDeliveryQueue::GetRecord(rocksdb::ColumnFamilyHandle* cf, std::string_view id,
                                           const char* what) {
   std::string v;
   auto s = db_.raw()->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(id.data(), id.size()), &v);
@@ -171,65 +241,52 @@ Result<DlqEntry> DeliveryStore::GetRecord(rocksdb::ColumnFamilyHandle* cf, std::
   return DlqEntry{std::string(id), std::move(v)};
 }
 
-Result<std::vector<DlqEntry>> DeliveryStore::ListDlq(std::string_view after, size_t limit) {
+Result<std::vector<DlqEntry>> EmbeddedDeliveryQueue::ListDlq(std::string_view after, size_t limit) {
   return ListRecords(db_.dlq(), after, limit, "dead-letter entry");
 }
 
-Result<DlqEntry> DeliveryStore::GetDlq(std::string_view id) {
+Result<DlqEntry> EmbeddedDeliveryQueue::GetDlq(std::string_view id) {
   return GetRecord(db_.dlq(), id, "dead-letter entry");
 }
 
-Result<std::vector<DlqEntry>> DeliveryStore::ListQuarantine(std::string_view after, size_t limit) {
+Result<std::vector<DlqEntry>> EmbeddedDeliveryQueue::ListQuarantine(std::string_view after, size_t limit) {
   return ListRecords(db_.quarantine(), after, limit, "quarantined event");
 }
 
-Result<DlqEntry> DeliveryStore::GetQuarantine(std::string_view id) {
+Result<DlqEntry> EmbeddedDeliveryQueue::GetQuarantine(std::string_view id) {
   return GetRecord(db_.quarantine(), id, "quarantined event");
 }
 
-Status DeliveryStore::DeleteQuarantine(std::string_view id) {
+Status EmbeddedDeliveryQueue::DeleteQuarantine(std::string_view id) {
   rocksdb::WriteBatch wb;
   wb.Delete(db_.quarantine(), rocksdb::Slice(id.data(), id.size()));
   return db_.WriteSynced(&wb);
 }
 
-Result<uint64_t> DeliveryStore::CountDlq() {
+Result<uint64_t> EmbeddedDeliveryQueue::CountDlq() {
   uint64_t n = 0;
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.dlq()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
   return n;
 }
 
-Status DeliveryStore::StageRedrive(rocksdb::WriteBatch* wb, std::string_view target_key, uint64_t seq,
-                                  int64_t now_ms, std::string_view bus, std::string_view event_json,
-                                  std::string_view dlq_id) {
-  wb->Put(db_.events(), SeqKey(seq),
-          EncodeEventRecord({now_ms, std::string(bus), std::string(event_json)}));
-  wb->Put(db_.deliveries(), DeliveryKey(target_key, seq),
-          EncodeDeliveryRecord(DeliveryRecord{0, now_ms, now_ms, ""}));
-  wb->Delete(db_.dlq(), rocksdb::Slice(dlq_id.data(), dlq_id.size()));
-  return Status::Ok();
-}
-
-Result<uint64_t> DeliveryStore::TrimEvents(uint64_t below_seq, int64_t cutoff_ms) {
-  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.events()));
-  uint64_t last = 0, n = 0;
-  bool any = false;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != 8) continue;
-    uint64_t seq = GetFixed64BE(it->key().data());
-    if (seq >= below_seq) break;
-    auto rec = DecodeEventRecord(View(it->value()));
-    if (rec && rec->ingest_ms >= cutoff_ms) break;
-    last = seq;
-    any = true;
-    ++n;
-  }
-  if (!any) return uint64_t{0};
-  rocksdb::WriteBatch wb;
-  wb.DeleteRange(db_.events(), SeqKey(0), SeqKey(last + 1));
-  CXB_RETURN_IF_ERROR(db_.Write(&wb));
-  return n;
+Result<uint64_t> EmbeddedDeliveryQueue::Enqueue(const RouteId& route, std::string_view bus,
+                                                std::string_view event_json, int64_t now_ms,
+                                                std::string_view remove_dlq_id) {
+  uint64_t seq = 0;
+  const std::string key = route.Key();
+  CXB_RETURN_IF_ERROR(log_.RunAndWait([&](CommitContext& ctx) -> Status {
+    seq = (*ctx.next_seq)++;
+    ctx.batch->Put(db_.events(), SeqKey(seq),
+                   EncodeEventRecord({now_ms, std::string(bus), std::string(event_json)}));
+    ctx.batch->Put(db_.deliveries(), DeliveryKey(key, seq),
+                   EncodeDeliveryRecord(DeliveryRecord{0, now_ms, now_ms, ""}));
+    if (!remove_dlq_id.empty()) {
+      ctx.batch->Delete(db_.dlq(), rocksdb::Slice(remove_dlq_id.data(), remove_dlq_id.size()));
+    }
+    return Status::Ok();
+  }));
+  return seq;
 }
 
 }  // namespace cxbridge::store

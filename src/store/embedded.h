@@ -1,31 +1,41 @@
-// RocksDB implementations of the small storage contracts (ResourceStore, ArchiveStore) and the
-// DeliveryStore used by the delivery scheduler. All share one Db. Safe from any thread.
+// The embedded engine's ResourceStore, ArchiveStore, DedupStore and DeliveryQueue (storage.h),
+// in RocksDB. All share one Db (and the dedup and delivery queues the EmbeddedEventLog's
+// committer). Safe from any thread.
 #pragma once
 
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "store/archive_store.h"
-#include <rocksdb/write_batch.h>
-
 #include "store/db.h"
+#include "store/event_log.h"
 #include "store/format.h"
 #include "store/resource_store.h"
+#include "store/storage.h"
 
 namespace cxbridge::store {
 
 class EmbeddedResourceStore : public ResourceStore {
  public:
   explicit EmbeddedResourceStore(Db& db) : db_(db) {}
-  Status Put(std::string_view kind, std::string_view name, std::string_view value) override;
-  Result<std::string> Get(std::string_view kind, std::string_view name) override;
-  Status Delete(std::string_view kind, std::string_view name) override;
-  Result<std::vector<std::pair<std::string, std::string>>> List(std::string_view kind) override;
+  Result<uint64_t> Put(std::string_view kind, std::string_view name, std::string_view value,
+                       uint64_t expected_revision = kAnyRevision) override;
+  Result<ResourceEntry> Get(std::string_view kind, std::string_view name) override;
+  Status Delete(std::string_view kind, std::string_view name,
+                uint64_t expected_revision = kAnyRevision) override;
+  Result<std::vector<ResourceEntry>> List(std::string_view kind) override;
 
  private:
+  Result<uint64_t> CurrentRevision(std::string_view kind, std::string_view name);  // 0: absent
   Db& db_;
+  std::mutex mu_;  // one writer at a time: check-and-set without a race
+  uint64_t last_revision_ = 0;  // guarded by mu_; 0 until read from the database
 };
 
 class EmbeddedArchiveStore : public ArchiveStore {
@@ -42,46 +52,40 @@ class EmbeddedArchiveStore : public ArchiveStore {
   std::atomic<uint64_t> counter_{0};
 };
 
-// A dead-lettered delivery as kept in the dlq family (JSON text with these fields):
-// id, time, dlq, bus, rule, target, targetArn, errorCode, errorMessage, attempts,
-// exhaustedCondition, firstAttemptTime, lastAttemptTime, event (the original event object).
-struct DlqEntry {
-  std::string id;
-  std::string json;
+// The idempotency claims of the `dedup` family, claimed through the log's committer so a claim
+// here and an append's claim of the same key see each other.
+class EmbeddedDedupStore : public DedupStore {
+ public:
+  explicit EmbeddedDedupStore(EmbeddedEventLog& log) : log_(log) {}
+  Result<Claimed> Claim(std::string_view key, int64_t ttl_ms) override;
+
+ private:
+  EmbeddedEventLog& log_;
 };
 
-// Pending deliveries and the dead-letter queue. Writes here are unsynced unless stated: a lost
-// completion only causes a repeat delivery (at-least-once), never a lost one.
-class DeliveryStore {
+// Pending deliveries (family `deliveries`), dead letters (`dlq`) and the quarantine. Ack and
+// RetryAt are unsynced writes (a lost one repeats a delivery); DeadLetter is synced; Enqueue
+// goes through the log's committer (a fresh sequence number, synced with the appends).
+class EmbeddedDeliveryQueue : public DeliveryQueue {
  public:
-  explicit DeliveryStore(Db& db) : db_(db) {}
+  EmbeddedDeliveryQueue(Db& db, EmbeddedEventLog& log) : db_(db), log_(log) {}
 
-  // Calls fn for every pending delivery (startup recovery).
-  Status ForEachPending(const std::function<void(std::string_view target_key, uint64_t seq,
-                                                 const DeliveryRecord&)>& fn);
-  Result<EventRecord> GetEvent(uint64_t seq);
-  Status Complete(std::string_view target_key, uint64_t seq);
-  Status Reschedule(std::string_view target_key, uint64_t seq, const DeliveryRecord& rec);
-  // Atomically removes the delivery and adds the DLQ entry (synced: the DLQ is the last copy).
-  Status DeadLetter(std::string_view target_key, uint64_t seq, const DlqEntry& entry);
+  Status ForEachPending(
+      const std::function<void(const RouteId&, uint64_t, const DeliveryRecord&)>& fn) override;
+  Result<EventRecord> GetEvent(uint64_t seq) override { return log_.Read(seq); }
+  Status Ack(const RouteId& route, uint64_t seq) override;
+  Status RetryAt(const RouteId& route, uint64_t seq, const DeliveryRecord& state) override;
+  Status DeadLetter(const RouteId& route, uint64_t seq, const DlqEntry& entry) override;
+  Result<uint64_t> Enqueue(const RouteId& route, std::string_view bus, std::string_view event_json,
+                           int64_t now_ms, std::string_view remove_dlq_id) override;
 
-  // Up to `limit` entries with id > after, in id order.
-  Result<std::vector<DlqEntry>> ListDlq(std::string_view after, size_t limit);
-  Result<DlqEntry> GetDlq(std::string_view id);
-  Result<uint64_t> CountDlq();
+  Result<std::vector<DlqEntry>> ListDlq(std::string_view after, size_t limit) override;
+  Result<DlqEntry> GetDlq(std::string_view id) override;
+  Result<uint64_t> CountDlq() override;
 
-  // Adds to `wb` what a DLQ redrive writes: the event under `seq`, a fresh delivery for
-  // `target_key`, and the removal of DLQ entry `dlq_id` (run it through the EventLog committer).
-  Status StageRedrive(rocksdb::WriteBatch* wb, std::string_view target_key, uint64_t seq, int64_t now_ms,
-                      std::string_view bus, std::string_view event_json, std::string_view dlq_id);
-
-  // The quarantine: events no normalization rule set could normalize (same id scheme as the DLQ).
-  Result<std::vector<DlqEntry>> ListQuarantine(std::string_view after, size_t limit);
-  Result<DlqEntry> GetQuarantine(std::string_view id);
-  Status DeleteQuarantine(std::string_view id);
-
-  // Deletes logged events with seq < below_seq whose ingest time is before cutoff_ms.
-  Result<uint64_t> TrimEvents(uint64_t below_seq, int64_t cutoff_ms);
+  Result<std::vector<DlqEntry>> ListQuarantine(std::string_view after, size_t limit) override;
+  Result<DlqEntry> GetQuarantine(std::string_view id) override;
+  Status DeleteQuarantine(std::string_view id) override;
 
  private:
   // Id-keyed JSON records (the dlq and quarantine families share one layout).
@@ -90,6 +94,7 @@ class DeliveryStore {
   Result<DlqEntry> GetRecord(rocksdb::ColumnFamilyHandle* cf, std::string_view id, const char* what);
 
   Db& db_;
+  EmbeddedEventLog& log_;
 };
 
 }  // namespace cxbridge::store

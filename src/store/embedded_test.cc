@@ -38,8 +38,8 @@ TEST_F(EmbeddedTest, ResourcesPutGetListDelete) {
   auto list = rs.List("rule");
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].first, "a");
-  EXPECT_EQ(*rs.Get("rule", "b"), "{\"n\":2}");
+  EXPECT_EQ((*list)[0].name, "a");
+  EXPECT_EQ(rs.Get("rule", "b")->value, "{\"n\":2}");
   ASSERT_TRUE(rs.Delete("rule", "a").ok());
   EXPECT_EQ(rs.Get("rule", "a").status().code(), StatusCode::kNotFound);
 }
@@ -63,9 +63,10 @@ TEST_F(EmbeddedTest, ArchiveScanWindowInTimeOrder) {
 }
 
 TEST_F(EmbeddedTest, DeadLetterMovesDeliveryToDlq) {
-  DeliveryStore ds(*db_);
-  std::string tk = MakeTargetKey("default", "r", "t");
-  ASSERT_TRUE(ds.Reschedule(tk, 7, DeliveryRecord{2, 1, 2, "x"}).ok());
+  EmbeddedEventLog log(*db_, clock_, {});
+  EmbeddedDeliveryQueue ds(*db_, log);
+  const RouteId tk{"default", "r", "t"};
+  ASSERT_TRUE(ds.RetryAt(tk, 7, DeliveryRecord{2, 1, 2, "x"}).ok());
   ASSERT_TRUE(ds.DeadLetter(tk, 7, DlqEntry{DlqId(5, 7), "{\"a\":1}"}).ok());
   int pending = 0;
   ASSERT_TRUE(ds.ForEachPending([&](auto, auto, auto&) { ++pending; }).ok());
@@ -84,10 +85,10 @@ TEST_F(EmbeddedTest, TrimEventsStopsAtPendingAndCutoff) {
     wb.Put(db_->events(), SeqKey(s), EncodeEventRecord({int64_t(s * 1000), "default", "{}"}));
   }
   ASSERT_TRUE(db_->Write(&wb).ok());
-  DeliveryStore ds(*db_);
-  EXPECT_EQ(*ds.TrimEvents(4, 2500), 2u);  // seq 1,2 are older than the cutoff
-  EXPECT_FALSE(ds.GetEvent(2).ok());
-  EXPECT_TRUE(ds.GetEvent(3).ok());
+  EmbeddedEventLog log(*db_, clock_, {});
+  EXPECT_EQ(*log.Trim(4, 2500), 2u);  // seq 1,2 are older than the cutoff
+  EXPECT_EQ(log.Read(2).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(log.Read(3).ok());
 }
 
 TEST_F(EmbeddedTest, TargetKeyRoundTrip) {
@@ -130,9 +131,10 @@ TEST_F(EmbeddedTest, CollectBlobRefsScansEventsArchivesAndDeadLetters) {
   ASSERT_TRUE(db_->Write(&wb).ok());
   EmbeddedArchiveStore as(*db_);
   ASSERT_TRUE(as.Append("arch", 1000, R"({"detail":)" + ref(b) + "}").ok());
-  DeliveryStore ds(*db_);
-  std::string tk = MakeTargetKey("default", "r", "t");
-  ASSERT_TRUE(ds.Reschedule(tk, 9, DeliveryRecord{1, 1, 2, "x"}).ok());
+  EmbeddedEventLog log(*db_, clock_, {});
+  EmbeddedDeliveryQueue ds(*db_, log);
+  const RouteId tk{"default", "r", "t"};
+  ASSERT_TRUE(ds.RetryAt(tk, 9, DeliveryRecord{1, 1, 2, "x"}).ok());
   ASSERT_TRUE(ds.DeadLetter(tk, 9, DlqEntry{DlqId(5, 9), R"({"event":{"detail":)" + ref(c) + "}}"}).ok());
   auto refs = CollectBlobRefs(*db_);
   ASSERT_TRUE(refs.ok()) << refs.status().ToString();

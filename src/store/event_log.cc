@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <future>
 #include <unordered_set>
 
 #include "common/thread_name.h"
@@ -12,12 +13,12 @@ namespace {
 constexpr char kNextSeqKey[] = "next_seq";
 }
 
-EventLog::EventLog(Db& db, Clock& clock, Options options)
+EmbeddedEventLog::EmbeddedEventLog(Db& db, Clock& clock, Options options)
     : db_(db), clock_(clock), options_(options) {}
 
-EventLog::~EventLog() { Stop(); }
+EmbeddedEventLog::~EmbeddedEventLog() { Stop(); }
 
-Status EventLog::Start() {
+Status EmbeddedEventLog::Start() {
   std::string v;
   rocksdb::Status s = db_.raw()->Get(rocksdb::ReadOptions(), db_.meta(), kNextSeqKey, &v);
   if (s.ok() && v.size() == 8) {
@@ -53,7 +54,7 @@ Status EventLog::Start() {
   return Status::Ok();
 }
 
-void EventLog::Stop() {
+void EmbeddedEventLog::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!started_) return;
@@ -64,7 +65,7 @@ void EventLog::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void EventLog::Append(std::vector<AppendItem> items, AppendDone done) {
+void EmbeddedEventLog::Append(std::vector<AppendItem> items, AppendDone done) {
   size_t bytes = 0;
   for (const auto& i : items) bytes += i.event_json.size() + 64;
   auto fail_all = [&](const std::string& why) {
@@ -92,7 +93,7 @@ void EventLog::Append(std::vector<AppendItem> items, AppendDone done) {
   fail_all("shutting down");
 }
 
-void EventLog::Run(CommitJob job) {
+void EmbeddedEventLog::Run(CommitJob job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (started_) {
@@ -104,7 +105,56 @@ void EventLog::Run(CommitJob job) {
   job.done(Status::Unavailable("event log is not running"));
 }
 
-EventLogStats EventLog::stats() const {
+Status EmbeddedEventLog::RunAndWait(std::function<Status(CommitContext& ctx)> build) {
+  std::promise<Status> done;
+  auto f = done.get_future();
+  Run(CommitJob{std::move(build), [&done](Status st) { done.set_value(std::move(st)); }});
+  return f.get();
+}
+
+Result<EventRecord> EmbeddedEventLog::Read(uint64_t seq) {
+  std::string v;
+  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.events(), SeqKey(seq), &v);
+  if (s.IsNotFound()) return Status::NotFound("no event " + std::to_string(seq));
+  if (!s.ok()) return FromRocks(s, "event get");
+  auto rec = DecodeEventRecord(v);
+  if (!rec) return Status::Corruption("undecodable event record " + std::to_string(seq));
+  return std::move(*rec);
+}
+
+Status EmbeddedEventLog::ReadFrom(uint64_t from, const std::function<bool(uint64_t, const EventRecord&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.events()));
+  for (it->Seek(SeqKey(from)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) continue;
+    auto rec = DecodeEventRecord(std::string_view(it->value().data(), it->value().size()));
+    if (!rec) return Status::Corruption("undecodable event record");
+    if (!fn(GetFixed64BE(it->key().data()), *rec)) break;
+  }
+  return FromRocks(it->status(), "event scan");
+}
+
+Result<uint64_t> EmbeddedEventLog::Trim(uint64_t below_seq, int64_t cutoff_ms) {
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.events()));
+  uint64_t last = 0, n = 0;
+  bool any = false;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) continue;
+    uint64_t seq = GetFixed64BE(it->key().data());
+    if (seq >= below_seq) break;
+    auto rec = DecodeEventRecord(std::string_view(it->value().data(), it->value().size()));
+    if (rec && rec->ingest_ms >= cutoff_ms) break;
+    last = seq;
+    any = true;
+    ++n;
+  }
+  if (!any) return uint64_t{0};
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(db_.events(), SeqKey(0), SeqKey(last + 1));
+  CXB_RETURN_IF_ERROR(db_.Write(&wb));
+  return n;
+}
+
+EventLogStats EmbeddedEventLog::stats() const {
   EventLogStats s;
   s.batches = batches_.load();
   s.events_stored = stored_.load();
@@ -113,7 +163,7 @@ EventLogStats EventLog::stats() const {
   return s;
 }
 
-void EventLog::CheckDisk() {
+void EmbeddedEventLog::CheckDisk() {
   int64_t now = clock_.SteadyMs();
   if (now - last_disk_check_ms_ < 1000) return;
   last_disk_check_ms_ = now;
@@ -123,7 +173,7 @@ void EventLog::CheckDisk() {
   low_disk_ = free_bytes < options_.min_free_bytes;
 }
 
-void EventLog::Loop() {
+void EmbeddedEventLog::Loop() {
   std::vector<Pending> batch;
   for (;;) {
     CheckDisk();
@@ -149,7 +199,7 @@ void EventLog::Loop() {
   }
 }
 
-void EventLog::CommitBatch(std::vector<Pending>& batch) {
+void EmbeddedEventLog::CommitBatch(std::vector<Pending>& batch) {
   if (failed_.load()) {
     int64_t now = clock_.SteadyMs();
     if (now - last_resume_try_ms_ >= 2000) {
@@ -163,11 +213,30 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
   rocksdb::WriteBatch wb;
   std::vector<std::vector<AppendOutcome>> outcomes(batch.size());
   std::vector<Status> job_status(batch.size());
-  std::unordered_set<std::string_view> keys_in_batch;
+  std::unordered_set<std::string_view> keys_in_batch;  // views of keys that outlive the batch
   uint64_t seq = next_seq_;
   Status st = failed_.load() ? Status::Unavailable("storage is failing; not accepting until it recovers")
                              : Status::Ok();
   size_t stored = 0, dups = 0;
+
+  // Claims `key` in this batch: true when first seen (the claim is added to the batch), false
+  // when a live claim exists in the database or earlier in this batch.
+  auto claim = [&](const std::string& key, int64_t ttl_ms) -> Result<bool> {
+    if (keys_in_batch.count(key) > 0) return false;
+    std::string v;
+    rocksdb::Status gs = db_.raw()->Get(rocksdb::ReadOptions(), db_.dedup(), key, &v);
+    if (gs.ok()) {
+      if (v.size() == 8 && static_cast<int64_t>(GetFixed64BE(v.data())) >= now_ms) return false;
+    } else if (!gs.IsNotFound()) {
+      return FromRocks(gs, "dedup lookup");
+    }
+    keys_in_batch.insert(key);
+    std::string expiry;
+    PutFixed64BE(&expiry, static_cast<uint64_t>(now_ms + ttl_ms));
+    wb.Put(db_.dedup(), key, expiry);
+    return true;
+  };
+  CommitContext ctx{&wb, &seq, claim};
 
   for (size_t p = 0; st.ok() && p < batch.size(); ++p) {
     Pending& pend = batch[p];
@@ -175,7 +244,7 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
       // A job's failure affects only that job; its partial writes are rolled back.
       wb.SetSavePoint();
       uint64_t before = seq;
-      job_status[p] = pend.job.build(&wb, &seq);
+      job_status[p] = pend.job.build(ctx);
       if (!job_status[p].ok()) {
         (void)wb.RollbackToSavePoint();
         seq = before;
@@ -187,27 +256,16 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
     for (size_t i = 0; i < pend.items.size(); ++i) {
       AppendItem& item = pend.items[i];
       if (!item.idempotency_key.empty()) {
-        bool dup = keys_in_batch.count(item.idempotency_key) > 0;
-        if (!dup) {
-          std::string v;
-          rocksdb::Status gs =
-              db_.raw()->Get(rocksdb::ReadOptions(), db_.dedup(), item.idempotency_key, &v);
-          if (gs.ok()) {
-            dup = v.size() == 8 && static_cast<int64_t>(GetFixed64BE(v.data())) >= now_ms;
-          } else if (!gs.IsNotFound()) {
-            st = FromRocks(gs, "dedup lookup");
-            break;
-          }
+        auto first = claim(item.idempotency_key, item.dedup_ttl_ms);
+        if (!first.ok()) {
+          st = first.status();
+          break;
         }
-        if (dup) {
+        if (!*first) {
           out[i].kind = AppendOutcome::kDuplicate;
           ++dups;
           continue;
         }
-        keys_in_batch.insert(item.idempotency_key);
-        std::string expiry;
-        PutFixed64BE(&expiry, static_cast<uint64_t>(now_ms + item.dedup_ttl_ms));
-        wb.Put(db_.dedup(), item.idempotency_key, expiry);
       }
       const uint64_t s = seq++;
       if (!item.quarantine_record.empty()) {
@@ -223,7 +281,7 @@ void EventLog::CommitBatch(std::vector<Pending>& batch) {
       d.first_ms = rec.ingest_ms;
       d.next_due_ms = rec.ingest_ms;
       const std::string dval = EncodeDeliveryRecord(d);
-      for (const auto& tk : item.target_keys) wb.Put(db_.deliveries(), DeliveryKey(tk, s), dval);
+      for (const auto& r : item.routes) wb.Put(db_.deliveries(), DeliveryKey(r.Key(), s), dval);
       out[i].kind = AppendOutcome::kStored;
       out[i].seq = s;
       ++stored;

@@ -1,4 +1,5 @@
-// EventLog: durable, deduplicating append with group commit.
+// EmbeddedEventLog: the embedded engine's EventLog (storage.h) — durable, deduplicating append
+// with group commit in RocksDB.
 //
 // One committer thread owns all writes of the accept path. Appends that arrive while a synced
 // write is in flight wait and join the next WriteBatch, so one fdatasync is shared by every event
@@ -30,46 +31,29 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "store/db.h"
+#include "store/storage.h"
 
 namespace cxbridge::store {
 
-struct AppendItem {
-  std::string bus;
-  std::string event_json;
-  std::string idempotency_key;  // empty: no deduplication
-  int64_t dedup_ttl_ms = 24 * 3600 * 1000LL;
-  std::vector<std::string> target_keys;  // deliveries to create (format.h MakeTargetKey)
-  int64_t ingest_ms = 0;
-  // Non-empty: the event could not be normalized. It is stored in the quarantine (with this
-  // record, JSON) instead of the log, still durably and still claiming its idempotency key.
-  std::string quarantine_record;
-  std::string quarantine_id;  // its key in the quarantine (time-ordered, unique)
+// What a CommitJob's `build` may use: the batch being built, the next free sequence number,
+// and the claim of an idempotency key in this batch (true: first seen, now claimed; false: a
+// live claim exists — in the database or earlier in this batch). A claimed key must outlive the
+// commit (keep it in the job).
+struct CommitContext {
+  rocksdb::WriteBatch* batch;
+  uint64_t* next_seq;
+  std::function<Result<bool>(const std::string& key, int64_t ttl_ms)> claim;
 };
 
-struct AppendOutcome {
-  enum Kind { kStored, kQuarantined, kDuplicate, kFailed };
-  Kind kind = kFailed;
-  uint64_t seq = 0;   // for kStored
-  std::string error;  // for kFailed
-};
-
-using AppendDone = std::function<void(std::vector<AppendOutcome>)>;
-
-// A write that must go through the committer (so it is ordered with appends and shares fsyncs):
-// `build` adds to the batch and may take fresh sequence numbers from `next_seq`.
+// A write that must go through the committer (so it is ordered with appends and shares fsyncs).
+// Embedded engine only: the other embedded stores (EmbeddedDeliveryQueue, EmbeddedDedupStore)
+// build their durable writes with it.
 struct CommitJob {
-  std::function<Status(rocksdb::WriteBatch* batch, uint64_t* next_seq)> build;
+  std::function<Status(CommitContext& ctx)> build;
   std::function<void(Status)> done;  // runs on the committer thread
 };
 
-struct EventLogStats {
-  uint64_t batches = 0;       // synced writes
-  uint64_t events_stored = 0;
-  uint64_t duplicates = 0;
-  uint64_t failures = 0;
-};
-
-class EventLog {
+class EmbeddedEventLog : public EventLog {
  public:
   struct Options {
     size_t max_pending_bytes = 256 << 20;  // beyond this, appends fail fast (overload → 503)
@@ -77,21 +61,27 @@ class EventLog {
     // before the disk is full; checked about once a second.
     uint64_t min_free_bytes = 64ull << 20;
   };
-  EventLog(Db& db, Clock& clock, Options options);
-  ~EventLog();
+  EmbeddedEventLog(Db& db, Clock& clock, Options options);
+  ~EmbeddedEventLog() override;
 
   // Reads the next sequence number and starts the committer thread.
   Status Start();
   // Commits everything queued, then stops the thread. Later appends fail.
   void Stop();
 
-  void Append(std::vector<AppendItem> items, AppendDone done);
+  void Append(std::vector<AppendItem> items, AppendDone done) override;
   void Run(CommitJob job);
+  // Run, waiting for the outcome (not on the committer thread).
+  Status RunAndWait(std::function<Status(CommitContext& ctx)> build);
 
-  bool healthy() const { return !failed_.load() && !low_disk_.load(); }
-  bool low_disk() const { return low_disk_.load(); }
-  EventLogStats stats() const;
-  size_t pending_bytes() const { return pending_bytes_.load(); }
+  Result<EventRecord> Read(uint64_t seq) override;
+  Status ReadFrom(uint64_t from, const std::function<bool(uint64_t, const EventRecord&)>& fn) override;
+  Result<uint64_t> Trim(uint64_t below_seq, int64_t cutoff_ms) override;
+
+  bool healthy() const override { return !failed_.load() && !low_disk_.load(); }
+  bool low_disk() const override { return low_disk_.load(); }
+  EventLogStats stats() const override;
+  size_t pending_bytes() const override { return pending_bytes_.load(); }
 
  private:
   struct Pending {

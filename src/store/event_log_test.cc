@@ -32,7 +32,7 @@ class EventLogTest : public ::testing::Test {
     auto db = Db::Open(dir_, clock_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
-    log_ = std::make_unique<EventLog>(*db_, clock_, EventLog::Options{});
+    log_ = std::make_unique<EmbeddedEventLog>(*db_, clock_, EmbeddedEventLog::Options{});
     ASSERT_TRUE(log_->Start().ok());
   }
   std::vector<AppendOutcome> AppendSync(std::vector<AppendItem> items) {
@@ -40,20 +40,20 @@ class EventLogTest : public ::testing::Test {
     log_->Append(std::move(items), [&](std::vector<AppendOutcome> out) { p.set_value(std::move(out)); });
     return p.get_future().get();
   }
-  static AppendItem Item(std::string key, std::vector<std::string> targets = {}) {
+  static AppendItem Item(std::string key, std::vector<RouteId> routes = {}) {
     AppendItem i;
     i.bus = "default";
     i.event_json = R"({"id":"x"})";
     i.idempotency_key = std::move(key);
     i.dedup_ttl_ms = 60'000;
-    i.target_keys = std::move(targets);
+    i.routes = std::move(routes);
     return i;
   }
 
   FakeClock clock_;
   std::filesystem::path dir_;
   std::unique_ptr<Db> db_;
-  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<EmbeddedEventLog> log_;
 };
 
 TEST_F(EventLogTest, StoresEventsWithIncreasingSequence) {
@@ -61,8 +61,7 @@ TEST_F(EventLogTest, StoresEventsWithIncreasingSequence) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].kind, AppendOutcome::kStored);
   EXPECT_EQ(out[1].seq, out[0].seq + 1);
-  DeliveryStore ds(*db_);
-  auto rec = ds.GetEvent(out[0].seq);
+  auto rec = log_->Read(out[0].seq);
   ASSERT_TRUE(rec.ok());
   EXPECT_EQ(rec->event_json, R"({"id":"x"})");
 }
@@ -93,10 +92,10 @@ TEST_F(EventLogTest, DedupKeyExpiresAfterTtl) {
 }
 
 TEST_F(EventLogTest, DeliveriesWrittenAtomicallyWithEvent) {
-  auto out = AppendSync({Item("", {MakeTargetKey("default", "r1", "t1"), MakeTargetKey("default", "r1", "t2")})});
-  DeliveryStore ds(*db_);
+  auto out = AppendSync({Item("", {RouteId{"default", "r1", "t1"}, RouteId{"default", "r1", "t2"}})});
+  EmbeddedDeliveryQueue ds(*db_, *log_);
   int n = 0;
-  ASSERT_TRUE(ds.ForEachPending([&](std::string_view tk, uint64_t seq, const DeliveryRecord& r) {
+  ASSERT_TRUE(ds.ForEachPending([&](const RouteId&, uint64_t seq, const DeliveryRecord& r) {
                   EXPECT_EQ(seq, out[0].seq);
                   EXPECT_EQ(r.attempts, 0u);
                   ++n;
@@ -125,9 +124,9 @@ TEST_F(EventLogTest, ConcurrentAppendersShareSyncedWrites) {
 TEST_F(EventLogTest, JobsRunInCommitterAndCanTakeSequenceNumbers) {
   std::promise<Status> p;
   uint64_t got = 0;
-  log_->Run(CommitJob{[&](rocksdb::WriteBatch* wb, uint64_t* next) {
-                        got = (*next)++;
-                        wb->Put(db_->events(), SeqKey(got), EncodeEventRecord({1, "default", "{}"}));
+  log_->Run(CommitJob{[&](CommitContext& ctx) {
+                        got = (*ctx.next_seq)++;
+                        ctx.batch->Put(db_->events(), SeqKey(got), EncodeEventRecord({1, "default", "{}"}));
                         return Status::Ok();
                       },
                       [&](Status s) { p.set_value(s); }});
@@ -144,9 +143,9 @@ TEST_F(EventLogTest, AppendAfterStopFailsWithoutLoss) {
 
 TEST_F(EventLogTest, LowDiskRefusesAppendsBeforeTheDiskIsFull) {
   log_->Stop();
-  EventLog::Options o;
+  EmbeddedEventLog::Options o;
   o.min_free_bytes = UINT64_MAX;  // no file system has this much free
-  log_ = std::make_unique<EventLog>(*db_, clock_, o);
+  log_ = std::make_unique<EmbeddedEventLog>(*db_, clock_, o);
   ASSERT_TRUE(log_->Start().ok());
   auto out = AppendSync({Item("k")});
   EXPECT_EQ(out[0].kind, AppendOutcome::kFailed);

@@ -11,13 +11,15 @@
 //   queues      the built-in SQS-compatible queues; layout in queue/record.h
 //   quarantine  key = id (as dlq)                        value = quarantine record (JSON)
 //   default     "next_seq" and other metadata
-// A target key is "bus\x1frule\x1ftarget-id"; none of its parts may contain '\0' or '\x1f'.
+// A target key is a RouteId's Key(): "bus\x1frule\x1ftarget-id".
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "store/storage.h"
 
 namespace cxbridge::store {
 
@@ -44,25 +46,10 @@ bool ParseDeliveryKey(std::string_view key, std::string_view* target_key, uint64
 std::string MakeTargetKey(std::string_view bus, std::string_view rule, std::string_view target_id);
 bool SplitTargetKey(std::string_view key, std::string* bus, std::string* rule, std::string* target);
 
-// An event as the log keeps it.
-struct EventRecord {
-  int64_t ingest_ms = 0;
-  std::string bus;
-  std::string event_json;
-};
 std::string EncodeEventRecord(const EventRecord& r);
 std::optional<EventRecord> DecodeEventRecord(std::string_view v);
 
-// The state of one pending delivery (event × target).
-struct DeliveryRecord {
-  uint32_t attempts = 0;      // attempts made so far
-  int64_t first_ms = 0;       // when the delivery was created (event age starts here)
-  int64_t next_due_ms = 0;    // wall-clock time of the next attempt
-  std::string last_error;     // "CODE: message" of the last failed attempt
-};
 std::string EncodeDeliveryRecord(const DeliveryRecord& r);
 std::optional<DeliveryRecord> DecodeDeliveryRecord(std::string_view v);
-
-std::string DlqId(int64_t ms, uint64_t seq);
 
 }  // namespace cxbridge::store
