@@ -117,6 +117,7 @@ struct DlqAccess {
   // GET/POST against the admin API; prints errors; returns the body or nullopt.
   std::optional<std::string> Call(const std::string& method, const std::string& path, const std::string& body) {
     http::ClientRequest req;
+    req.max_response_bytes = SIZE_MAX;  // our own server's answers (admin listings, queues)
     req.method = method;
     req.url = r.server + path;
     req.body = body;

@@ -66,6 +66,7 @@ class SqsClient {
   // The parsed answer; an error names the SQS error code and message.
   Result<json::Value> Call(const std::string& op, const json::Value& body, int64_t timeout_ms = 10'000) {
     http::ClientRequest req;
+    req.max_response_bytes = SIZE_MAX;  // our own server's answers (admin listings, queues)
     req.method = "POST";
     req.url = server_ + "/";
     req.timeout_ms = timeout_ms;

@@ -47,6 +47,7 @@ struct ApiClient {
   // Calls AWSEvents.<op>; the parsed response, or the API's error as a status.
   Result<json::Value> Call(const std::string& op, const json::Value& body) {
     http::ClientRequest req;
+    req.max_response_bytes = SIZE_MAX;  // our own server's answers (admin listings, queues)
     req.url = endpoint + "/";
     req.body = json::Serialize(body);
     req.timeout_ms = 30000;

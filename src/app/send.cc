@@ -30,6 +30,7 @@ int RunSend(const SendArgs& a) {
     return 2;
   }
   http::ClientRequest req;
+  req.max_response_bytes = SIZE_MAX;  // our own server's answers (admin listings, queues)
   std::string host = cfg->address == "0.0.0.0" ? "127.0.0.1" : cfg->address;
   std::string base = a.server.empty() ? "http://" + host + ":" + std::to_string(cfg->port) : a.server;
   req.url = base + "/webhooks/" + a.source;

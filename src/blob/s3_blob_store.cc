@@ -145,6 +145,7 @@ std::string S3BlobStore::Uri(std::string_view sha256) const {
 http::ClientResponse S3BlobStore::Send(const std::string& method, const std::string& path_and_query,
                                        std::string body, std::string content_type) {
   http::ClientRequest req;
+  req.max_response_bytes = SIZE_MAX;  // blobs; the store is the operator's configuration
   req.method = method;
   req.url = options_.endpoint + "/" + options_.bucket + path_and_query;
   req.timeout_ms = options_.timeout_ms;

@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <functional>
 #include <future>
 
@@ -71,6 +72,8 @@ asio::awaitable<bool> Runtime::SleepUntil(int64_t steady_ms) {
 }
 
 asio::awaitable<http::ClientResponse> Runtime::Fetch(http::ClientRequest req) {
+  // The Genesys Cloud API is configured by the operator; its topic listings run to megabytes.
+  req.max_response_bytes = std::max<size_t>(req.max_response_bytes, size_t{32} << 20);
   auto initiate = [this, req = std::move(req)](auto handler) mutable {
     auto h = std::make_shared<decltype(handler)>(std::move(handler));
     auto p = std::make_shared<Pending>();

@@ -4,6 +4,7 @@
 #include <curl/curl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <deque>
@@ -23,6 +24,10 @@ const std::string* ClientResponse::Header(std::string_view lower_name) const {
   return nullptr;
 }
 
+bool HasLineBreakOrNul(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
 namespace {
 struct Transfer {
   ClientRequest req;
@@ -32,16 +37,33 @@ struct Transfer {
   CURL* easy = nullptr;
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::string refused;  // why the address guard refused a connection; empty when it did not
+  std::string too_large;  // which cap the response passed; empty when none
+  size_t header_bytes = 0;
 };
 
+// Returning less than it was given makes libcurl abort the transfer (CURLE_WRITE_ERROR): a peer
+// that streams without end costs at most max_response_bytes of memory.
 size_t OnBody(char* ptr, size_t size, size_t n, void* ud) {
-  static_cast<Transfer*>(ud)->resp.body.append(ptr, size * n);
-  return size * n;
+  auto* t = static_cast<Transfer*>(ud);
+  const size_t len = size * n;
+  if (len > t->req.max_response_bytes - std::min(t->req.max_response_bytes, t->resp.body.size())) {
+    t->too_large = "response body exceeds the limit of " + std::to_string(t->req.max_response_bytes) +
+                   " bytes; the transfer was aborted";
+    return 0;
+  }
+  t->resp.body.append(ptr, len);
+  return len;
 }
 
 size_t OnHeader(char* ptr, size_t size, size_t n, void* ud) {
   std::string_view line(ptr, size * n);
   auto* t = static_cast<Transfer*>(ud);
+  t->header_bytes += line.size();
+  if (t->header_bytes > kMaxResponseHeaderBytes) {
+    t->too_large = "response headers exceed the limit of " + std::to_string(kMaxResponseHeaderBytes) +
+                   " bytes; the transfer was aborted";
+    return 0;
+  }
   if (line.starts_with("HTTP/")) t->resp.headers.clear();  // a new response (e.g. after 100)
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
@@ -102,6 +124,18 @@ struct HttpClient::Impl {
   std::unordered_set<Transfer*> running;  // client thread only (and the destructor after join)
 
   void Start(std::unique_ptr<Transfer> t) {
+    // A CR, LF or NUL in a header would split the request on the wire (libcurl sends header
+    // lines as given): refuse the request instead of sending it.
+    for (const auto& [k, v] : t->req.headers) {
+      if (HasLineBreakOrNul(k) || HasLineBreakOrNul(v)) {
+        t->resp.not_sent = true;
+        t->resp.error = "refused to send: header " + (HasLineBreakOrNul(k) ? std::string("name") : k) +
+                        " contains a CR, LF or NUL character";
+        active--;
+        t->done(std::move(t->resp));
+        return;
+      }
+    }
     CURL* e = curl_easy_init();
     t->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
@@ -130,6 +164,8 @@ struct HttpClient::Impl {
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, kAllowedProtocols);
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, kAllowedProtocols);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     if (t->req.no_proxy) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     if (t->req.refuse_private_addresses) {
@@ -157,6 +193,11 @@ struct HttpClient::Impl {
       if (!t->refused.empty()) {
         t->resp.address_refused = true;
         t->resp.error = "refused to connect: " + t->refused;
+      } else if (!t->too_large.empty()) {
+        t->resp.body_too_large = true;
+        t->resp.error = t->too_large;
+        t->resp.body.clear();
+        t->resp.headers.clear();
       }
     }
     curl_multi_remove_handle(multi, t->easy);

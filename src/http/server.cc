@@ -3,7 +3,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -26,15 +30,24 @@ bool IsLoopbackAddress(const std::string& address) {
 struct Server::Impl {
   ServerOptions options;
   Handler& handler;
-  asio::io_context ioc;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::vector<std::thread> threads;
+  // Declared before the io_context: sessions its destructor frees still count themselves out.
   std::atomic<uint64_t> in_flight{0};
   std::atomic<bool> accepting{false};
+  std::atomic<int> connections{0};
+  std::atomic<uint64_t> accept_errors{0};
+  int max_connections = 1;  // the effective cap, set by Start
+  std::mutex accept_mu;
+  bool accept_waiting = false;  // guarded by accept_mu: at the cap, no accept is outstanding
+  asio::io_context ioc;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> accept_retry;
+  std::vector<std::thread> threads;
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
 
   Impl(ServerOptions o, Handler& h) : options(std::move(o)), handler(h) {}
   void DoAccept();
+  // A connection closed: accept again if the cap had stopped it.
+  void OnConnectionClosed();
 };
 
 namespace {
@@ -43,6 +56,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl* server)
       : stream_(std::move(socket)), server_(server) {
+    server_->connections++;
     buffer_.reserve(16 * 1024);  // one allocation per connection, not per request
     boost::system::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
@@ -51,6 +65,8 @@ class Session : public std::enable_shared_from_this<Session> {
       loopback_ = ep.address().is_loopback();
     }
   }
+
+  ~Session() { server_->OnConnectionClosed(); }
 
   void Start() { DoRead(); }
 
@@ -142,12 +158,39 @@ class Session : public std::enable_shared_from_this<Session> {
 
 void Server::Impl::DoAccept() {
   acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (!accepting.load()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), this)->Start();
+    if (!accepting.load() || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // EMFILE and the like: the pending connection stays in the backlog and would fail again at
+      // once; wait a little (descriptors free up as connections close) instead of spinning.
+      accept_errors++;
+      accept_retry->expires_after(std::chrono::milliseconds(kAcceptRetryMs));
+      accept_retry->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && accepting.load()) DoAccept();
+      });
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<Session>(std::move(socket), this)->Start();
+    if (connections.load() >= max_connections) {
+      std::lock_guard<std::mutex> lock(accept_mu);
+      // Re-checked under the lock: a connection that closed before this line saw no waiting
+      // flag, so accepting must go on here; one that closes after it will see the flag.
+      if (connections.load() >= max_connections) {
+        accept_waiting = true;
+        return;
+      }
     }
     DoAccept();
+  });
+}
+
+void Server::Impl::OnConnectionClosed() {
+  if (--connections >= max_connections) return;
+  std::lock_guard<std::mutex> lock(accept_mu);
+  if (!accept_waiting || !accepting.load()) return;
+  accept_waiting = false;
+  asio::post(ioc, [this] {
+    if (accepting.load()) DoAccept();
   });
 }
 
@@ -172,6 +215,13 @@ Status Server::Start() {
                                std::to_string(impl_->options.port) + ": " + ec.message());
   }
   impl_->acceptor = std::move(acc);
+  impl_->accept_retry = std::make_unique<asio::steady_timer>(impl_->ioc);
+  // Half the descriptors at most: the rest are for storage, outbound connections and the like.
+  impl_->max_connections = std::max(1, impl_->options.max_connections);
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    impl_->max_connections =
+        static_cast<int>(std::min<rlim_t>(impl_->max_connections, std::max<rlim_t>(16, nofile.rlim_cur / 2)));
+  }
   impl_->accepting = true;
   impl_->DoAccept();
   int n = std::max(1, impl_->options.threads);
@@ -194,6 +244,7 @@ void Server::StopAccepting() {
   asio::post(impl_->ioc, [this] {
     boost::system::error_code ec;
     impl_->acceptor->close(ec);
+    impl_->accept_retry->cancel();
   });
 }
 
@@ -211,5 +262,7 @@ void Server::Stop(int drain_ms) {
 }
 
 uint64_t Server::in_flight() const { return impl_->in_flight.load(); }
+int Server::connections() const { return impl_->connections.load(); }
+uint64_t Server::accept_errors() const { return impl_->accept_errors.load(); }
 
 }  // namespace cxbridge::http

@@ -2,6 +2,10 @@
 // connection is a strand, reads one request at a time (keep-alive and pipelining supported),
 // hands it to the Handler, and writes the response when the handler calls `respond` (from any
 // thread). Bodies above `max_body_bytes` are answered 413 and the connection is closed.
+// At most `max_connections` connections are open at once (and never more than half the process's
+// file-descriptor limit): at the cap the server stops accepting, so further clients wait in the
+// listen backlog, until a connection closes. An accept that fails (EMFILE, ENFILE, ENOBUFS, …) is
+// retried after kAcceptRetryMs, not at once: a tight retry loop would spin a core.
 // Thread-safety: Start/Stop from one controlling thread.
 #pragma once
 
@@ -21,7 +25,10 @@ struct ServerOptions {
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
   int idle_timeout_seconds = 60;
+  int max_connections = 4096;
 };
+
+inline constexpr int kAcceptRetryMs = 100;
 
 class Server {
  public:
@@ -36,6 +43,8 @@ class Server {
   // Waits up to `drain_ms` for in-flight requests to be answered, then stops all threads.
   void Stop(int drain_ms = 10000);
   uint64_t in_flight() const;
+  int connections() const;          // open now
+  uint64_t accept_errors() const;   // accepts that failed since Start
 
   struct Impl;
 

@@ -115,6 +115,7 @@ class MotoServer {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       http::ClientRequest req;
+      req.max_response_bytes = SIZE_MAX;
       req.method = "GET";
       req.url = endpoint_ + "/moto-api/";
       req.timeout_ms = 1000;
