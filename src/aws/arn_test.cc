@@ -40,6 +40,24 @@ TEST(ArnTest, RefusesWhatIsNotAnArn) {
   }
 }
 
+// Issue 16: a region goes into a hostname (https://sqs.<region>.amazonaws.com); anything but an
+// AWS region name could point the signed request elsewhere.
+TEST(ArnTest, RegionsAreStrict) {
+  for (const char* good : {"us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-4",
+                           "cn-north-1", "il-central-1", "ab-c-0"}) {
+    EXPECT_TRUE(IsRegion(good)) << good;
+  }
+  for (const char* bad : {"", "x", "us-east", "us-east-", "useast-1", "us--east-1", "us-east-1a",
+                          "US-east-1", "u-east-1", "us-1", "-us-east-1", "us-east-1-",
+                          "x@10.1.2.3", "x@10.1.2.3:8443/#", "us-east-1.evil.com#",
+                          "127.0.0.1", "us-east-1/", "us-eastttttttttttttttttttttttttt-1"}) {
+    EXPECT_FALSE(IsRegion(bad)) << bad;
+  }
+  EXPECT_FALSE(ParseArn("arn:aws:sqs:x@10.1.2.3:8443/#:123456789012:q"));
+  EXPECT_FALSE(ParseArn("arn:aws:lambda:x@10.1.2.3#:123456789012:function:f"));
+  EXPECT_TRUE(ParseArn("arn:aws:s3:::bucket"));  // an empty region stays allowed
+}
+
 TEST(ArnTest, AccountIds) {
   EXPECT_TRUE(IsAccountId("123456789012"));
   EXPECT_FALSE(IsAccountId("12345678901"));

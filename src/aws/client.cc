@@ -27,6 +27,7 @@ bool AwsClient::Build(AwsRequest req, http::ClientRequest* out, http::ClientResp
   out->method = std::move(req.method);
   out->url = std::move(req.url);
   out->timeout_ms = req.timeout_ms;
+  out->refuse_private_addresses = req.refuse_private_addresses;
   out->headers = std::move(req.headers);
   for (auto& h : SignV4(in, *credentials)) out->headers.push_back(std::move(h));
   out->headers.emplace_back("User-Agent", "cxbridge");

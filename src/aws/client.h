@@ -27,6 +27,9 @@ struct AwsRequest {
   Headers headers;              // Content-Type, X-Amz-Target, …: all signed
   std::string body;
   int64_t timeout_ms = 10'000;
+  // The outbound address guard (http::ClientRequest::refuse_private_addresses): set for targets
+  // saved through the API that go to AWS's public endpoint (not to a configured override).
+  bool refuse_private_addresses = false;
 };
 
 class AwsClient {

@@ -7,6 +7,7 @@
 // cxbridge's own account and region is delivered by api_destination_target.cc; see README.md.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,13 +37,23 @@ struct ApiDestinationDefinition {
 // (its Arn and OAuthParameters, so new credentials start a new cache): shared by every delivery
 // through a connection and by its authorization, so the token the authorization fetched serves
 // the first deliveries. Thread-safe.
+// Bounded: at most kMaxEntries caches are kept; a new one evicts the least recently used (a
+// connection updated or deleted leaves its old cache behind, which is never used again).
 class OAuthTokenCaches {
  public:
+  static constexpr size_t kMaxEntries = 256;
+
   std::shared_ptr<OAuthTokens> For(const json::Value& connection, const TargetEnv& env);
+  size_t size() const;
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<OAuthTokens>> caches_;  // guarded by mu_
+  struct Entry {
+    std::shared_ptr<OAuthTokens> tokens;
+    uint64_t last_used = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Entry> caches_;  // guarded by mu_
+  uint64_t uses_ = 0;                    // guarded by mu_
 };
 
 // Tries an OAUTH_CLIENT_CREDENTIALS connection record's credentials: one token request as a

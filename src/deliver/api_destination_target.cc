@@ -9,6 +9,8 @@
 // One attempt:
 //   1. destination gone → NO_RESOURCE; connection gone → NO_RESOURCE; connection not
 //      AUTHORIZED (DeauthorizeConnection) → CONNECTION_DEAUTHORIZED. All permanent (DLQ).
+//      An http:// InvocationEndpoint or AuthorizationEndpoint → INSECURE_ENDPOINT, permanent,
+//      unless private targets are allowed (EventBridge takes https only).
 //   2. The request: HttpMethod to InvocationEndpoint with the target's HttpParameters (path
 //      wildcards, headers, query) and the connection's InvocationHttpParameters, which win on a
 //      clash (EventBridge: "any values from the Connection taking precedence"); connection body
@@ -20,8 +22,13 @@
 //      OAuthTokens. A 401/407 forgets that token and the attempt is sent once more with a fresh
 //      one (that one resend is not charged to the rate limit). A token that cannot be fetched
 //      is retryable (OAUTH_TOKEN).
+//      A header name or value with a CR, LF or NUL (from the event through HttpParameters `$.…`,
+//      or from the connection) → HEADER_VALUE, permanent, nothing sent (CheckOutboundHeaders).
 //   5. The answer → ClassifyHttp (2xx ok; 408/429/5xx/timeouts/connection errors retry, with
 //      Retry-After; other statuses permanent). A refused address → ADDRESS_REFUSED, permanent.
+//      A response body over 1 MiB (http::kDefaultMaxResponseBytes) is aborted →
+//      RESPONSE_TOO_LARGE, permanent.
+#include <cctype>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -66,6 +73,19 @@ SendResult Fail(SendResult::Kind kind, std::string code, std::string message) {
   r.error_code = std::move(code);
   r.message = std::move(message);
   return r;
+}
+
+// EventBridge requires https for an API destination's InvocationEndpoint and a connection's
+// AuthorizationEndpoint; cxbridge lets plain http through only where private targets are allowed
+// (a local test peer), since over http the credentials and events cross the network in clear.
+Status CheckHttps(const std::string& url, std::string_view what, const TargetEnv& env) {
+  if (env.allow_private_targets) return Status::Ok();
+  std::string scheme = url.substr(0, 8);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "https://") return Status::Ok();
+  return Status::InvalidArgument(std::string(what) + " " + url +
+                                 " must be an https:// URL (plain http only with "
+                                 "server.allow_private_targets: true)");
 }
 
 std::string ArnPrefix(const TargetEnv& env) {
@@ -119,6 +139,10 @@ void SendNow(std::shared_ptr<Call> call) {
   call->client->Send(std::move(req), [call](http::ClientResponse resp) {
     if (resp.address_refused) {
       return call->done(AddressRefused(resp.error));
+    }
+    if (resp.body_too_large) return call->done(ResponseTooLarge(resp.error));
+    if (resp.not_sent) {  // the bearer token itself held a CR/LF/NUL (CheckOutboundHeaders ran)
+      return call->done(Fail(SendResult::kPermanent, "HEADER_VALUE", resp.error));
     }
     if (call->tokens && (resp.status == 401 || resp.status == 407) && !call->resent) {
       call->resent = true;
@@ -187,12 +211,29 @@ class ApiDestinationTarget : public Target {
                        "connection " + Str(conn, "Name") + " is " + Str(conn, "State") +
                            " (UpdateConnection authorizes it again)"));
     }
+    if (Status st = CheckHttps(Str(dest, "InvocationEndpoint"), "InvocationEndpoint", env_);
+        !st.ok()) {
+      return done(Fail(SendResult::kPermanent, "INSECURE_ENDPOINT",
+                       "API destination " + Str(dest, "Name") + ": " + st.message()));
+    }
+    if (Str(conn, "AuthorizationType") == "OAUTH_CLIENT_CREDENTIALS") {
+      const json::Value* oauth = Obj(Obj(&conn, "AuthParameters"), "OAuthParameters");
+      Status st = CheckHttps(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
+                             "AuthorizationEndpoint", env_);
+      if (!st.ok()) {
+        return done(Fail(SendResult::kPermanent, "INSECURE_ENDPOINT",
+                         "connection " + Str(conn, "Name") + ": " + st.message()));
+      }
+    }
     auto call = std::make_shared<Call>();
     call->client = client_;
     call->clock = clock_;
     call->done = std::move(done);
     if (Status st = Build(dest, conn, req, call.get()); !st.ok()) {
       return call->done(Fail(SendResult::kPermanent, "HTTP_PARAMETERS", st.message()));
+    }
+    if (auto refused = CheckOutboundHeaders(call->request.headers)) {
+      return call->done(std::move(*refused));
     }
     int64_t rate = kDefaultRate;
     if (const json::Value* r = dest.Find("InvocationRateLimitPerSecond"); r && r->is_number()) {
@@ -302,6 +343,13 @@ class ApiDestinationTargetKind : public TargetKind {
     if (!parsed.ok()) return parsed.status();
     // The destination may not exist yet (config-file rules are checked before the API loads);
     // when it does, its wildcards must match PathParameterValues.
+    if (env.api_destinations != nullptr) {
+      auto found = env.api_destinations->Find(def.arn);
+      if (found.ok()) {
+        CXB_RETURN_IF_ERROR(
+            CheckHttps(Str(*found->destination, "InvocationEndpoint"), "InvocationEndpoint", env));
+      }
+    }
     if (env.api_destinations != nullptr && parsed->params.has_path_values()) {
       auto found = env.api_destinations->Find(def.arn);
       if (found.ok()) {
@@ -374,15 +422,37 @@ std::shared_ptr<OAuthTokens> OAuthTokenCaches::For(const json::Value& connection
   const json::Value* oauth = Obj(Obj(&connection, "AuthParameters"), "OAuthParameters");
   std::string key = Str(connection, "Arn") + "\n" + (oauth ? json::Serialize(*oauth) : "");
   std::lock_guard<std::mutex> lock(mu_);
-  auto& slot = caches_[key];
-  if (!slot)
-    slot = std::make_shared<OAuthTokens>(env.http, env.clock, OAuthSettingsOf(connection, env));
-  return slot;
+  auto it = caches_.find(key);
+  if (it == caches_.end()) {
+    if (caches_.size() >= kMaxEntries) {  // evict the least recently used: O(n), on a miss only
+      auto oldest = caches_.begin();
+      for (auto c = caches_.begin(); c != caches_.end(); ++c) {
+        if (c->second.last_used < oldest->second.last_used) oldest = c;
+      }
+      caches_.erase(oldest);  // calls in flight keep their own reference
+    }
+    it = caches_.emplace(std::move(key), Entry{}).first;
+    it->second.tokens =
+        std::make_shared<OAuthTokens>(env.http, env.clock, OAuthSettingsOf(connection, env));
+  }
+  it->second.last_used = ++uses_;
+  return it->second.tokens;
+}
+
+size_t OAuthTokenCaches::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return caches_.size();
 }
 
 void AuthorizeConnection(const json::Value& connection, const TargetEnv& env,
                          std::function<void(Status)> done) {
   if (Str(connection, "AuthorizationType") != "OAUTH_CLIENT_CREDENTIALS") return done(Status::Ok());
+  const json::Value* oauth = Obj(Obj(&connection, "AuthParameters"), "OAuthParameters");
+  if (Status st = CheckHttps(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
+                             "AuthorizationEndpoint", env);
+      !st.ok()) {
+    return done(st);
+  }
   // Through the server's caches: the token fetched here serves the first deliveries.
   OAuthTokenCaches own;
   std::shared_ptr<OAuthTokens> tokens =

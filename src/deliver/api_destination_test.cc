@@ -14,6 +14,7 @@
 #include "deliver/target.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "http/testing/endless_server.h"
 
 namespace cxbridge::deliver {
 namespace {
@@ -68,8 +69,9 @@ class Peer : public http::Handler {
           token_status == 200
               ? http::Response::Json(200, R"({"access_token":"t)" + std::to_string(n) +
                                               R"(","token_type":"Bearer","expires_in":)" +
-                                              std::to_string(expires_in) + "}")
+                                              expires_in + "}")
               : http::Response::Json(token_status, R"({"error":"nope"})");
+      if (!token_body.empty()) r = http::Response::Json(200, token_body);
       // Answer later, from another thread, so concurrent deliveries pile up behind one fetch.
       threads_.emplace_back([respond, r, delay = token_delay_ms] {
         std::this_thread::sleep_for(std::chrono::milliseconds(delay));
@@ -95,7 +97,8 @@ class Peer : public http::Handler {
   std::string retry_after;
   std::optional<std::string> reject_token;  // the destination answers 401 to this bearer token
   int token_status = 200;
-  int expires_in = 3600;
+  std::string expires_in = "3600";  // JSON text
+  std::string token_body;            // when set, the token endpoint's whole (200) answer
   int token_delay_ms = 0;
 
  private:
@@ -269,7 +272,7 @@ TEST_F(ApiDestinationTest, OAuthTokenRefreshedAheadOfExpiry) {
   FakeClock clock;
   env_.clock = &clock;
   PutOAuth();
-  peer_.expires_in = 100;  // refreshed from 60 s before expiry
+  peer_.expires_in = "100";  // refreshed from 60 s before expiry
   auto t = Make();
   ASSERT_EQ(SendOnce(*t).kind, SendResult::kOk);
   clock.AdvanceMs(30'000);
@@ -333,9 +336,13 @@ TEST_F(ApiDestinationTest, AuthorizeConnectionTriesTheCredentialsOnce) {
     EXPECT_EQ(peer_.token_requests[0].Header("Authorization").value_or(""),
               "Basic " + Base64Encode("cid:csecret"));
   }
-  // Private endpoints are refused by the address guard, as for deliveries.
+  // Private endpoints are refused by the address guard, as for deliveries; plain http before that.
   env_.allow_private_targets = false;
+  EXPECT_EQ(authorize().code(), StatusCode::kInvalidArgument);
+  base_ = "https" + base_.substr(4);
+  PutOAuth();
   EXPECT_EQ(authorize().code(), StatusCode::kFailedPrecondition);
+  base_ = "http" + base_.substr(5);
   env_.allow_private_targets = true;
   // Other types have nothing to try.
   PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})");
@@ -477,6 +484,8 @@ TEST_F(ApiDestinationTest, WaitingDeliveriesAreAnsweredWhenTheTargetGoes) {
 
 TEST_F(ApiDestinationTest, AddressGuardRefusesLoopbackUnlessAllowed) {
   env_.allow_private_targets = false;
+  base_ = "https" + base_.substr(4);  // plain http is refused before any address (below)
+  PutDestination("/hooks/*", 300);
   PutOAuth();
   auto t = Make();
   SendResult r = SendOnce(*t);  // the token endpoint is on loopback too
@@ -489,6 +498,137 @@ TEST_F(ApiDestinationTest, AddressGuardRefusesLoopbackUnlessAllowed) {
   std::lock_guard<std::mutex> lock(peer_.mu);
   EXPECT_TRUE(peer_.requests.empty());
   EXPECT_TRUE(peer_.token_requests.empty());
+}
+
+// Issue 16: HttpParameters `$.…` values come from event data; a CR/LF/NUL in one used to reach
+// libcurl, which sends header lines as given (an injected header or a split request).
+TEST_F(ApiDestinationTest, LineBreakFromTheEventInAHeaderIsDeadLetteredUnsent) {
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})");
+  auto t = Make(R"({"HttpParameters":{"HeaderParameters":{"X-Conv":"$.detail.id"}}})");
+  for (const std::string& event :
+       {std::string(R"({"detail":{"id":"c-1\r\nX-Injected: yes"}})"),
+        std::string(R"({"detail":{"id":"c-1\nHost: evil"}})"),
+        std::string(R"({"detail":{"id":"c\u0000"}})")}) {
+    SendResult r = SendOnce(*t, event);
+    EXPECT_EQ(r.kind, SendResult::kPermanent) << event;
+    EXPECT_EQ(r.error_code, "HEADER_VALUE") << event;
+    EXPECT_NE(r.message.find("X-Conv"), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(SendOnce(*t, R"({"detail":{"id":"c-2"}})").kind, SendResult::kOk);
+  std::lock_guard<std::mutex> lock(peer_.mu);
+  ASSERT_EQ(peer_.requests.size(), 1u);  // only the clean one was sent
+  EXPECT_EQ(peer_.requests[0].Header("X-Conv").value_or(""), "c-2");
+}
+
+TEST_F(ApiDestinationTest, HttpTargetRefusesALineBreakFromTheEventToo) {
+  auto t = Make(R"({"HttpParameters":{"HeaderParameters":{"X-Conv":"$.detail.id"}}})",
+                base_ + "/plain");
+  SendResult r = SendOnce(*t, R"({"detail":{"id":"a\r\nX-Injected: yes"}})");
+  EXPECT_EQ(r.kind, SendResult::kPermanent);
+  EXPECT_EQ(r.error_code, "HEADER_VALUE");
+  std::lock_guard<std::mutex> lock(peer_.mu);
+  EXPECT_TRUE(peer_.requests.empty());
+}
+
+// A destination that streams its answer without end: the attempt stops at 1 MiB, permanent.
+TEST_F(ApiDestinationTest, AnswerThatNeverEndsIsAbortedAtTheCap) {
+  http::testing::EndlessServer endless;
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})");
+  dir_.PutDestination(kArn, J(R"({"Name":"crm","Arn":")" + std::string(kArn) +
+                              R"(","ConnectionArn":")" + kConnArn + R"(","InvocationEndpoint":")" +
+                              endless.url("/forever") + R"(","HttpMethod":"POST","State":"ACTIVE"})"));
+  auto t = Make(R"({"Http":{"TimeoutSeconds":60}})");
+  const int64_t start = SystemClock().SteadyMs();
+  SendResult r = SendOnce(*t);
+  EXPECT_LT(SystemClock().SteadyMs() - start, 10'000);
+  EXPECT_EQ(r.kind, SendResult::kPermanent);
+  EXPECT_EQ(r.error_code, "RESPONSE_TOO_LARGE");
+  EXPECT_NE(r.message.find("1048576"), std::string::npos) << r.message;
+  // The plain http target kind the same way.
+  auto h = Make(R"({"Http":{"TimeoutSeconds":60}})", endless.url("/forever"));
+  r = SendOnce(*h);
+  EXPECT_EQ(r.error_code, "RESPONSE_TOO_LARGE");
+}
+
+// The OAuth token endpoint is capped the same way: the delivery retries later (OAUTH_TOKEN).
+TEST_F(ApiDestinationTest, TokenEndpointThatNeverEndsIsAbortedAtTheCap) {
+  http::testing::EndlessServer endless;
+  PutConnection("OAUTH_CLIENT_CREDENTIALS",
+                R"({"OAuthParameters":{"ClientParameters":{"ClientID":"c","ClientSecret":"s"},)"
+                R"("AuthorizationEndpoint":")" + endless.url("/token") + R"(","HttpMethod":"POST"}})");
+  auto t = Make();
+  SendResult r = SendOnce(*t);
+  EXPECT_EQ(r.kind, SendResult::kRetryable);
+  EXPECT_EQ(r.error_code, "OAUTH_TOKEN");
+  EXPECT_NE(r.message.find("exceeds the limit"), std::string::npos) << r.message;
+}
+
+// An absurd expires_in (1e300 seconds) used to overflow int64 milliseconds (undefined; on x86
+// the token counted as expired at once, so every delivery fetched a new one).
+TEST_F(ApiDestinationTest, HugeExpiresInIsClampedAndTheTokenKept) {
+  PutOAuth();
+  peer_.expires_in = "1e300";
+  auto t = Make();
+  ASSERT_EQ(SendOnce(*t).kind, SendResult::kOk);
+  ASSERT_EQ(SendOnce(*t).kind, SendResult::kOk);
+  std::lock_guard<std::mutex> lock(peer_.mu);
+  EXPECT_EQ(peer_.token_requests.size(), 1u);
+}
+
+TEST_F(ApiDestinationTest, AccessTokenWithALineBreakIsRefused) {
+  PutOAuth();
+  peer_.token_body = R"({"access_token":"t\r\nX-Injected: yes","expires_in":3600})";
+  auto t = Make();
+  SendResult r = SendOnce(*t);
+  EXPECT_EQ(r.kind, SendResult::kRetryable);
+  EXPECT_EQ(r.error_code, "OAUTH_TOKEN");
+  std::lock_guard<std::mutex> lock(peer_.mu);
+  EXPECT_TRUE(peer_.requests.empty());
+}
+
+TEST_F(ApiDestinationTest, PlainHttpEndpointsNeedPrivateTargetsAllowed) {
+  env_.allow_private_targets = false;
+  PutConnection("API_KEY", R"({"ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"}})");
+  auto t = Make();
+  SendResult r = SendOnce(*t);
+  EXPECT_EQ(r.kind, SendResult::kPermanent);
+  EXPECT_EQ(r.error_code, "INSECURE_ENDPOINT");
+  EXPECT_NE(r.message.find("must be an https:// URL"), std::string::npos) << r.message;
+  // PutTargets refuses it where the destination is known.
+  Status st = registry_.Validate(bus::TargetDef{"t", kArn, J("{}"), bus::Origin::kApi}, env_);
+  EXPECT_FALSE(st.ok());
+  // An OAuth connection's token endpoint likewise (the destination itself is https here).
+  base_ = "https" + base_.substr(4);
+  PutDestination("/hooks/*", 300);
+  base_ = "http" + base_.substr(5);
+  PutOAuth();
+  r = SendOnce(*t);
+  EXPECT_EQ(r.error_code, "INSECURE_ENDPOINT");
+  EXPECT_NE(r.message.find("AuthorizationEndpoint"), std::string::npos) << r.message;
+  std::promise<Status> authorized;
+  AuthorizeConnection(*dir_.Find(kArn)->connection, env_,
+                      [&authorized](Status s) { authorized.set_value(s); });
+  EXPECT_FALSE(authorized.get_future().get().ok());
+  std::lock_guard<std::mutex> lock(peer_.mu);
+  EXPECT_TRUE(peer_.requests.empty());
+  EXPECT_TRUE(peer_.token_requests.empty());
+}
+
+TEST_F(ApiDestinationTest, OAuthTokenCachesAreBounded) {
+  OAuthTokenCaches caches;
+  std::shared_ptr<OAuthTokens> first;
+  for (size_t i = 0; i < OAuthTokenCaches::kMaxEntries + 50; ++i) {
+    json::Value conn = J(R"({"Arn":"arn:aws:events:us-east-1:123456789012:connection/c/)" +
+                         std::to_string(i) + R"(","AuthParameters":{"OAuthParameters":{}}})");
+    auto tokens = caches.For(conn, env_);
+    if (i == 0) first = tokens;
+    EXPECT_EQ(caches.For(conn, env_), tokens);  // a hit is the same cache
+  }
+  EXPECT_EQ(caches.size(), OAuthTokenCaches::kMaxEntries);
+  json::Value again = J(R"({"Arn":"arn:aws:events:us-east-1:123456789012:connection/c/0",)"
+                        R"("AuthParameters":{"OAuthParameters":{}}})");
+  EXPECT_NE(caches.For(again, env_), first);  // the oldest was evicted
+  EXPECT_EQ(caches.size(), OAuthTokenCaches::kMaxEntries);
 }
 
 TEST_F(ApiDestinationTest, KindHandlesOnlyOurAccountAndRegion) {

@@ -38,6 +38,9 @@ Status IntField(const json::Value& cfg, std::string_view key, int64_t lo, int64_
 }  // namespace
 
 std::string AwsSettings::Endpoint(std::string_view service, std::string_view region) const {
+  // Callers pass a region from ParseTargetArn (checked); this is the last line of defence before
+  // the region becomes part of a hostname.
+  if (!aws::IsRegion(region)) return "https://invalid-region.invalid";
   auto it = endpoints.find(std::string(service));
   if (it == endpoints.end())
     return "https://" + std::string(service) + "." + std::string(region) + ".amazonaws.com";
@@ -103,7 +106,7 @@ Result<AwsSettings> ParseAwsSettings(const json::Value& section) {
 
 std::optional<aws::Arn> ParseTargetArn(std::string_view arn, std::string_view service) {
   auto a = aws::ParseArn(arn);
-  if (!a || a->service != service || a->region.empty() || !aws::IsAccountId(a->account)) {
+  if (!a || a->service != service || !aws::IsRegion(a->region) || !aws::IsAccountId(a->account)) {
     return std::nullopt;
   }
   return a;
@@ -173,6 +176,7 @@ void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Cl
   for (auto& h : call.headers) req.headers.push_back(std::move(h));
   req.body = std::move(call.body);
   req.timeout_ms = settings.timeout_ms;
+  req.refuse_private_addresses = call.refuse_private_addresses;
   if (!settings.credentials) {
     return done(aws::NoCredentialsAnswer(settings.use_default_chain
                                              ? "the AWS credential chain was not started"
@@ -181,8 +185,11 @@ void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Cl
   aws::AwsClient(client, settings.credentials, clock).Send(std::move(req), std::move(done));
 }
 
-AwsService AwsService::For(const TargetEnv& env, std::string service, const std::string& region) {
+AwsService AwsService::For(const TargetEnv& env, std::string service, const std::string& region,
+                           bus::Origin origin) {
   AwsService s;
+  s.refuse_private_addresses = origin == bus::Origin::kApi && !env.allow_private_targets &&
+                               env.aws->endpoints.count(service) == 0;
   s.client = env.http;
   s.clock = env.clock;
   s.settings = env.aws;
@@ -202,6 +209,7 @@ void AwsService::Call(std::string content_type, std::string op, std::string body
   call.content_type = std::move(content_type);
   call.op = std::move(op);
   call.body = std::move(body);
+  call.refuse_private_addresses = refuse_private_addresses;
   SendAwsCall(client, *settings, clock, std::move(call), std::move(done));
 }
 

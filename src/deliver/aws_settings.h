@@ -111,6 +111,7 @@ struct AwsCall {
   std::string endpoint, region, service, content_type, op, body;
   std::string path = "/";  // %-encoded (Lambda: /2015-03-31/functions/<name>/invocations)
   aws::Headers headers;    // more headers to send and sign (X-Amz-Invocation-Type, …)
+  bool refuse_private_addresses = false;  // AwsService::refuse_private_addresses
 };
 void SendAwsCall(http::HttpClient* client, const AwsSettings& settings, const Clock* clock,
                  AwsCall call, std::function<void(http::ClientResponse)> done);
@@ -123,9 +124,15 @@ struct AwsService {
   std::shared_ptr<const AwsSettings> settings;
   std::shared_ptr<const AwsMetrics> metrics;  // may be null
   std::string service, endpoint, region;
+  // The outbound address guard, as for HTTP targets: on for a target saved through the API that
+  // goes to AWS's public endpoint (no aws.endpoints override, which is trusted configuration),
+  // unless private targets are allowed.
+  bool refuse_private_addresses = false;
 
-  // `service` ("events", "sqs", "kinesis", "sns") in `region`, from a target's environment.
-  static AwsService For(const TargetEnv& env, std::string service, const std::string& region);
+  // `service` ("events", "sqs", "kinesis", "sns") in `region` (aws::IsRegion), from a target's
+  // environment, for a target of `origin`.
+  static AwsService For(const TargetEnv& env, std::string service, const std::string& region,
+                        bus::Origin origin);
   // SendAwsCall to this service.
   void Call(std::string content_type, std::string op, std::string body,
             std::function<void(http::ClientResponse)> done) const;

@@ -74,7 +74,8 @@ class BatchedAwsTargetKind : public TargetKind {
     if (env.http == nullptr) return Status::Internal(std::string(Wire::kWhat) + " without an HTTP client");
     auto shared = std::make_shared<Shared>();
     shared->config = std::move(*ParseConfig(def));
-    shared->aws = AwsService::For(env, std::string(Wire::kService), aws::ParseArn(def.arn)->region);
+    shared->aws = AwsService::For(env, std::string(Wire::kService),
+                                  ParseTargetArn(def.arn, Wire::kService)->region, def.origin);
     shared->limits = Wire::Limits(shared->config, *env.aws);
     return std::shared_ptr<Target>(std::make_shared<BatchedAwsTarget>(std::move(shared)));
   }

@@ -17,6 +17,7 @@
 #include "deliver/aws_settings.h"
 #include "deliver/aws_target_test_util.h"
 #include "deliver/aws_targets.h"
+#include "deliver/dead_letter_queue.h"
 #include "http/server.h"
 
 namespace cxbridge::deliver {
@@ -377,6 +378,46 @@ TEST(AwsTargetRegistryTest, WhatIsRefusedWhenSaved) {
   EXPECT_EQ(
       reg.Create(Def("arn:aws:events:eu-west-1:222222222222:event-bus/b"), none).status().code(),
       StatusCode::kInvalidArgument);
+}
+
+// Issue 16: an ARN's region becomes part of the endpoint's hostname; a region such as
+// "x@10.1.2.3" made it https://sqs.x@10.1.2.3…, i.e. signed requests (with the access key id) to
+// 10.1.2.3. Every AWS kind, and dead-letter queues, refuse it when saved.
+TEST(AwsTargetRegistryTest, ArnsWithoutARealRegionAreRefused) {
+  TargetRegistry reg;
+  RegisterBuiltins(reg);
+  TargetEnv with = EnvWith(Creds());
+  for (const char* arn : {"arn:aws:sqs:x@10.1.2.3:8443/#:123456789012:q",
+                          "arn:aws:sqs:x@10.1.2.3#:123456789012:q",
+                          "arn:aws:lambda:x@10.1.2.3#:123456789012:function:f",
+                          "arn:aws:events:evil.com#:123456789012:event-bus/b",
+                          "arn:aws:kinesis:127.0.0.1#:123456789012:stream/s",
+                          "arn:aws:sns:a@b#:123456789012:t",
+                          "arn:aws:firehose:x#:123456789012:deliverystream/d",
+                          "arn:aws:states:x#:123456789012:stateMachine:m",
+                          "arn:aws:logs:x#:123456789012:log-group:g"}) {
+    bus::TargetDef def = Def(arn);
+    def.origin = bus::Origin::kApi;
+    EXPECT_FALSE(reg.Validate(def, with).ok()) << arn;
+    EXPECT_FALSE(reg.Create(def, with).ok()) << arn;
+  }
+  EXPECT_FALSE(DeadLetterQueue::Validate("arn:aws:sqs:x@10.1.2.3#:123456789012:q", with).ok());
+  EXPECT_EQ(with.aws->Endpoint("sqs", "x@10.1.2.3#"), "https://invalid-region.invalid");
+  EXPECT_EQ(with.aws->Endpoint("sqs", "eu-west-1"), "https://sqs.eu-west-1.amazonaws.com");
+}
+
+// AWS targets saved through the API go through the outbound address guard on AWS's public
+// endpoints, like HTTP targets; a configured endpoint override is the operator's and is not.
+TEST(AwsTargetRegistryTest, ApiTargetsToPublicEndpointsAreGuarded) {
+  TargetEnv env = EnvWith(Creds());
+  EXPECT_TRUE(AwsService::For(env, "sqs", "eu-west-1", bus::Origin::kApi).refuse_private_addresses);
+  EXPECT_FALSE(
+      AwsService::For(env, "sqs", "eu-west-1", bus::Origin::kConfig).refuse_private_addresses);
+  env.allow_private_targets = true;
+  EXPECT_FALSE(AwsService::For(env, "sqs", "eu-west-1", bus::Origin::kApi).refuse_private_addresses);
+  TargetEnv overridden = EnvWith(Creds("http://127.0.0.1:1"));
+  EXPECT_FALSE(
+      AwsService::For(overridden, "sqs", "eu-west-1", bus::Origin::kApi).refuse_private_addresses);
 }
 
 // ---- a scripted fake AWS endpoint on loopback ----

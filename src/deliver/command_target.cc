@@ -12,8 +12,11 @@
 //   killed by a signal             → retryable (SIGNAL_<n>)
 //   TimeoutSeconds passed          → the whole process group is killed (SIGKILL), retryable TIMEOUT
 //   the process could not start    → retryable SPAWN_FAILED (e.g. fork refused under pressure)
-// The child runs in its own process group with the server's environment plus CXB_EVENT_ID,
-// CXB_RULE_ARN, CXB_ATTEMPT and the configured Env; stdout is discarded.
+// The child runs in its own process group. Its environment is NOT the server's (which holds every
+// `{env: …}` secret of the config): only the allowlisted variables below, taken from the server's
+// environment where set (kInheritedEnv: PATH, HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ,
+// TMPDIR), then CXB_EVENT_ID, CXB_RULE_ARN, CXB_ATTEMPT, then the target's own Env (which may set
+// any name, an allowlisted one included). stdout is discarded.
 //
 // Threading: a fixed pool of `Concurrency` worker threads per target runs the children; Send only
 // queues the attempt (never blocks the caller). The pool is joined in the destructor, which
@@ -43,6 +46,19 @@ extern char** environ;
 
 namespace cxbridge::deliver {
 namespace {
+
+// The server environment variables a command target's child inherits (command_target.cc's head).
+bool InheritedByCommands(std::string_view entry) {
+  static constexpr std::string_view kInheritedEnv[] = {
+      "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR"};
+  const size_t eq = entry.find('=');
+  if (eq == std::string_view::npos) return false;
+  const std::string_view name = entry.substr(0, eq);
+  if (name.starts_with("LC_")) return true;  // LC_ALL, LC_CTYPE, LC_MESSAGES, …
+  for (std::string_view allowed : kInheritedEnv)
+    if (name == allowed) return true;
+  return false;
+}
 
 constexpr size_t kStderrTailBytes = 1024;
 
@@ -165,7 +181,8 @@ class CommandTarget : public Target {
     for (auto& a : argv_s) argv.push_back(a.data());
     argv.push_back(nullptr);
     std::vector<std::string> env_s;
-    for (char** e = environ; e && *e; ++e) env_s.emplace_back(*e);
+    for (char** e = environ; e && *e; ++e)
+      if (InheritedByCommands(*e)) env_s.emplace_back(*e);
     env_s.push_back("CXB_EVENT_ID=" + req.event_id);
     env_s.push_back("CXB_RULE_ARN=" + req.rule_arn);
     env_s.push_back("CXB_ATTEMPT=" + std::to_string(req.attempt));

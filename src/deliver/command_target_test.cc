@@ -77,6 +77,32 @@ TEST_F(CommandTargetTest, ExitZeroDeliversPayloadOnStdinWithEventEnv) {
   EXPECT_EQ(Read("out.env"), "ev-1 1 arg1\n");
 }
 
+// Issue 16: children used to inherit the server's whole environment, with every `{env: …}`
+// secret of the config in it. Now: an allowlist (PATH, HOME, LANG, LC_*, TZ, TMPDIR, …), the
+// CXB_* variables and the target's own Env.
+TEST_F(CommandTargetTest, ChildGetsAnAllowlistedEnvironmentPlusItsOwnEnv) {
+  ::setenv("CXB_TEST_SERVER_SECRET", "hunter2", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "also-secret", 1);
+  ::setenv("LC_ALL", "C.UTF-8", 1);
+  ::setenv("TZ", "UTC", 1);
+  std::string out = (dir_ / "env.out").string();
+  auto t = Make(Script("env.sh", "cat >/dev/null; env > " + out),
+                R"({"Env":{"TARGET_OWN":"mine","TZ":"Europe/Paris"}})");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  SendResult r = SendSync(**t, "{}");
+  ASSERT_EQ(r.kind, SendResult::kOk) << r.error_code << " " << r.message;
+  ::unsetenv("CXB_TEST_SERVER_SECRET");
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  const std::string env = Read("env.out");
+  EXPECT_EQ(env.find("hunter2"), std::string::npos) << env;
+  EXPECT_EQ(env.find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << env;
+  EXPECT_NE(env.find("LC_ALL=C.UTF-8\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("TARGET_OWN=mine\n"), std::string::npos) << env;
+  EXPECT_NE(env.find("TZ=Europe/Paris\n"), std::string::npos) << env;  // its own Env wins
+  EXPECT_NE(env.find("CXB_EVENT_ID="), std::string::npos) << env;
+  if (::getenv("PATH") != nullptr) EXPECT_NE(env.find("PATH="), std::string::npos) << env;
+}
+
 TEST_F(CommandTargetTest, NonZeroExitIsRetryableWithStderrTail) {
   auto t = Make(Script("fail.sh", "cat >/dev/null; echo 'downstream said no' >&2; exit 3"));
   ASSERT_TRUE(t.ok());

@@ -158,7 +158,7 @@ class EventBridgeTargetKind : public TargetKind {
     CXB_RETURN_IF_ERROR(Validate(def, env));
     if (env.http == nullptr) return Status::Internal("event bus target without an HTTP client");
     auto bus = std::make_shared<BusEndpoint>();
-    bus->aws = AwsService::For(env, "events", ParseTargetArn(def.arn, "events")->region);
+    bus->aws = AwsService::For(env, "events", ParseTargetArn(def.arn, "events")->region, def.origin);
     bus->bus_arn = def.arn;
     return std::shared_ptr<Target>(
         std::make_shared<EventBridgeTarget>(std::move(bus), HasTransform(def)));

@@ -1,6 +1,10 @@
 // The `file` target kind: Arn "file:///absolute/path" or "file://relative/path" (or `File.Path`). Appends each payload as one
 // line (JSON lines). Writes are flushed to the OS per event; not fsync'd (the delivery record is
-// the durable copy until the append returns).
+// the durable copy until the append returns). A file the target creates is 0600 (owner only,
+// whatever the umask): events carry customer data.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -22,7 +26,10 @@ class FileTarget : public Target {
     SendResult r;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (f_ == nullptr) f_ = std::fopen(path_.c_str(), "ab");
+      if (f_ == nullptr) {
+        int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0 && (f_ = ::fdopen(fd, "ab")) == nullptr) ::close(fd);
+      }
       if (f_ == nullptr) {
         r.kind = SendResult::kRetryable;
         r.error_code = "FILE_OPEN";

@@ -56,10 +56,12 @@ class HttpTarget : public Target {
     }
     cr.url = AppendQuery(std::move(*url), config_.params.Query(ev));
     for (const auto& [k, v] : config_.params.Headers(ev)) SetHeader(&cr.headers, k, v);
+    if (auto refused = CheckOutboundHeaders(cr.headers)) return done(std::move(*refused));
     cr.body = req.payload;
     Clock* clock = clock_;
     client_->Send(std::move(cr), [done = std::move(done), clock](http::ClientResponse resp) {
       if (resp.address_refused) return done(AddressRefused(resp.error));
+      if (resp.body_too_large) return done(ResponseTooLarge(resp.error));
       done(ClassifyHttp(resp.status, resp.timed_out, resp.error, resp.Header("retry-after"),
                         clock->NowMs()));
     });

@@ -22,10 +22,18 @@
 // while connected (at-most-once beyond that point) and is retryable NOT_CONNECTED otherwise. Use
 // JetStream when delivery must be confirmed.
 //
+// Address guard: a target saved through the API (unless private targets are allowed) must name a
+// host whose every address is public (http/address_guard.h), checked when it is saved and again
+// when it is built; it then connects to that checked address (not the name, so DNS cannot
+// rebind it later) and ignores the servers a NATS server announces (connect_urls), which could
+// name private addresses. Resolving a name blocks the caller for the DNS lookup.
+//
 // Connection: one per target, opened at creation without blocking on an unreachable server (it
 // keeps reconnecting in the background). Callbacks run on cnats threads and only hand results to
 // `done`. Thread-safety: Send is safe from any thread.
 #include <nats/nats.h>
+#include <netdb.h>
+#include <arpa/inet.h>
 
 #include <cstring>
 #include <map>
@@ -33,9 +41,64 @@
 
 #include "common/json.h"
 #include "deliver/target.h"
+#include "http/address_guard.h"
 
 namespace cxbridge::deliver {
 namespace {
+
+// `authority` ([user:password@]host[:port], host possibly [v6]) with its host replaced by the
+// address it resolves to, when every address it resolves to is public; InvalidArgument saying
+// which address is not, or that it does not resolve.
+Result<std::string> PinPublicAddress(std::string_view authority) {
+  size_t at = authority.rfind('@');
+  std::string_view userinfo = at == std::string_view::npos ? "" : authority.substr(0, at + 1);
+  std::string_view hostport = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  std::string host, port;
+  if (hostport.starts_with('[')) {
+    size_t close = hostport.find(']');
+    if (close == std::string_view::npos) return Status::InvalidArgument("NATS target: bad host");
+    host = std::string(hostport.substr(1, close - 1));
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':') port = hostport.substr(close + 2);
+  } else {
+    size_t colon = hostport.find(':');
+    host = std::string(hostport.substr(0, colon));
+    if (colon != std::string_view::npos) port = hostport.substr(colon + 1);
+  }
+  if (host.empty()) return Status::InvalidArgument("NATS target: no host");
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found); rc != 0) {
+    return Status::InvalidArgument("NATS target host " + host + " does not resolve: " + gai_strerror(rc));
+  }
+  std::string pinned;
+  Status refused = Status::Ok();
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {0};
+    const void* raw = a->ai_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    ::inet_ntop(a->ai_family, raw, text, sizeof text);
+    std::string why = http::NonPublicAddressReason(a->ai_addr);
+    if (!why.empty()) {
+      refused = Status::InvalidArgument(
+          "NATS target host " + host + " is " + std::string(text) + ", " + why +
+          " (private, loopback and link-local addresses are refused for targets saved through the "
+          "API; allow them with server.allow_private_targets: true)");
+      break;
+    }
+    if (pinned.empty()) pinned = a->ai_family == AF_INET6 ? "[" + std::string(text) + "]" : text;
+  }
+  ::freeaddrinfo(found);
+  if (!refused.ok()) return refused;
+  if (pinned.empty()) return Status::InvalidArgument("NATS target host " + host + " has no address");
+  return std::string(userinfo) + pinned + (port.empty() ? "" : ":" + port);
+}
+
+bool Guarded(const bus::TargetDef& def, const TargetEnv& env) {
+  return def.origin == bus::Origin::kApi && !env.allow_private_targets;
+}
 
 // One piece of a subject template: literal text, or a field to look up.
 struct SubjectPart {
@@ -89,11 +152,13 @@ class NatsTarget : public Target {
   NatsTarget(std::vector<SubjectPart> subject, bool jetstream, int64_t timeout_ms)
       : subject_(std::move(subject)), jetstream_(jetstream), timeout_ms_(timeout_ms) {}
 
-  // Opens the connection (and JetStream context). Fails only on bad options.
-  Status Open(const std::string& url) {
+  // Opens the connection (and JetStream context). Fails only on bad options. `pinned`: the URL
+  // holds a checked address; servers the NATS server announces are not used.
+  Status Open(const std::string& url, bool pinned) {
     natsOptions* opts = nullptr;
     if (natsOptions_Create(&opts) != NATS_OK) return Status::Internal("natsOptions_Create failed");
     natsOptions_SetURL(opts, url.c_str());
+    if (pinned) natsOptions_SetIgnoreDiscoveredServers(opts, true);
     natsOptions_SetTimeout(opts, 1000);  // connect timeout: creation must not stall the scheduler
     natsOptions_SetMaxReconnect(opts, -1);
     natsOptions_SetReconnectWait(opts, 250);
@@ -265,13 +330,28 @@ class NatsTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "nats"; }
   bool Handles(const bus::TargetDef& def) const override { return def.arn.starts_with("nats://"); }
-  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv&) const override {
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
+    std::string_view rest = std::string_view(def.arn).substr(std::strlen("nats://"));
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 >= rest.size()) {
+      return Status::InvalidArgument("nats target Arn must be nats://host:port/<subject template>");
+    }
+    if (!Guarded(def, env)) return Status::Ok();
+    return PinPublicAddress(rest.substr(0, slash)).status();
+  }
+  Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const override {
     std::string_view rest = std::string_view(def.arn).substr(std::strlen("nats://"));
     size_t slash = rest.find('/');
     if (slash == std::string_view::npos || slash == 0 || slash + 1 >= rest.size()) {
       return Status::InvalidArgument("nats target Arn must be nats://host:port/<subject template>");
     }
     std::string url = "nats://" + std::string(rest.substr(0, slash));
+    const bool guarded = Guarded(def, env);
+    if (guarded) {
+      auto pinned = PinPublicAddress(rest.substr(0, slash));
+      if (!pinned.ok()) return pinned.status();
+      url = "nats://" + *pinned;
+    }
     auto subject = ParseSubjectTemplate(rest.substr(slash + 1));
     if (!subject.ok()) return subject.status();
     bool jetstream = false;
@@ -289,7 +369,7 @@ class NatsTargetKind : public TargetKind {
       }
     }
     auto t = std::make_shared<NatsTarget>(std::move(*subject), jetstream, timeout_ms);
-    CXB_RETURN_IF_ERROR(t->Open(url));
+    CXB_RETURN_IF_ERROR(t->Open(url, guarded));
     return std::shared_ptr<Target>(std::move(t));
   }
 };

@@ -241,6 +241,33 @@ TEST(NatsTargetTest, ServerDownAtStartIsRetryableThenRecovers) {
   EXPECT_EQ(c.Count("LATER"), 1u);
 }
 
+// Issue 16: NATS targets saved through the API skipped the outbound address guard.
+TEST(NatsTargetTest, ApiTargetsToPrivateAddressesAreRefused) {
+  TargetRegistry reg;
+  RegisterBuiltins(reg);
+  auto def = [](const std::string& arn, bus::Origin origin) {
+    bus::TargetDef d;
+    d.id = "n";
+    d.arn = arn;
+    d.raw = *json::Parse("{\"Id\":\"n\",\"Arn\":" + json::Quote(arn) + "}");
+    d.origin = origin;
+    return d;
+  };
+  TargetEnv env;
+  for (const char* arn : {"nats://127.0.0.1:4222/a", "nats://localhost:4222/a", "nats://10.1.2.3:4222/a",
+                          "nats://u:p@169.254.169.254:4222/a", "nats://[::1]:4222/a",
+                          "nats://192.168.0.10/a"}) {
+    Status st = reg.Validate(def(arn, bus::Origin::kApi), env);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << arn;
+    EXPECT_NE(st.message().find("allow_private_targets"), std::string::npos) << st.message();
+    EXPECT_FALSE(reg.Create(def(arn, bus::Origin::kApi), env).ok()) << arn;
+  }
+  EXPECT_TRUE(reg.Validate(def("nats://203.0.113.7:4222/a", bus::Origin::kApi), env).ok());
+  EXPECT_TRUE(reg.Validate(def("nats://127.0.0.1:4222/a", bus::Origin::kConfig), env).ok());
+  env.allow_private_targets = true;
+  EXPECT_TRUE(reg.Validate(def("nats://127.0.0.1:4222/a", bus::Origin::kApi), env).ok());
+}
+
 TEST(NatsTargetTest, ConfigIsValidated) {
   EXPECT_EQ(Make("nats://127.0.0.1:4222").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Make("nats://127.0.0.1:4222/").status().code(), StatusCode::kInvalidArgument);

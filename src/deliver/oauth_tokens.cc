@@ -12,6 +12,8 @@ namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxRefreshAheadMs = 60'000;
+// The longest token lifetime believed (a larger expires_in is read as this): a year.
+constexpr double kMaxLifetimeSecs = 365.0 * 24 * 3600;
 
 std::string FormEncode(const HttpPairs& pairs) {
   std::string out;
@@ -81,6 +83,8 @@ void OAuthTokens::OnResponse(const http::ClientResponse& resp) {
   int64_t lifetime_ms = kNever;
   if (resp.address_refused) {
     outcome = Status::FailedPrecondition("OAuth token endpoint: " + resp.error);
+  } else if (resp.body_too_large) {
+    outcome = Status::Unavailable("OAuth token endpoint: " + resp.error);
   } else if (status == 0) {
     outcome =
         Status::Unavailable(std::string("OAuth token endpoint ") +
@@ -93,13 +97,19 @@ void OAuthTokens::OnResponse(const http::ClientResponse& resp) {
     const json::Value* token = doc.ok() ? doc->Find("access_token") : nullptr;
     if (token == nullptr || !token->is_string() || token->as_string().empty()) {
       outcome = Status::Unavailable("OAuth token endpoint answered without an access_token");
+    } else if (http::HasLineBreakOrNul(token->as_string())) {
+      // It goes into an Authorization header: a CR/LF would add headers to every delivery.
+      outcome = Status::Unavailable(
+          "OAuth token endpoint answered an access_token with a CR, LF or NUL character");
     } else {
       outcome = token->as_string();
       if (const json::Value* e = doc->Find("expires_in")) {
         double secs = e->is_number()   ? e->as_double()
                       : e->is_string() ? std::atof(e->as_string().c_str())
                                        : -1;
-        if (secs > 0) lifetime_ms = static_cast<int64_t>(secs * 1000);
+        // Clamped before the conversion: 1e300 (or "inf") must not overflow int64 milliseconds
+        // (undefined behaviour, and `now + lifetime` after it).
+        if (secs > 0) lifetime_ms = static_cast<int64_t>(std::min(secs, kMaxLifetimeSecs) * 1000);
       }
     }
   }

@@ -84,6 +84,16 @@ class QueueTargetKind : public TargetKind {
  public:
   std::string_view name() const override { return "queue"; }
   bool Handles(const bus::TargetDef& def) const override { return def.arn.starts_with("arn:aws:sqs:"); }
+  // The SQS ARNs the AWS kind does not take (sqs_target.cc) land here, malformed ones included:
+  // refused when saved, not only when built.
+  Status Validate(const bus::TargetDef& def, const TargetEnv& env) const override {
+    std::string local = "arn:aws:sqs:" + env.region + ":" + env.account + ":";
+    if (!def.arn.starts_with(local) || def.arn.size() == local.size()) {
+      return Status::InvalidArgument("SQS target " + def.arn + " is not a queue of this cxbridge (" + local +
+                                     "<name>) nor a queue ARN in AWS (arn:aws:sqs:<region>:<account>:<name>)");
+    }
+    return Status::Ok();
+  }
   Result<std::shared_ptr<Target>> Create(const bus::TargetDef& def, const TargetEnv& env) const override {
     std::string local = "arn:aws:sqs:" + env.region + ":" + env.account + ":";
     if (!def.arn.starts_with(local) || def.arn.size() == local.size()) {

@@ -1,9 +1,11 @@
 #include "deliver/target.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/ids.h"
 #include "deliver/dead_letter_queue.h"
+#include "http/client.h"
 
 namespace cxbridge::deliver {
 
@@ -120,20 +122,56 @@ SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport
   r.kind = (status == 408 || status == 429 || status >= 500) ? SendResult::kRetryable
                                                              : SendResult::kPermanent;
   if (retry_after != nullptr && !retry_after->empty()) {
+    // Both forms are clamped to kMaxRetryAfterMs before any multiplication, so a value such as
+    // 99999999999999999999 (strtol saturates at LONG_MAX) or a date in the year 2^31 cannot
+    // overflow int64 milliseconds.
+    constexpr int64_t kMaxSecs = kMaxRetryAfterMs / 1000;
     char* end = nullptr;
     long secs = std::strtol(retry_after->c_str(), &end, 10);
     if (end != retry_after->c_str() && *end == '\0' && secs >= 0) {
-      r.retry_after_ms = secs * 1000;
+      r.retry_after_ms = std::min<int64_t>(secs, kMaxSecs) * 1000;
     } else {
       // HTTP-date form, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
       struct tm tm {};
       if (strptime(retry_after->c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) != nullptr) {
-        int64_t at = static_cast<int64_t>(timegm(&tm)) * 1000;
-        r.retry_after_ms = std::max<int64_t>(0, at - now_ms);
+        const int64_t at_secs = static_cast<int64_t>(timegm(&tm));
+        const int64_t now_secs = now_ms / 1000;
+        if (at_secs != -1) {
+          r.retry_after_ms =
+              at_secs <= now_secs ? 0
+              : at_secs - now_secs >= kMaxSecs
+                  ? kMaxRetryAfterMs
+                  : std::max<int64_t>(0, at_secs * 1000 - now_ms);
+        }
       }
     }
   }
   return r;
+}
+
+SendResult ResponseTooLarge(const std::string& error) {
+  SendResult r;
+  r.kind = SendResult::kPermanent;
+  r.error_code = "RESPONSE_TOO_LARGE";
+  r.message = error;
+  return r;
+}
+
+std::optional<SendResult> CheckOutboundHeaders(
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    const bool bad_name = http::HasLineBreakOrNul(name);
+    if (!bad_name && !http::HasLineBreakOrNul(value)) continue;
+    SendResult r;
+    r.kind = SendResult::kPermanent;
+    r.error_code = "HEADER_VALUE";
+    r.message = bad_name ? "a header name contains a CR, LF or NUL character; not sent"
+                         : "header " + name +
+                               ": the value (resolved from the event or the connection) contains "
+                               "a CR, LF or NUL character, which would inject headers; not sent";
+    return r;
+  }
+  return std::nullopt;
 }
 
 }  // namespace cxbridge::deliver

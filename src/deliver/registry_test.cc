@@ -1,9 +1,54 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
 
 #include "common/json.h"
 #include "deliver/target.h"
 
 namespace cxbridge::deliver {
+
+// Issue 16: the file a file target creates holds customer events: owner-only, whatever the
+// process umask (the server also sets umask 077 at start).
+TEST(FileTargetTest, CreatesItsFileOwnerOnly) {
+  const mode_t old = ::umask(022);
+  const auto dir = std::filesystem::temp_directory_path() / ("cxb-file-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "out.jsonl").string();
+  TargetRegistry reg;
+  RegisterBuiltins(reg);
+  bus::TargetDef def{"t", "file://" + path, *json::Parse("{}")};
+  auto t = reg.Create(def, TargetEnv{});
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::promise<SendResult> p;
+  SendRequest req;
+  req.event_id = "e";
+  req.payload = "{}";
+  (*t)->Send(req, [&p](SendResult r) { p.set_value(std::move(r)); });
+  EXPECT_EQ(p.get_future().get().kind, SendResult::kOk);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ::umask(old);
+  std::filesystem::remove_all(dir);
+}
+
+// Issue 16: "Retry-After: 99999999999999999999" (strtol saturates at LONG_MAX) used to overflow
+// int64 milliseconds; it and a date millennia ahead are clamped to kMaxRetryAfterMs.
+TEST(ClassifyHttpTest, HugeRetryAfterIsClamped) {
+  const std::string huge = "99999999999999999999";
+  EXPECT_EQ(ClassifyHttp(503, false, "", &huge, 0).retry_after_ms, kMaxRetryAfterMs);
+  const std::string big = "9223372036854776";  // × 1000 overflows
+  EXPECT_EQ(ClassifyHttp(503, false, "", &big, 0).retry_after_ms, kMaxRetryAfterMs);
+  const std::string far = "Fri, 31 Dec 9999 23:59:59 GMT";  // glibc's %Y stops at 4 digits
+  EXPECT_EQ(ClassifyHttp(429, false, "", &far, 1'700'000'000'000).retry_after_ms, kMaxRetryAfterMs);
+  const std::string past = "Wed, 21 Oct 2015 07:28:00 GMT";
+  EXPECT_EQ(ClassifyHttp(429, false, "", &past, 1'700'000'000'000).retry_after_ms, 0);
+  const std::string soon = "120";
+  EXPECT_EQ(ClassifyHttp(429, false, "", &soon, 0).retry_after_ms, 120'000);
+}
 
 TEST(ClassifyHttpTest, RetryOnlyWhatCanHeal) {
   EXPECT_EQ(ClassifyHttp(200, false, "", nullptr, 0).kind, SendResult::kOk);

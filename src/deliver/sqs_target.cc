@@ -195,7 +195,7 @@ class SqsTargetKind : public TargetKind {
     if (env.http == nullptr) return Status::Internal("SQS target without an HTTP client");
     auto arn = ParseTargetArn(def.arn, "sqs");
     auto q = std::make_shared<QueueEndpoint>();
-    q->aws = AwsService::For(env, "sqs", arn->region);
+    q->aws = AwsService::For(env, "sqs", arn->region, def.origin);
     q->queue_url = q->aws.endpoint + "/" + arn->account + "/" + arn->resource;
     const bool fifo = arn->resource.ends_with(".fifo");
     return std::shared_ptr<Target>(std::make_shared<SqsTarget>(std::move(q), fifo, GroupSpec(def)));

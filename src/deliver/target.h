@@ -182,5 +182,17 @@ SendResult ClassifyHttp(int status, bool timed_out, const std::string& transport
 // A connection the outbound address guard refused (http::ClientResponse::address_refused):
 // permanent ADDRESS_REFUSED; the message says how private targets are allowed.
 SendResult AddressRefused(const std::string& error);
+// A response whose body (or headers) passed the HttpClient's cap (http::ClientResponse::
+// body_too_large): permanent RESPONSE_TOO_LARGE; a peer that streams without end will do it again.
+SendResult ResponseTooLarge(const std::string& error);
+// OK, or the permanent HEADER_VALUE failure for the first header whose name or value holds a CR,
+// LF or NUL (from event data through HttpParameters `$.…`, or a connection's parameters): sending
+// it would add headers or split the request, so the delivery is dead-lettered unsent.
+std::optional<SendResult> CheckOutboundHeaders(
+    const std::vector<std::pair<std::string, std::string>>& headers);
+
+// The longest Retry-After a target is believed (larger values, or ones that overflow, are
+// clamped): a week, far beyond any retry policy's MaximumEventAgeInSeconds (at most a day).
+inline constexpr int64_t kMaxRetryAfterMs = int64_t{7} * 24 * 3600 * 1000;
 
 }  // namespace cxbridge::deliver

@@ -4,7 +4,8 @@ A real local HTTP server plays the third-party API and its OAuth token endpoint.
 connection's auth reaches the destination (API key, OAuth bearer), HttpParameters fill the path,
 headers and query, InvocationRateLimitPerSecond holds, an OAuth token is fetched once and
 refreshed on a 401, and a deauthorized connection, a deleted destination or a loopback
-destination without --allow-private-targets dead-letter with their reason.
+destination without --allow-private-targets dead-letter with their reason; without that flag an
+http (not https) destination is refused at PutTargets and dead-lettered if it turns http later.
 """
 import http.server
 import json
@@ -17,6 +18,7 @@ from harness import Gateway, wait_for
 
 try:
     import boto3
+    from botocore.exceptions import ClientError
 except ImportError:  # pragma: no cover
     boto3 = None
 
@@ -256,8 +258,10 @@ class PrivateAddressTest(ApiDestinationTest):
 
     def test_loopback_destination_is_refused_without_the_flag(self):
         conn = self.api_key_connection()
+        # https (as EventBridge requires): the address guard refuses it before any TLS.
         dest = self.events.create_api_destination(
-            Name="inside", ConnectionArn=conn, InvocationEndpoint=self.peer.url + "/inside",
+            Name="inside", ConnectionArn=conn,
+            InvocationEndpoint=self.peer.url.replace("http://", "https://", 1) + "/inside",
             HttpMethod="POST")["ApiDestinationArn"]
         self.route("cc.private", dest)
         self.put("cc.private", [{"n": 1}])
@@ -266,6 +270,30 @@ class PrivateAddressTest(ApiDestinationTest):
         self.assertIn("127.0.0.1 is loopback", json.dumps(entries[0]))
         self.assertIn("allow-private-targets", json.dumps(entries[0]))
         self.assertEqual(self.peer.received("/inside"), [])
+
+
+    def test_plain_http_destination_is_refused_without_the_flag(self):
+        # Issue 16: over http the connection's credentials and the events would cross the network
+        # in clear; EventBridge takes https only, and so does cxbridge unless private targets are
+        # allowed.
+        conn = self.api_key_connection()
+        dest = self.events.create_api_destination(
+            Name="clear", ConnectionArn=conn, InvocationEndpoint=self.peer.url + "/clear",
+            HttpMethod="POST")["ApiDestinationArn"]
+        self.events.put_rule(Name="cc.clear", EventPattern=json.dumps({"source": ["cc.clear"]}))
+        with self.assertRaises(ClientError) as refused:
+            self.events.put_targets(Rule="cc.clear", Targets=[{"Id": "t", "Arn": dest}])
+        self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIn("must be an https:// URL", str(refused.exception))
+        # A target saved before the destination turned to http is dead-lettered, unsent.
+        self.events.update_api_destination(
+            Name="clear", InvocationEndpoint=self.peer.url.replace("http://", "https://", 1) + "/x")
+        self.route("cc.clear", dest)
+        self.events.update_api_destination(Name="clear", InvocationEndpoint=self.peer.url + "/clear")
+        self.put("cc.clear", [{"n": 1}])
+        entries = wait_for(lambda: self.dlq(), what="dead letter (insecure endpoint)")
+        self.assertEqual(entries[0]["errorCode"], "INSECURE_ENDPOINT", entries)
+        self.assertEqual(self.peer.received("/clear"), [])
 
 
 del ApiDestinationTest  # the base class has no tests of its own
