@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/encoding.h"
 #include "common/ids.h"
 #include "ingest/config_util.h"
 #include "ingest/genesys_relay.h"
@@ -71,6 +72,9 @@ std::string KeyFor(const EnvelopeOptions& opts, const RequestView& req, const js
       } else if (kind == Envelope::Kind::kEventBridge) {
         parts.push_back(Str("eventbridge-id"));
         parts.push_back(Str(std::string(event_id)));
+      } else if (opts.key_on_body_digest) {
+        parts.push_back(Str("body-sha256"));
+        parts.push_back(Str(Sha256Hex(req.body)));
       } else if (auto wid = req.Header("webhook-id"); wid.has_value() && !wid->empty()) {
         parts.push_back(Str("webhook-id"));
         parts.push_back(Str(std::string(*wid)));
@@ -310,6 +314,10 @@ Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& config, std::str
   auto idem = ParseIdempotencySpec(config.Find("idempotency_key"));
   if (!idem.ok()) return idem.status();
   opts.idempotency = std::move(*idem);
+  if (const json::Value* auth = config.Find("auth"); auth != nullptr && auth->is_object()) {
+    const json::Value* scheme = auth->Find("scheme");
+    opts.key_on_body_digest = scheme != nullptr && scheme->is_string() && scheme->as_string() == "hmac";
+  }
 
   if (const json::Value* rec = config.Find("recognize")) {
     if (!rec->is_array()) return Bad("recognize: must be a list (of eventbridge, genesys)");

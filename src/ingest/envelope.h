@@ -53,6 +53,11 @@ struct EnvelopeOptions {
   std::string region = "us-east-1";
   bool recognize_eventbridge = true;  // `recognize:` lists which body kinds are detected
   bool recognize_genesys = true;
+  // The default key of a plain body (no idempotency_key configured) is the SHA-256 of the raw
+  // body, not the `webhook-id` header. Set for sources whose auth scheme is hmac: its signature
+  // covers the body only, so the header is the sender's unsigned word and one captured request
+  // could be replayed under fresh ids for ever. (standard-webhooks signs webhook-id and keeps it.)
+  bool key_on_body_digest = false;
 };
 
 // The keys ParseEnvelopeOptions reads from a source's mapping; a source kind checks its mapping

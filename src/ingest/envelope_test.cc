@@ -314,6 +314,35 @@ TEST(EnvelopeTest, GenesysFrameWithTimestampKeepsIt) {
 
 // ---------------------------------------------------------------- idempotency through the envelope
 
+// Issue 16: an hmac source's signature covers the body only. Keying its events on the unsigned
+// webhook-id let anyone holding one signed request replay it for ever under fresh ids; by default
+// such a source now keys on the body's digest. standard-webhooks signs webhook-id and keeps it.
+TEST(EnvelopeTest, HmacSourcesKeyOnTheSignedBodyNotTheUnsignedWebhookId) {
+  EnvelopeOptions hmac = Opts(R"({"name":"h","auth":{"scheme":"hmac","header":"X-Sig","secret":"s"}})");
+  auto a = Build(R"({"order":1})", hmac, {{"webhook-id", "msg_1"}});
+  auto replayed = Build(R"({"order":1})", hmac, {{"webhook-id", "msg_fresh"}});
+  auto other = Build(R"({"order":2})", hmac, {{"webhook-id", "msg_1"}});
+  auto no_id = Build(R"({"order":1})", hmac);
+  ASSERT_TRUE(a.ok() && replayed.ok() && other.ok() && no_id.ok());
+  EXPECT_FALSE(a->idempotency_key.empty());
+  EXPECT_EQ(a->idempotency_key, replayed->idempotency_key);  // the replay is a duplicate
+  EXPECT_EQ(a->idempotency_key, no_id->idempotency_key);
+  EXPECT_NE(a->idempotency_key, other->idempotency_key);
+  EXPECT_NE(a->idempotency_key.find("body-sha256"), std::string::npos) << a->idempotency_key;
+
+  EnvelopeOptions sw = Opts(R"({"name":"sw","auth":{"scheme":"standard-webhooks","secret":"whsec_x"}})");
+  auto s1 = Build(R"({"order":1})", sw, {{"webhook-id", "msg_1"}});
+  auto s2 = Build(R"({"order":1})", sw, {{"webhook-id", "msg_2"}});
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  EXPECT_NE(s1->idempotency_key, s2->idempotency_key);  // the signed id decides
+  // A configured key still wins over the default.
+  EnvelopeOptions explicit_key = Opts(
+      R"({"name":"h","auth":{"scheme":"hmac"},"idempotency_key":{"header":"webhook-id"}})");
+  auto k = Build(R"({"order":1})", explicit_key, {{"webhook-id", "msg_1"}});
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(k->idempotency_key, R"(["h","msg_1"])");
+}
+
 TEST(EnvelopeTest, HeaderKeysAndJoinedPaths) {
   EnvelopeOptions sw = Opts(R"({"name":"sw","idempotency_key":{"header":"webhook-id"}})");
   auto e = Build("{}", sw, {{"Webhook-Id", "msg_1"}});

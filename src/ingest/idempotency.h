@@ -17,7 +17,9 @@
 //   eventBody): per topic family, see GenesysKeyParts();
 //   other EventBridge events: the event `id` (an API destination re-sends the same id);
 //   plain JSON: the `webhook-id` header when present (Standard Webhooks: "use the webhook-id
-//   header as an idempotency key"), else no dedup.
+//   header as an idempotency key"), else no dedup; but for an `hmac` source (whose signature
+//   covers the body, not that header) the SHA-256 of the raw body, so a captured request cannot
+//   be replayed under fresh ids (EnvelopeOptions::key_on_body_digest).
 //
 // The final key is namespaced by the source's name: two sources never collide.
 // Thread-safety: IdempotencySpec is immutable after parsing; functions are pure.
