@@ -117,7 +117,7 @@ d = [(y - x) / hz for x, y in zip(a[2:], b[2:])]
 print("wall_s=%.3f server_cpu_s=%.2f others_cores=%.2f" % (wall, d[1], max(0.0, d[0] - sum(d[1:])) / wall))
 EOF
 }
-admin() { curl -sf -X POST "http://127.0.0.1:$port/admin/targets/$1" -d "{\"rule\":\"$2\",\"target\":\"$3\"}" >/dev/null; }
+admin() { curl -sf -X POST "http://127.0.0.1:$port/admin/targets/$1" -H 'Content-Type: application/json' -d "{\"rule\":\"$2\",\"target\":\"$3\"}" >/dev/null; }
 # depth RULE: pending deliveries of the rule's target (in flight included)
 # (polls run on the client core and spawn no python, so they take little from the server)
 depth() {

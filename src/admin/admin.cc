@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <cctype>
 #include <charconv>
 #include <tuple>
 
@@ -23,6 +24,20 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
+// True for `application/json`, with or without parameters (`; charset=utf-8`), any case.
+bool IsJsonContentType(std::optional<std::string_view> ct) {
+  if (!ct) return false;
+  std::string_view media = ct->substr(0, ct->find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (media.size() != kJson.size()) return false;
+  for (size_t i = 0; i < media.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool AdminHandler::Serves(std::string_view path) {
@@ -31,6 +46,14 @@ bool AdminHandler::Serves(std::string_view path) {
 }
 
 void AdminHandler::Handle(http::Request req, http::Respond respond) {
+  // A cross-site form or a no-cors fetch can POST only text/plain, form or multipart bodies
+  // without a preflight: requiring application/json on every state change keeps a web page the
+  // operator opens from driving /admin/* (CSRF), token or not.
+  if (req.method == "POST" && req.path.starts_with("/admin/") &&
+      !IsJsonContentType(req.Header("Content-Type"))) {
+    return respond(http::Response::Error(415, "UnsupportedMediaType",
+                                         "admin POST requests need Content-Type: application/json"));
+  }
   // Redrive and reload block on a storage commit for a few milliseconds at most; they run
   // inline rather than on a detached thread so shutdown can account for them.
   if (req.path.starts_with("/blobs/")) {

@@ -16,7 +16,9 @@
 //                                 rules and accept; entries that still fail stay
 // Plus the console's endpoints (console_api.h).
 // Everything under /admin/ requires `Authorization: Bearer <token>` (or a console session) when a token is configured,
-// and a token must be configured when the server listens beyond loopback.
+// and a token must be configured when the server listens beyond loopback. Every POST under /admin/
+// needs `Content-Type: application/json` (else 415): the CSRF guard when no token is set. (The
+// Host check against DNS rebinding sits in front of every handler: app/server_app.cc.)
 // Thread-safety: Handle is safe from any I/O thread.
 #pragma once
 

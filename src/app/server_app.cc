@@ -3,8 +3,14 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <future>
@@ -36,6 +42,7 @@
 #include "genesys/factory.h"
 #include "genesys/settings.h"
 #include "http/client.h"
+#include "http/host_check.h"
 #include "http/server.h"
 #include "ingest/webhook.h"
 #include "queue/service.h"
@@ -59,8 +66,23 @@ class FrontHandler : public http::Handler {
   // server.max_body_bytes. The HTTP server reads SQS requests up to kMaxRequestBytes (a legal
   // 1 MiB message grows when JSON- or form-encoded); every other body is held to this limit here.
   size_t max_body_bytes = 1 << 20;
+  // Set while the server listens on loopback without an admin token: nothing then authenticates
+  // the admin surface, the console or (without access keys) the APIs, and a page the operator
+  // opens could reach them by DNS rebinding (its own name resolved to 127.0.0.1, so its requests
+  // are "same-origin"). They then must name this server in Host: a loopback name or one of
+  // server.allowed_hosts. Webhooks (their sources authenticate them) and the health probes are
+  // not checked.
+  std::optional<http::HostAllowlist> hosts;
   void Handle(http::Request req, http::Respond respond) override {
     const bool webhook = req.path.starts_with("/webhooks/");
+    if (hosts && !webhook && req.path != "/healthz" && req.path != "/readyz" &&
+        !hosts->Allows(req.Header("Host"))) {
+      return respond(http::Response::Error(
+          403, "ForbiddenHost",
+          "Host " + std::string(req.Header("Host").value_or("")) +
+              " is not a name of this server (loopback names, or server.allowed_hosts; an admin "
+              "token lifts this check)"));
+    }
     if (!webhook && sqs && queue::SqsHandler::Serves(req) && !admin::AdminHandler::Serves(req.path))
       return sqs->Handle(std::move(req), std::move(respond));
     if (req.body.size() > max_body_bytes) {
@@ -305,6 +327,33 @@ struct ServerApp::Impl {
   }
 };
 
+Status PrepareDataDir(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    // Each missing level is created 0700 (not only the last), whatever the umask.
+    std::filesystem::path built;
+    for (const auto& part : std::filesystem::path(dir)) {
+      built /= part;
+      if (::mkdir(built.c_str(), 0700) != 0 && errno != EEXIST) {
+        return Status::IOError("cannot create the data folder " + built.string() + ": " +
+                               std::strerror(errno));
+      }
+    }
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Status::IOError("cannot read the data folder " + dir + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 077) != 0 && st.st_uid == ::geteuid()) {
+    spdlog::warn("data folder {} was readable by others (mode {:o}); setting it to 0700", dir,
+                 st.st_mode & 0777);
+    if (::chmod(dir.c_str(), 0700) != 0) {
+      return Status::IOError("cannot set the data folder " + dir + " to 0700: " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
 ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
 ServerApp::~ServerApp() { Stop(); }
 
@@ -334,7 +383,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
                                    " (beyond loopback)");
   }
 
-  // Storage.
+  // Storage. The data folder is the owner's alone (0700): it holds every event and the API's
+  // connection secrets. An existing folder that others could read is tightened, with a warning.
+  CXB_RETURN_IF_ERROR(PrepareDataDir(m.cfg.data_dir));
   auto db = store::Db::Open(m.cfg.data_dir, m.clock);
   if (!db.ok()) return db.status();
   m.db = std::move(*db);
@@ -550,6 +601,7 @@ Status ServerApp::Start(const ServeOverrides& o) {
   ho.max_body_bytes = m.sqs ? std::max(m.cfg.max_body_bytes, queue::SqsHandler::kMaxRequestBytes)
                            : m.cfg.max_body_bytes;
   m.front.max_body_bytes = m.cfg.max_body_bytes;
+  if (token.empty()) m.front.hosts.emplace(m.cfg.allowed_hosts);
   m.server = std::make_unique<http::Server>(ho, m.front);
   CXB_RETURN_IF_ERROR(m.server->Start());
   if (!o.port_file.empty()) {
@@ -600,6 +652,9 @@ void ServerApp::Stop() {
 }
 
 int RunServe(const ServeOverrides& o) {
+  // Everything the server creates (the data folder's files, blobs, file targets' output, logs)
+  // is the owner's alone: events and connection secrets are in there.
+  ::umask(077);
   // Signals are taken synchronously by this thread; block them before any thread starts.
   sigset_t set;
   sigemptyset(&set);

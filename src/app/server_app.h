@@ -38,6 +38,10 @@ class ServerApp {
   std::unique_ptr<Impl> impl_;
 };
 
+// Creates the data folder 0700 (each missing level), or sets an existing one the process owns to
+// 0700 when group or others had any access. Called by ServerApp::Start before storage opens.
+Status PrepareDataDir(const std::string& dir);
+
 // Runs the server until SIGTERM/SIGINT; SIGHUP reloads. Returns the process exit code.
 int RunServe(const ServeOverrides& o);
 

@@ -243,7 +243,8 @@ class Parser {
 
   void Server(const YAML::Node& s) {
     if (!s || !Keys(s, "server", {"address", "port", "threads", "max_body_bytes", "admin_token", "account",
-                                  "region", "allow_private_targets", "allow_api_local_targets"})) {
+                                  "region", "allow_private_targets", "allow_api_local_targets",
+                                  "allowed_hosts"})) {
       return;
     }
     String(s, "address", &c_.address);
@@ -255,6 +256,21 @@ class Parser {
     if (s["admin_token"]) c_.admin_token = ToJson(s["admin_token"]);
     Bool(s, "allow_private_targets", &c_.allow_private_targets);
     Bool(s, "allow_api_local_targets", &c_.allow_api_local_targets);
+    if (const YAML::Node h = s["allowed_hosts"]; h && !h.IsNull()) {
+      if (!h.IsSequence()) {
+        Error(h, "allowed_hosts must be a list of host names");
+      } else {
+        for (const auto& n : h) {
+          // A name, without a scheme, port or path: what a Host header carries before its port.
+          if (!n.IsScalar() || n.Scalar().empty() ||
+              n.Scalar().find_first_of(":/ @") != std::string::npos) {
+            Error(n, "allowed_hosts: each entry is a host name such as gateway.internal");
+          } else {
+            c_.allowed_hosts.push_back(n.Scalar());
+          }
+        }
+      }
+    }
   }
 
   void Storage(const YAML::Node& s) {

@@ -74,6 +74,10 @@ struct Config {
   // link-local addresses (deliver/README.md, outbound address guard).
   bool allow_private_targets = false;
   bool allow_api_local_targets = false;  // command:// and file:// targets through PutTargets
+  // Host names (besides the loopback ones) that requests to the admin surface and the APIs may
+  // name in their Host header while the server listens on loopback without an admin token (the
+  // DNS-rebinding check, http/host_check.h). E.g. the name a local reverse proxy forwards.
+  std::vector<std::string> allowed_hosts;
 
   // storage:
   std::string data_dir = "./cxbridge-data";

@@ -46,6 +46,23 @@ TEST(ConfigTest, AwsSectionIsKeptForDeliver) {
   EXPECT_TRUE(ParseConfig("", "x.yaml")->aws.is_null());
 }
 
+TEST(ConfigTest, AllowedHostsAreHostNames) {
+  auto c = ParseConfig("server:\n  allowed_hosts: [gateway.internal, 192.168.1.20]\n", "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->allowed_hosts, (std::vector<std::string>{"gateway.internal", "192.168.1.20"}));
+  for (const char* bad : {"server:\n  allowed_hosts: gateway.internal\n",
+                          "server:\n  allowed_hosts: [\"http://gateway.internal\"]\n",
+                          "server:\n  allowed_hosts: [\"gateway.internal:8088\"]\n",
+                          "server:\n  allowed_hosts: [\"\"]\n"}) {
+    auto b = ParseConfig(bad, "x.yaml");
+    EXPECT_FALSE(b.ok()) << bad;
+    if (!b.ok()) EXPECT_NE(b.status().message().find("allowed_hosts"), std::string::npos) << b.status().message();
+  }
+  auto typo = ParseConfig("server:\n  allowed_host: [a]\n", "x.yaml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("allowed_hosts"), std::string::npos) << typo.status().message();
+}
+
 TEST(ConfigTest, ErrorsCarryLineNumbers) {
   auto c = ParseConfig("server:\n  port: 70000\n", "x.yaml");
   ASSERT_FALSE(c.ok());

@@ -55,7 +55,8 @@ class TransformTest(unittest.TestCase):
         self.recv.close()
 
     def admin(self, method, path, body=b""):
-        return self.gw.request(method, path, body, {"Authorization": "Bearer " + ADMIN})
+        return self.gw.request(method, path, body, {"Authorization": "Bearer " + ADMIN,
+                                                    "Content-Type": "application/json"})
 
     def test_normalized_then_transformed(self):
         status, _, resp = self.gw.post("genesys", json.dumps(acd_end_frame()))
