@@ -46,7 +46,7 @@ int64_t RetryAfterMs(const http::ClientResponse& r) {
   if (v != nullptr) {
     int64_t n = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec == std::errc() && n >= 0) seconds = n;
+    if (ec == std::errc() && n >= 0) seconds = std::min<int64_t>(n, 300);  // before × 1000
   }
   return std::min<int64_t>(seconds * 1000, 300'000);
 }
@@ -137,6 +137,8 @@ asio::awaitable<Status> ApiClient::RefreshToken() {
       st = Status::Unavailable("OAuth token response without access_token/expires_in");
     } else {
       token_ = tok->as_string();
+      // Clamped before × 1000: an absurd expires_in must not overflow (a year is plenty).
+      lifetime_s = std::min<int64_t>(lifetime_s, 365LL * 24 * 3600);
       const int64_t lifetime_ms = lifetime_s * 1000;
       const int64_t margin = std::clamp<int64_t>(lifetime_ms / 10, 5000, 3'600'000);
       token_refresh_at_ms_ = asked_at + std::max<int64_t>(lifetime_ms - margin, lifetime_ms / 2);

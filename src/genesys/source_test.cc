@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "genesys/api_client.h"
 #include "genesys/fake_genesys.h"
 #include "genesys/setup.h"
 #include "ingest/topic_pattern.h"
@@ -24,6 +25,18 @@
 
 namespace cxbridge::genesys {
 namespace {
+
+// Issue 16: "Retry-After: 9223372036854775807" overflowed seconds × 1000 (undefined; on x86 a
+// negative wait, i.e. no wait at all). Clamped first: the wait stays at its 5-minute cap.
+TEST(RetryAfterTest, HugeValuesAreClampedBeforeTheyOverflow) {
+  http::ClientResponse r;
+  r.headers.emplace_back("retry-after", "9223372036854775807");
+  EXPECT_EQ(RetryAfterMs(r), 300'000);
+  r.headers[0].second = "9223372036854776";
+  EXPECT_EQ(RetryAfterMs(r), 300'000);
+  r.headers[0].second = "7";
+  EXPECT_EQ(RetryAfterMs(r), 7'000);
+}
 
 const std::string kUser = "d4c3b2a1-9e8f-4a7b-8c6d-5e4f3a2b1c0d";
 const std::string kUser2 = "278522be-1683-4877-8257-4164a177be89";
