@@ -126,6 +126,7 @@ struct ServerApp::Impl {
   std::unique_ptr<store::EmbeddedResourceStore> resources;
   std::unique_ptr<store::EmbeddedArchiveStore> archives;
   std::unique_ptr<store::EmbeddedDeliveryQueue> deliveries;
+  std::unique_ptr<store::EmbeddedQueueStore> queue_store;
   std::unique_ptr<queue::QueueService> queues;
   std::unique_ptr<queue::SqsHandler> sqs;
   std::unique_ptr<bus::Router> router;
@@ -398,7 +399,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
   m.deliveries = std::make_unique<store::EmbeddedDeliveryQueue>(*m.db, *m.log);
 
   // Built-in queues: loaded before delivery recovery, since queue targets write to them.
-  m.queues = std::make_unique<queue::QueueService>(*m.db, m.clock, m.cfg.account, m.cfg.region);
+  m.queue_store = std::make_unique<store::EmbeddedQueueStore>(*m.db);
+  m.queues = std::make_unique<queue::QueueService>(*m.queue_store, m.clock, m.cfg.account, m.cfg.region);
   CXB_RETURN_IF_ERROR(m.queues->Open());
   m.queues->Start();
 

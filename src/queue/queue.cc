@@ -152,8 +152,8 @@ bool DecodeQueueDef(std::string_view text, QueueConfig* cfg, int64_t* created_ms
   return true;
 }
 
-Queue::Queue(std::string name, QueueConfig cfg, int64_t created_ms, rocksdb::ColumnFamilyHandle* cf)
-    : name_(std::move(name)), cfg_(std::move(cfg)), created_ms_(created_ms), modified_ms_(created_ms), cf_(cf) {}
+Queue::Queue(std::string name, QueueConfig cfg, int64_t created_ms)
+    : name_(std::move(name)), cfg_(std::move(cfg)), created_ms_(created_ms), modified_ms_(created_ms) {}
 
 void Queue::set_config(QueueConfig cfg, int64_t now_ms) {
   cfg_ = std::move(cfg);
@@ -172,8 +172,8 @@ void Queue::Index(uint64_t seq, const Msg& m) {
 
 void Queue::Unindex(uint64_t seq, const Msg& m) { ready_.erase({m.st.visible_at_ms, seq}); }
 
-void Queue::PutState(uint64_t seq, const Msg& m, rocksdb::WriteBatch* wb) {
-  wb->Put(cf_, MessageKey(kStateKey, name_, seq), EncodeState(m.st));
+void Queue::PutState(uint64_t seq, const Msg& m, store::QueueWrite* wb) {
+  wb->Put(MessageKey(kStateKey, name_, seq), EncodeState(m.st));
 }
 
 void Queue::Load(uint64_t seq, const MessageRecord& rec, const DeliveryState& st) {
@@ -200,10 +200,10 @@ const DedupRecord* Queue::FindDuplicate(const std::string& dedup_id, int64_t now
   return &it->second;
 }
 
-void Queue::Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_t now_ms, rocksdb::WriteBatch* wb) {
+void Queue::Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_t now_ms, store::QueueWrite* wb) {
   Msg m{rec.message_id, rec.group_id, rec.sent_ms, DeliveryState{}};
   m.st.visible_at_ms = now_ms + delay_ms;
-  wb->Put(cf_, MessageKey(kMessageKey, name_, seq), EncodeMessage(rec));
+  wb->Put(MessageKey(kMessageKey, name_, seq), EncodeMessage(rec));
   PutState(seq, m, wb);
   if (cfg_.fifo) {
     groups_[m.group].push_back(seq);
@@ -211,7 +211,7 @@ void Queue::Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_
       DedupRecord d{now_ms + kDedupWindowMs, rec.message_id, seq};
       dedup_[rec.dedup_id] = d;
       dedup_expiry_.emplace_back(d.expires_ms, rec.dedup_id);
-      wb->Put(cf_, DedupKey(name_, rec.dedup_id), EncodeDedup(d));
+      wb->Put(DedupKey(name_, rec.dedup_id), EncodeDedup(d));
     }
   }
   auto [it, _] = messages_.emplace(seq, std::move(m));
@@ -219,7 +219,7 @@ void Queue::Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_
 }
 
 std::vector<Handout> Queue::Receive(int max, int64_t visibility_ms, int64_t now_ms, int max_receive_count,
-                                    uint64_t (*nonce)(), rocksdb::WriteBatch* wb, std::vector<uint64_t>* to_dlq) {
+                                    uint64_t (*nonce)(), store::QueueWrite* wb, std::vector<uint64_t>* to_dlq) {
   std::vector<Handout> out;
   std::set<uint64_t> taken;  // handed out in this call (a 0 visibility re-indexes them at `now`)
   auto hand_out = [&](uint64_t seq, Msg& m) {
@@ -263,7 +263,7 @@ std::vector<Handout> Queue::Receive(int max, int64_t visibility_ms, int64_t now_
   return out;
 }
 
-QueueError Queue::Delete(uint64_t seq, uint64_t nonce, rocksdb::WriteBatch* wb) {
+QueueError Queue::Delete(uint64_t seq, uint64_t nonce, store::QueueWrite* wb) {
   auto it = messages_.find(seq);
   if (it == messages_.end()) return {};           // already deleted: success, as SQS
   if (it->second.st.nonce != nonce) return {};    // an older receipt: no-op, as SQS
@@ -272,7 +272,7 @@ QueueError Queue::Delete(uint64_t seq, uint64_t nonce, rocksdb::WriteBatch* wb) 
 }
 
 QueueError Queue::ChangeVisibility(uint64_t seq, uint64_t nonce, int64_t visibility_ms, int64_t now_ms,
-                                   rocksdb::WriteBatch* wb) {
+                                   store::QueueWrite* wb) {
   auto it = messages_.find(seq);
   if (it == messages_.end() || it->second.st.nonce != nonce) {
     return {Errc::kInvalidParameterValue,
@@ -289,13 +289,13 @@ QueueError Queue::ChangeVisibility(uint64_t seq, uint64_t nonce, int64_t visibil
   return {};
 }
 
-void Queue::Remove(uint64_t seq, rocksdb::WriteBatch* wb) {
+void Queue::Remove(uint64_t seq, store::QueueWrite* wb) {
   auto it = messages_.find(seq);
   if (it == messages_.end()) return;
   Msg& m = it->second;
   Unindex(seq, m);
-  wb->Delete(cf_, MessageKey(kMessageKey, name_, seq));
-  wb->Delete(cf_, MessageKey(kStateKey, name_, seq));
+  wb->Delete(MessageKey(kMessageKey, name_, seq));
+  wb->Delete(MessageKey(kStateKey, name_, seq));
   if (cfg_.fifo) {
     auto g = groups_.find(m.group);
     if (g != groups_.end()) {
@@ -312,16 +312,16 @@ void Queue::Remove(uint64_t seq, rocksdb::WriteBatch* wb) {
   messages_.erase(it);
 }
 
-void Queue::Purge(rocksdb::WriteBatch* wb) {
+void Queue::Purge(store::QueueWrite* wb) {
   std::string m = QueuePrefix(kMessageKey, name_), v = QueuePrefix(kStateKey, name_);
-  wb->DeleteRange(cf_, m, m + std::string(9, '\xff'));
-  wb->DeleteRange(cf_, v, v + std::string(9, '\xff'));
+  wb->DeleteRange(m, m + std::string(9, '\xff'));
+  wb->DeleteRange(v, v + std::string(9, '\xff'));
   messages_.clear();
   ready_.clear();
   groups_.clear();
 }
 
-size_t Queue::Expire(int64_t now_ms, rocksdb::WriteBatch* wb) {
+size_t Queue::Expire(int64_t now_ms, store::QueueWrite* wb) {
   size_t n = 0;
   const int64_t cutoff = now_ms - static_cast<int64_t>(cfg_.retention_seconds) * 1000;
   while (!messages_.empty() && messages_.begin()->second.sent_ms < cutoff) {
@@ -334,7 +334,7 @@ size_t Queue::Expire(int64_t now_ms, rocksdb::WriteBatch* wb) {
     auto it = dedup_.find(id);
     if (it != dedup_.end() && it->second.expires_ms == at) {
       dedup_.erase(it);
-      wb->Delete(cf_, DedupKey(name_, id));
+      wb->Delete(DedupKey(name_, id));
     }
   }
   return n;

@@ -1,5 +1,5 @@
 // One built-in queue's state and rules, in memory (the index of its messages; bodies stay in
-// RocksDB), with SQS semantics:
+// the QueueStore), with SQS semantics:
 //  - standard queues hand out any visible message (oldest first);
 //  - FIFO queues hand out a message group strictly in order: a group is blocked while any of
 //    its received messages is in flight, different groups proceed in parallel;
@@ -7,12 +7,9 @@
 //    ContentBasedDeduplication) within a 5 minute window;
 //  - visibility timeout, receive counts, and the redrive policy (after maxReceiveCount receives
 //    the next receive moves the message to the dead-letter queue instead).
-// Every change appends its persistent form to a caller's WriteBatch (record.h); the caller
-// writes it. Not thread-safe: the QueueService holds its lock around every call.
+// Every change appends its persistent form to a caller's store::QueueWrite (record.h); the
+// caller writes it. Not thread-safe: the QueueService holds its lock around every call.
 #pragma once
-
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
 
 #include <cstdint>
 #include <deque>
@@ -24,6 +21,7 @@
 
 #include "queue/errors.h"
 #include "queue/record.h"
+#include "store/queue_store.h"
 
 namespace cxbridge::queue {
 
@@ -61,7 +59,7 @@ struct Handout {
 
 class Queue {
  public:
-  Queue(std::string name, QueueConfig cfg, int64_t created_ms, rocksdb::ColumnFamilyHandle* cf);
+  Queue(std::string name, QueueConfig cfg, int64_t created_ms);
 
   const std::string& name() const { return name_; }
   const QueueConfig& config() const { return cfg_; }
@@ -78,23 +76,23 @@ class Queue {
   // FIFO: the message already sent with this dedup id within the window, if any.
   const DedupRecord* FindDuplicate(const std::string& dedup_id, int64_t now_ms);
   // Adds a new message (the caller checked size, group and dedup rules).
-  void Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_t now_ms, rocksdb::WriteBatch* wb);
+  void Add(uint64_t seq, const MessageRecord& rec, int64_t delay_ms, int64_t now_ms, store::QueueWrite* wb);
 
   // Up to `max` visible messages; each becomes invisible for `visibility_ms`. With
   // `max_receive_count` > 0 (a redrive policy whose DLQ exists), messages received that many
   // times already are returned in `to_dlq` instead (removed here; the service adds them to the
   // dead-letter queue in the same batch).
   std::vector<Handout> Receive(int max, int64_t visibility_ms, int64_t now_ms, int max_receive_count,
-                               uint64_t (*nonce)(), rocksdb::WriteBatch* wb, std::vector<uint64_t>* to_dlq);
+                               uint64_t (*nonce)(), store::QueueWrite* wb, std::vector<uint64_t>* to_dlq);
   // Deletes when the receipt is the latest; a stale receipt is a no-op (as SQS).
-  QueueError Delete(uint64_t seq, uint64_t nonce, rocksdb::WriteBatch* wb);
+  QueueError Delete(uint64_t seq, uint64_t nonce, store::QueueWrite* wb);
   QueueError ChangeVisibility(uint64_t seq, uint64_t nonce, int64_t visibility_ms, int64_t now_ms,
-                              rocksdb::WriteBatch* wb);
+                              store::QueueWrite* wb);
   // Removes a message whatever its state (DLQ moves, retention).
-  void Remove(uint64_t seq, rocksdb::WriteBatch* wb);
-  void Purge(rocksdb::WriteBatch* wb);
+  void Remove(uint64_t seq, store::QueueWrite* wb);
+  void Purge(store::QueueWrite* wb);
   // Drops messages past the retention period and expired dedup entries.
-  size_t Expire(int64_t now_ms, rocksdb::WriteBatch* wb);
+  size_t Expire(int64_t now_ms, store::QueueWrite* wb);
 
   bool HasVisible(int64_t now_ms) const;
   // The earliest time a currently invisible message becomes receivable (INT64_MAX if none).
@@ -119,12 +117,11 @@ class Queue {
   void Index(uint64_t seq, const Msg& m);
   void Unindex(uint64_t seq, const Msg& m);
   bool IsGroupHead(uint64_t seq, const Msg& m) const;
-  void PutState(uint64_t seq, const Msg& m, rocksdb::WriteBatch* wb);
+  void PutState(uint64_t seq, const Msg& m, store::QueueWrite* wb);
 
   std::string name_;
   QueueConfig cfg_;
   int64_t created_ms_, modified_ms_;
-  rocksdb::ColumnFamilyHandle* cf_;
   std::map<uint64_t, Msg> messages_;                   // by seq (send order)
   std::set<std::pair<int64_t, uint64_t>> ready_;       // (visible at, seq) of receivable candidates
   std::unordered_map<std::string, std::deque<uint64_t>> groups_;  // FIFO: each group's seqs, in order

@@ -11,6 +11,7 @@
 #include "queue/record.h"
 #include "queue/service.h"
 #include "queue/sqs_handler.h"
+#include "store/embedded.h"
 
 namespace cxbridge::queue {
 namespace {
@@ -33,11 +34,13 @@ class QueueTest : public ::testing::Test {
     auto db = store::Db::Open(dir_.string(), clock_);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
-    svc_ = std::make_unique<QueueService>(*db_, clock_, "123456789012", "us-east-1");
+    qs_ = std::make_unique<store::EmbeddedQueueStore>(*db_);
+    svc_ = std::make_unique<QueueService>(*qs_, clock_, "123456789012", "us-east-1");
     ASSERT_TRUE(svc_->Open().ok());
   }
   void Close() {
     svc_.reset();
+    qs_.reset();
     db_.reset();
   }
 
@@ -80,6 +83,7 @@ class QueueTest : public ::testing::Test {
   FakeClock clock_;
   fs::path dir_;
   std::unique_ptr<store::Db> db_;
+  std::unique_ptr<store::EmbeddedQueueStore> qs_;
   std::unique_ptr<QueueService> svc_;
 };
 
@@ -369,20 +373,22 @@ TEST_F(QueueTest, DigestsAreKeptFromTheSendAndComputedForOlderRecords) {
   EXPECT_EQ(sent[0].second.md5_body, "5d41402abc4b2a76b9719d911017c592");
   EXPECT_EQ(sent[0].second.md5_attributes, "a18cbb58171ebf4ce88d9fb787f9210b");
   // Rewrite the stored record as format 1 (no digests), as an older cxbridge left it.
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->raw()->NewIterator(rocksdb::ReadOptions(), db_->queues()));
-  it->Seek(QueuePrefix(kMessageKey, "jobs"));
-  ASSERT_TRUE(it->Valid());
-  std::string key = it->key().ToString();
-  auto rec = DecodeMessage(it->value().ToString());
-  it.reset();
+  std::string key;
+  std::optional<MessageRecord> rec;
+  ASSERT_TRUE(qs_->Scan(QueuePrefix(kMessageKey, "jobs"), [&](std::string_view k, std::string_view v) {
+                   key = std::string(k);
+                   rec = DecodeMessage(v);
+                   return false;
+                 }).ok());
   ASSERT_TRUE(rec.has_value());
   EXPECT_TRUE(rec->has_digests);
   EXPECT_EQ(rec->md5_body, sent[0].second.md5_body);
   rec->has_digests = false;
   std::string v1 = EncodeMessage(*rec);
   EXPECT_EQ(v1[0], 1);
-  ASSERT_TRUE(db_->raw()->Put(rocksdb::WriteOptions(), db_->queues(), key, v1).ok());
+  store::QueueWrite w;
+  w.Put(key, v1);
+  ASSERT_TRUE(qs_->WriteSynced(w).ok());
   Close();
   Open();
   for (int pass = 0; pass < 2; ++pass) {  // the older record, then one sent now

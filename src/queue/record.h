@@ -1,4 +1,5 @@
-// On-disk layout of the built-in queues in the `queues` column family (store/format.h), and the
+// Key layout of the built-in queues' records in the QueueStore (store/queue_store.h; the embedded
+// engine keeps them in the `queues` column family), and the
 // record encodings. Keys start with a one-letter kind; `name` is the queue name (SQS names hold
 // no '\0'):
 //   'q' name                      → queue definition: JSON

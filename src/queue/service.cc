@@ -1,6 +1,5 @@
 #include "queue/service.h"
 
-#include <rocksdb/iterator.h>
 
 #include <algorithm>
 #include <climits>
@@ -104,8 +103,8 @@ bool ValidQueueName(const std::string& name) {
   });
 }
 
-QueueService::QueueService(store::Db& db, Clock& clock, std::string account, std::string region)
-    : db_(db), clock_(clock), account_(std::move(account)), region_(std::move(region)) {}
+QueueService::QueueService(store::QueueStore& store, Clock& clock, std::string account, std::string region)
+    : store_(store), clock_(clock), account_(std::move(account)), region_(std::move(region)) {}
 
 QueueService::~QueueService() { Stop(); }
 
@@ -122,58 +121,66 @@ Queue* QueueService::Find(const std::string& name) {
   return it == queues_.end() ? nullptr : it->second.get();
 }
 
-Status QueueService::Write(rocksdb::WriteBatch* wb) {
-  if (wb->Count() == 0) return Status::Ok();
-  return db_.Write(wb);
+Status QueueService::Write(const store::QueueWrite& wb) {
+  if (wb.empty()) return Status::Ok();
+  return store_.Write(wb);
 }
 
 Status QueueService::Open() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto* cf = db_.queues();
-  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), cf));
   // Queue definitions first, then messages with their states, then dedup entries.
-  for (it->Seek(std::string(1, kQueueKey)); it->Valid() && it->key()[0] == kQueueKey; it->Next()) {
-    std::string name = it->key().ToString().substr(1);
+  Status bad;
+  CXB_RETURN_IF_ERROR(store_.Scan(std::string(1, kQueueKey), [&](std::string_view key, std::string_view value) {
+    std::string name(key.substr(1));
     QueueConfig cfg;
     int64_t created = 0, modified = 0;
-    if (!DecodeQueueDef(it->value().ToString(), &cfg, &created, &modified)) {
-      return Status::Corruption("queue definition of '" + name + "' does not decode");
+    if (!DecodeQueueDef(value, &cfg, &created, &modified)) {
+      bad = Status::Corruption("queue definition of '" + name + "' does not decode");
+      return false;
     }
-    auto q = std::make_unique<Queue>(name, cfg, created, cf);
+    auto q = std::make_unique<Queue>(name, cfg, created);
     q->set_config(cfg, modified);
     queues_[name] = std::move(q);
-  }
-  std::unique_ptr<rocksdb::Iterator> st(db_.raw()->NewIterator(rocksdb::ReadOptions(), cf));
-  for (it->Seek(std::string(1, kMessageKey)); it->Valid() && it->key()[0] == kMessageKey; it->Next()) {
+    return true;
+  }));
+  CXB_RETURN_IF_ERROR(bad);
+  // Every message's state ('v' keys), read in one pass before the messages ('m' keys).
+  std::map<std::pair<std::string, uint64_t>, DeliveryState> states;
+  CXB_RETURN_IF_ERROR(store_.Scan(std::string(1, kStateKey), [&](std::string_view key, std::string_view value) {
     std::string name;
     uint64_t seq = 0;
-    if (!ParseMessageKey(it->key().ToString(), &name, &seq)) continue;
+    if (!ParseMessageKey(key, &name, &seq)) return true;
+    if (auto st = DecodeState(value)) states[{std::move(name), seq}] = *st;
+    return true;
+  }));
+  CXB_RETURN_IF_ERROR(store_.Scan(std::string(1, kMessageKey), [&](std::string_view key, std::string_view value) {
+    std::string name;
+    uint64_t seq = 0;
+    if (!ParseMessageKey(key, &name, &seq)) return true;
     Queue* q = Find(name);
-    auto rec = DecodeMessage(it->value().ToString());
-    if (q == nullptr || !rec) continue;
-    std::string skey = MessageKey(kStateKey, name, seq);
-    st->Seek(skey);
-    DeliveryState state;
-    if (st->Valid() && st->key().ToString() == skey) {
-      if (auto s = DecodeState(st->value().ToString())) state = *s;
-    }
-    q->Load(seq, *rec, state);
+    auto rec = DecodeMessage(value);
+    if (q == nullptr || !rec) return true;
+    auto st = states.find({name, seq});
+    q->Load(seq, *rec, st == states.end() ? DeliveryState{} : st->second);
     next_seq_ = std::max(next_seq_, seq + 1);
-  }
-  for (it->Seek(std::string(1, kDedupKey)); it->Valid() && it->key()[0] == kDedupKey; it->Next()) {
-    std::string key = it->key().ToString();
+    return true;
+  }));
+  CXB_RETURN_IF_ERROR(store_.Scan(std::string(1, kDedupKey), [&](std::string_view key, std::string_view value) {
     size_t nul = key.find('\0', 1);
-    if (nul == std::string::npos) continue;
-    Queue* q = Find(key.substr(1, nul - 1));
-    auto rec = DecodeDedup(it->value().ToString());
-    if (q && rec) q->LoadDedup(key.substr(nul + 1), *rec);
-  }
-  std::string seq_value;
-  if (db_.raw()->Get(rocksdb::ReadOptions(), cf, kSeqKey, &seq_value).ok() && seq_value.size() == 8) {
-    next_seq_ = std::max(next_seq_, store::GetFixed64BE(seq_value.data()));
+    if (nul == std::string_view::npos) return true;
+    Queue* q = Find(std::string(key.substr(1, nul - 1)));
+    auto rec = DecodeDedup(value);
+    if (q && rec) q->LoadDedup(std::string(key.substr(nul + 1)), *rec);
+    return true;
+  }));
+  auto seq_value = store_.Get(kSeqKey);
+  if (seq_value.ok() && seq_value->size() == 8) {
+    next_seq_ = std::max(next_seq_, store::GetFixed64BE(seq_value->data()));
+  } else if (!seq_value.ok() && seq_value.status().code() != StatusCode::kNotFound) {
+    return seq_value.status();
   }
   for (auto& [_, q] : queues_) q->FinishLoad();
-  return store::FromRocks(it->status(), "queue recovery");
+  return Status::Ok();
 }
 
 void QueueService::Start() {
@@ -241,18 +248,17 @@ QueueError QueueService::StartMoveTask(const std::string& source, const std::str
   t.to_move = static_cast<int64_t>(src->Count(t.started_ms).visible);
   t.status = "COMPLETED";
   // In chunks of 10, each one write: a message is in exactly one queue after every chunk.
-  auto* cf = db_.queues();
   for (;;) {
     int64_t now = clock_.NowMs();
-    rocksdb::WriteBatch wb;
+    store::QueueWrite wb;
     std::vector<uint64_t> unused;
     std::vector<Handout> got = src->Receive(10, 0, now, 0, &RandomNonce, &wb, &unused);
     if (got.empty()) break;
-    rocksdb::WriteBatch move;
+    store::QueueWrite move;
     for (const Handout& h : got) {
-      std::string v;
-      if (!db_.raw()->Get(rocksdb::ReadOptions(), cf, MessageKey(kMessageKey, src->name(), h.seq), &v).ok()) continue;
-      auto rec = DecodeMessage(v);
+      auto v = store_.Get(MessageKey(kMessageKey, src->name(), h.seq));
+      if (!v.ok()) continue;
+      auto rec = DecodeMessage(*v);
       if (!rec) continue;
       rec->dedup_id.clear();  // a move is not a new send
       src->Remove(h.seq, &move);
@@ -261,8 +267,8 @@ QueueError QueueService::StartMoveTask(const std::string& source, const std::str
     }
     std::string seq;
     store::PutFixed64BE(&seq, next_seq_);
-    move.Put(cf, kSeqKey, seq);
-    if (Status st = Write(&move); !st.ok()) {
+    move.Put(kSeqKey, seq);
+    if (Status st = Write(move); !st.ok()) {
       t.status = "FAILED";
       t.failure_reason = st.message();
       break;
@@ -319,11 +325,11 @@ QueueError QueueService::CreateQueue(const std::string& name, const std::map<std
     return {};
   }
   int64_t now = clock_.NowMs();
-  rocksdb::WriteBatch wb;
-  wb.Put(db_.queues(), QueueDefKey(name), EncodeQueueDef(cfg, now, now));
-  Status s = db_.WriteSynced(&wb);
+  store::QueueWrite wb;
+  wb.Put(QueueDefKey(name), EncodeQueueDef(cfg, now, now));
+  Status s = store_.WriteSynced(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
-  queues_[name] = std::make_unique<Queue>(name, cfg, now, db_.queues());
+  queues_[name] = std::make_unique<Queue>(name, cfg, now);
   return {};
 }
 
@@ -333,12 +339,12 @@ QueueError QueueService::DeleteQueue(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     Queue* q = Find(name);
     if (q == nullptr) return NoQueue();
-    rocksdb::WriteBatch wb;
+    store::QueueWrite wb;
     q->Purge(&wb);
     std::string d = QueuePrefix(kDedupKey, name);
-    wb.DeleteRange(db_.queues(), d, d + std::string(1, '\xff'));
-    wb.Delete(db_.queues(), QueueDefKey(name));
-    Status s = db_.WriteSynced(&wb);
+    wb.DeleteRange(d, d + std::string(1, '\xff'));
+    wb.Delete(QueueDefKey(name));
+    Status s = store_.WriteSynced(wb);
     if (!s.ok()) return {Errc::kUnavailable, s.message()};
     queues_.erase(name);
     auto it = std::stable_partition(waiters_.begin(), waiters_.end(), [&](const Waiter& w) { return w.in.queue != name; });
@@ -429,7 +435,7 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
     }
     const QueueConfig& cfg = q->config();
     int64_t now = clock_.NowMs();
-    rocksdb::WriteBatch wb;
+    store::QueueWrite wb;
     for (size_t i = 0; i < entries.size(); ++i) {
       SendInput& e = entries[i];
       auto& [err, out] = results[i];
@@ -507,13 +513,13 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
       out.message_id = rec.message_id;
       if (cfg.fifo) out.sequence_number = SequenceNumber(seq);
     }
-    if (wb.Count() > 0) {
+    if (wb.size() > 0) {
       std::string s;
       store::PutFixed64BE(&s, next_seq_);
-      wb.Put(db_.queues(), kSeqKey, s);
+      wb.Put(kSeqKey, s);
       // Written under the lock so the WAL order matches the in-memory order (a delete of
       // these messages can only follow them in the log).
-      Status st = Write(&wb);
+      Status st = Write(wb);
       if (!st.ok()) {
         // The index already holds them; the state on disk is unknown. Fail safe: report the
         // failure so the sender retries (a duplicate at worst).
@@ -529,7 +535,7 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
   if (wake) cv_.notify_all();
   if (wrote && durable) {
     // The fsync happens outside the lock; concurrent senders each wait for theirs.
-    rocksdb::Status s = db_.raw()->SyncWAL();
+    Status s = store_.Sync();
     if (!s.ok()) {
       for (auto& r : results) {
         if (r.first.ok()) r.first = {Errc::kUnavailable, "sync failed: " + s.ToString()};
@@ -545,15 +551,14 @@ QueueError QueueService::ReceiveLocked(Queue& q, const ReceiveInput& in, std::ve
   int64_t vis_ms = static_cast<int64_t>(in.visibility_seconds >= 0 ? in.visibility_seconds : cfg.visibility_timeout_seconds) * 1000;
   Queue* dlq = cfg.dlq_name.empty() ? nullptr : Find(cfg.dlq_name);
   int max_receive = dlq != nullptr ? cfg.max_receive_count : 0;
-  rocksdb::WriteBatch wb;
+  store::QueueWrite wb;
   std::vector<uint64_t> to_dlq;
   std::vector<Handout> got = q.Receive(in.max_messages, vis_ms, now, max_receive, &RandomNonce, &wb, &to_dlq);
-  auto* cf = db_.queues();
   // Messages past maxReceiveCount move to the DLQ (same id, body and sent time) in this batch.
   for (uint64_t seq : to_dlq) {
-    std::string v;
-    if (!db_.raw()->Get(rocksdb::ReadOptions(), cf, MessageKey(kMessageKey, q.name(), seq), &v).ok()) continue;
-    auto rec = DecodeMessage(v);
+    auto v = store_.Get(MessageKey(kMessageKey, q.name(), seq));
+    if (!v.ok()) continue;
+    auto rec = DecodeMessage(*v);
     if (!rec) continue;
     uint64_t nseq = next_seq_++;
     if (!dlq->config().fifo) rec->group_id.clear();
@@ -563,12 +568,11 @@ QueueError QueueService::ReceiveLocked(Queue& q, const ReceiveInput& in, std::ve
   if (!to_dlq.empty()) {
     std::string s;
     store::PutFixed64BE(&s, next_seq_);
-    wb.Put(cf, kSeqKey, s);
+    wb.Put(kSeqKey, s);
   }
   for (const Handout& h : got) {
-    std::string v;
-    rocksdb::Status rs = db_.raw()->Get(rocksdb::ReadOptions(), cf, MessageKey(kMessageKey, q.name(), h.seq), &v);
-    auto rec = rs.ok() ? DecodeMessage(v) : std::nullopt;
+    auto v = store_.Get(MessageKey(kMessageKey, q.name(), h.seq));
+    auto rec = v.ok() ? DecodeMessage(*v) : std::nullopt;
     if (!rec) return {Errc::kInternal, "message " + h.message_id + " is unreadable"};
     ReceivedMessage m;
     m.message_id = rec->message_id;
@@ -592,7 +596,7 @@ QueueError QueueService::ReceiveLocked(Queue& q, const ReceiveInput& in, std::ve
     m.receive_count = h.state.receive_count;
     out->push_back(std::move(m));
   }
-  Status s = Write(&wb);
+  Status s = Write(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   return {};
 }
@@ -646,7 +650,7 @@ std::vector<QueueError> QueueService::DeleteMessages(
     std::lock_guard<std::mutex> lock(mu_);
     Queue* q = Find(name);
     if (q == nullptr) return std::vector<QueueError>(receipt_handles.size(), NoQueue());
-    rocksdb::WriteBatch wb;
+    store::QueueWrite wb;
     for (size_t i = 0; i < receipt_handles.size(); ++i) {
       std::string qn;
       uint64_t seq = 0, nonce = 0;
@@ -659,7 +663,7 @@ std::vector<QueueError> QueueService::DeleteMessages(
       results[i] = q->Delete(seq, nonce, &wb);
     }
     // One write for the batch (not synced: a delete lost in a crash only repeats a message).
-    Status s = Write(&wb);
+    Status s = Write(wb);
     if (!s.ok()) {
       for (auto& r : results) {
         if (r.ok()) r = {Errc::kUnavailable, s.message()};
@@ -692,10 +696,10 @@ QueueError QueueService::ChangeVisibility(const std::string& name, const std::st
   if (!ParseReceiptHandle(receipt_handle, &qn, &seq, &nonce) || qn != name) {
     return {Errc::kReceiptHandleIsInvalid, "The input receipt handle \"" + receipt_handle + "\" is not a valid receipt handle."};
   }
-  rocksdb::WriteBatch wb;
+  store::QueueWrite wb;
   QueueError e = q->ChangeVisibility(seq, nonce, visibility_seconds * 1000LL, clock_.NowMs(), &wb);
   if (!e.ok()) return e;
-  Status s = Write(&wb);
+  Status s = Write(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   if (WakeForWaitersLocked()) cv_.notify_all();  // a message may be visible now
   return {};
@@ -705,9 +709,9 @@ QueueError QueueService::Purge(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   Queue* q = Find(name);
   if (q == nullptr) return NoQueue();
-  rocksdb::WriteBatch wb;
+  store::QueueWrite wb;
   q->Purge(&wb);
-  Status s = Write(&wb);
+  Status s = Write(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   return {};
 }
@@ -745,9 +749,9 @@ void QueueService::Loop() {
     ServeWaiters(now, &answers);
     if (now - last_expire_ms_ >= 1000) {
       last_expire_ms_ = now;
-      rocksdb::WriteBatch wb;
+      store::QueueWrite wb;
       for (auto& [_, q] : queues_) q->Expire(now, &wb);
-      (void)Write(&wb);  // best effort: a lost expiry is redone at the next start
+      (void)Write(wb);  // best effort: a lost expiry is redone at the next start
     }
     // Next wake-up: a parked receive's deadline or a message of its queue becoming visible.
     int64_t next = now + 1000;

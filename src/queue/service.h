@@ -1,5 +1,5 @@
 // QueueService: cxbridge's built-in, durable, SQS-compatible queues (standard and FIFO), stored
-// in the `queues` column family of the embedded database (record.h) and indexed in memory
+// through the storage seam's QueueStore (store/queue_store.h; layout record.h) and indexed in memory
 // (queue.h). Serves the SQS protocol handler (sqs_handler.h), the queue target
 // (deliver/queue_target.cc) and `cxbridge consume` (through the protocol).
 //
@@ -33,7 +33,7 @@
 #include "common/status.h"
 #include "queue/errors.h"
 #include "queue/queue.h"
-#include "store/db.h"
+#include "store/queue_store.h"
 
 namespace cxbridge::queue {
 
@@ -71,7 +71,7 @@ using ReceiveDone = std::function<void(QueueError, std::vector<ReceivedMessage>)
 
 class QueueService {
  public:
-  QueueService(store::Db& db, Clock& clock, std::string account, std::string region);
+  QueueService(store::QueueStore& store, Clock& clock, std::string account, std::string region);
   ~QueueService();
 
   // Loads every queue and message. Call once before Start.
@@ -158,7 +158,7 @@ class QueueService {
   Queue* Find(const std::string& name);  // requires mu_
   // Receives from `q` now (requires mu_); writes the state changes.
   QueueError ReceiveLocked(Queue& q, const ReceiveInput& in, std::vector<ReceivedMessage>* out);
-  Status Write(rocksdb::WriteBatch* wb);
+  Status Write(const store::QueueWrite& wb);
   void Loop();
   // Answers parked receives that can be answered now (requires mu_).
   void ServeWaiters(int64_t now, std::vector<Answer>* answers);
@@ -166,7 +166,7 @@ class QueueService {
   // whether to notify it (only when a receive is parked; the poller wakes on its own otherwise).
   bool WakeForWaitersLocked();
 
-  store::Db& db_;
+  store::QueueStore& store_;
   Clock& clock_;
   const std::string account_, region_;
 

@@ -33,9 +33,9 @@ QueueError QueueService::CheckTags(const std::map<std::string, std::string>& tag
 
 QueueError QueueService::SaveConfig(Queue& q, QueueConfig cfg) {
   int64_t now = clock_.NowMs();
-  rocksdb::WriteBatch wb;
-  wb.Put(db_.queues(), QueueDefKey(q.name()), EncodeQueueDef(cfg, q.created_ms(), now));
-  Status s = db_.WriteSynced(&wb);
+  store::QueueWrite wb;
+  wb.Put(QueueDefKey(q.name()), EncodeQueueDef(cfg, q.created_ms(), now));
+  Status s = store_.WriteSynced(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   q.set_config(std::move(cfg), now);
   return {};

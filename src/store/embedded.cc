@@ -166,6 +166,55 @@ Result<uint64_t> EmbeddedArchiveStore::Count(std::string_view archive) {
   return n;
 }
 
+void EmbeddedQueueStore::Build(const QueueWrite& w, rocksdb::WriteBatch* wb) {
+  for (const auto& op : w.ops()) {
+    switch (op.kind) {
+      case QueueWrite::Op::kPut:
+        wb->Put(db_.queues(), op.a, op.b);
+        break;
+      case QueueWrite::Op::kDelete:
+        wb->Delete(db_.queues(), op.a);
+        break;
+      case QueueWrite::Op::kDeleteRange:
+        wb->DeleteRange(db_.queues(), op.a, op.b);
+        break;
+    }
+  }
+}
+
+Status EmbeddedQueueStore::Write(const QueueWrite& w) {
+  if (w.empty()) return Status::Ok();
+  rocksdb::WriteBatch wb;
+  Build(w, &wb);
+  return db_.Write(&wb);
+}
+
+Status EmbeddedQueueStore::WriteSynced(const QueueWrite& w) {
+  rocksdb::WriteBatch wb;
+  Build(w, &wb);
+  return db_.WriteSynced(&wb);
+}
+
+Status EmbeddedQueueStore::Sync() { return FromRocks(db_.raw()->SyncWAL(), "queue sync"); }
+
+Result<std::string> EmbeddedQueueStore::Get(std::string_view key) {
+  std::string v;
+  auto s = db_.raw()->Get(rocksdb::ReadOptions(), db_.queues(), rocksdb::Slice(key.data(), key.size()), &v);
+  if (s.IsNotFound()) return Status::NotFound("no queue record");
+  if (!s.ok()) return FromRocks(s, "queue record");
+  return v;
+}
+
+Status EmbeddedQueueStore::Scan(std::string_view prefix,
+                                const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(rocksdb::ReadOptions(), db_.queues()));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    if (!fn(View(it->key()), View(it->value()))) break;
+  }
+  return FromRocks(it->status(), "queue scan");
+}
+
 Result<EmbeddedDedupStore::Claimed> EmbeddedDedupStore::Claim(std::string_view key, int64_t ttl_ms) {
   const std::string k(key);  // outlives the commit (RunAndWait waits for it)
   bool first = false;

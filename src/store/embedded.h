@@ -16,6 +16,7 @@
 #include "store/db.h"
 #include "store/event_log.h"
 #include "store/format.h"
+#include "store/queue_store.h"
 #include "store/resource_store.h"
 #include "store/storage.h"
 
@@ -50,6 +51,22 @@ class EmbeddedArchiveStore : public ArchiveStore {
  private:
   Db& db_;
   std::atomic<uint64_t> counter_{0};
+};
+
+// The built-in queues' records, in the family `queues`.
+class EmbeddedQueueStore : public QueueStore {
+ public:
+  explicit EmbeddedQueueStore(Db& db) : db_(db) {}
+  Status Write(const QueueWrite& w) override;
+  Status WriteSynced(const QueueWrite& w) override;
+  Status Sync() override;
+  Result<std::string> Get(std::string_view key) override;
+  Status Scan(std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override;
+
+ private:
+  void Build(const QueueWrite& w, rocksdb::WriteBatch* wb);
+  Db& db_;
 };
 
 // The idempotency claims of the `dedup` family, claimed through the log's committer so a claim

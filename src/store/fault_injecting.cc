@@ -136,4 +136,16 @@ Status FaultInjectingArchiveStore::DeleteBefore(std::string_view archive, int64_
   return Durable<Status>(faults_, [&] { return inner_.DeleteBefore(archive, cutoff_ms); });
 }
 
+Status FaultInjectingQueueStore::Write(const QueueWrite& w) {
+  return Unsynced<Status>(faults_, [&] { return inner_.Write(w); });
+}
+
+Status FaultInjectingQueueStore::WriteSynced(const QueueWrite& w) {
+  return Durable<Status>(faults_, [&] { return inner_.WriteSynced(w); });
+}
+
+Status FaultInjectingQueueStore::Sync() {
+  return Durable<Status>(faults_, [&] { return inner_.Sync(); });
+}
+
 }  // namespace cxbridge::store

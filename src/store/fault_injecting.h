@@ -19,6 +19,7 @@
 #include <string>
 
 #include "store/archive_store.h"
+#include "store/queue_store.h"
 #include "store/resource_store.h"
 #include "store/storage.h"
 
@@ -137,6 +138,23 @@ class FaultInjectingArchiveStore : public ArchiveStore {
 
  private:
   ArchiveStore& inner_;
+  Faults& faults_;
+};
+
+class FaultInjectingQueueStore : public QueueStore {
+ public:
+  FaultInjectingQueueStore(QueueStore& inner, Faults& faults) : inner_(inner), faults_(faults) {}
+  Status Write(const QueueWrite& w) override;
+  Status WriteSynced(const QueueWrite& w) override;
+  Status Sync() override;
+  Result<std::string> Get(std::string_view key) override { return inner_.Get(key); }
+  Status Scan(std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_.Scan(prefix, fn);
+  }
+
+ private:
+  QueueStore& inner_;
   Faults& faults_;
 };
 

@@ -5,7 +5,7 @@
 // Another engine (cluster mode) provides the same members:
 //   Engine(FakeClock& clock, std::string dir); Status Open(); void Close();
 //   EventLog& log(); DedupStore& dedup(); DeliveryQueue& deliveries(); ResourceStore& resources();
-//   ArchiveStore& archives(); Faults* faults() (null when the engine injects none).
+//   ArchiveStore& archives(); QueueStore& queues(); Faults* faults() (null when the engine injects none).
 #pragma once
 
 #include <memory>
@@ -37,10 +37,12 @@ class EmbeddedEngine {
     deliveries_ = std::make_unique<EmbeddedDeliveryQueue>(*db_, *log_);
     resources_ = std::make_unique<EmbeddedResourceStore>(*db_);
     archives_ = std::make_unique<EmbeddedArchiveStore>(*db_);
+    queues_ = std::make_unique<EmbeddedQueueStore>(*db_);
     return Status::Ok();
   }
   void Close() {
     if (log_) log_->Stop();
+    queues_.reset();
     archives_.reset();
     resources_.reset();
     deliveries_.reset();
@@ -54,6 +56,7 @@ class EmbeddedEngine {
   DeliveryQueue& deliveries() { return *deliveries_; }
   ResourceStore& resources() { return *resources_; }
   ArchiveStore& archives() { return *archives_; }
+  QueueStore& queues() { return *queues_; }
   Faults* faults() { return nullptr; }
 
  private:
@@ -65,6 +68,7 @@ class EmbeddedEngine {
   std::unique_ptr<EmbeddedDeliveryQueue> deliveries_;
   std::unique_ptr<EmbeddedResourceStore> resources_;
   std::unique_ptr<EmbeddedArchiveStore> archives_;
+  std::unique_ptr<EmbeddedQueueStore> queues_;
 };
 
 template <typename Inner>
@@ -80,10 +84,12 @@ class FaultInjectingEngine {
     deliveries_ = std::make_unique<FaultInjectingDeliveryQueue>(inner_.deliveries(), faults_);
     resources_ = std::make_unique<FaultInjectingResourceStore>(inner_.resources(), faults_);
     archives_ = std::make_unique<FaultInjectingArchiveStore>(inner_.archives(), faults_);
+    queues_ = std::make_unique<FaultInjectingQueueStore>(inner_.queues(), faults_);
     return Status::Ok();
   }
   // A restart also ends a failed sync's aftermath (as the embedded engine's reopen does).
   void Close() {
+    queues_.reset();
     archives_.reset();
     resources_.reset();
     deliveries_.reset();
@@ -98,6 +104,7 @@ class FaultInjectingEngine {
   DeliveryQueue& deliveries() { return *deliveries_; }
   ResourceStore& resources() { return *resources_; }
   ArchiveStore& archives() { return *archives_; }
+  QueueStore& queues() { return *queues_; }
   Faults* faults() { return &faults_; }
 
  private:
@@ -108,6 +115,7 @@ class FaultInjectingEngine {
   std::unique_ptr<FaultInjectingDeliveryQueue> deliveries_;
   std::unique_ptr<FaultInjectingResourceStore> resources_;
   std::unique_ptr<FaultInjectingArchiveStore> archives_;
+  std::unique_ptr<FaultInjectingQueueStore> queues_;
 };
 
 }  // namespace cxbridge::store::testing

@@ -21,6 +21,7 @@
 
 #include "common/clock.h"
 #include "store/fault_injecting.h"
+#include "store/queue_store.h"
 #include "store/storage.h"
 
 namespace cxbridge::store::testing {
@@ -401,6 +402,39 @@ TYPED_TEST_P(StorageContract, ArchiveScansAWindowInTimeOrder) {
   EXPECT_EQ(*as2.Count("a1"), 0u);
 }
 
+// --- QueueStore ---
+
+TYPED_TEST_P(StorageContract, QueueWritesApplyTogetherAndScanInKeyOrderAcrossRestart) {
+  auto& qs = this->engine_->queues();
+  QueueWrite w;
+  w.Put("mq/b", "2");
+  w.Put("mq/a", "1");
+  w.Put("mr/a", "other queue");
+  w.Put("s", "seq");
+  ASSERT_TRUE(qs.Write(w).ok());
+  ASSERT_TRUE(qs.Sync().ok());
+  QueueWrite w2;
+  w2.Delete("s");
+  w2.Put("mq/c", "3");
+  ASSERT_TRUE(qs.WriteSynced(w2).ok());
+  this->Restart();
+  auto& qs2 = this->engine_->queues();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(qs2.Scan(std::string("mq/"), [&](std::string_view k, std::string_view v) {
+                   seen.push_back(std::string(k.substr(3)) + "=" + std::string(v));
+                   return true;
+                 }).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=1", "b=2", "c=3"}));
+  EXPECT_EQ(qs2.Get("s").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*qs2.Get(std::string("mr/a", 4)), "other queue");
+  QueueWrite purge;
+  purge.DeleteRange(std::string("mq/"), std::string("mq0"));
+  ASSERT_TRUE(qs2.WriteSynced(purge).ok());
+  size_t left = 0;
+  ASSERT_TRUE(qs2.Scan("m", [&](std::string_view, std::string_view) { return ++left, true; }).ok());
+  EXPECT_EQ(left, 1u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StorageContract, AppendAnswersOncePerItemInOrderWithGrowingSequences,
                             StoredEventSurvivesRestartAndSequencesAreNeverReused,
                             DuplicateKeysWriteNothingWithinABatchLaterAndAfterRestart,
@@ -411,7 +445,7 @@ REGISTER_TYPED_TEST_SUITE_P(StorageContract, AppendAnswersOncePerItemInOrderWith
                             AckRetryAtAndDeadLetterChangeThePendingSet, DeadLettersListInIdOrderPageByPage,
                             EnqueueRedrivesADeadLetterInOneDurableWrite, ResourcesPutGetListDeleteAcrossRestart,
                             ResourceRevisionsStopConcurrentOverwrites, ConcurrentCreatesOfOneResourceHaveOneWinner,
-                            ArchiveScansAWindowInTimeOrder);
+                            ArchiveScansAWindowInTimeOrder, QueueWritesApplyTogetherAndScanInKeyOrderAcrossRestart);
 
 // --- Under faults (engines with Faults) ---
 
@@ -462,6 +496,10 @@ TYPED_TEST_P(StorageFaultContract, FullDiskFailsFastWritesNothingAndRecovers) {
   EXPECT_FALSE(this->engine_->resources().Put("rule", "a", "{}").ok());
   EXPECT_FALSE(this->engine_->archives().Append("a", 1, "{}").ok());
   EXPECT_FALSE(this->engine_->dedup().Claim("k9", 1000).ok());
+  QueueWrite w;
+  w.Put("q1", "x");
+  EXPECT_FALSE(this->engine_->queues().Write(w).ok());
+  EXPECT_EQ(this->engine_->queues().Get("q1").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(this->StoredJson().empty());
   EXPECT_TRUE(this->Pending().empty());
   EXPECT_EQ(this->engine_->resources().Get("rule", "a").status().code(), StatusCode::kNotFound);
