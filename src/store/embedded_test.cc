@@ -92,9 +92,10 @@ TEST_F(EmbeddedTest, TrimEventsStopsAtPendingAndCutoff) {
 }
 
 TEST_F(EmbeddedTest, TargetKeyRoundTrip) {
-  std::string bus, rule, target;
-  ASSERT_TRUE(SplitTargetKey(MakeTargetKey("b", "r", "t"), &bus, &rule, &target));
-  EXPECT_EQ(bus + rule + target, "brt");
+  auto id = RouteId::FromKey(RouteId{"b", "r", "t"}.Key());
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(*id, (RouteId{"b", "r", "t"}));
+  EXPECT_FALSE(RouteId::FromKey("b\x1fr").has_value());
   std::string_view tk;
   uint64_t seq;
   ASSERT_TRUE(ParseDeliveryKey(DeliveryKey("b\x1fr\x1ft", 42), &tk, &seq));

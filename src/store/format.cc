@@ -50,26 +50,6 @@ bool ParseDeliveryKey(std::string_view key, std::string_view* target_key, uint64
   return true;
 }
 
-std::string MakeTargetKey(std::string_view bus, std::string_view rule, std::string_view target_id) {
-  std::string k(bus);
-  k.push_back(kTargetKeySep);
-  k.append(rule);
-  k.push_back(kTargetKeySep);
-  k.append(target_id);
-  return k;
-}
-
-bool SplitTargetKey(std::string_view key, std::string* bus, std::string* rule, std::string* target) {
-  size_t a = key.find(kTargetKeySep);
-  if (a == std::string_view::npos) return false;
-  size_t b = key.find(kTargetKeySep, a + 1);
-  if (b == std::string_view::npos) return false;
-  *bus = key.substr(0, a);
-  *rule = key.substr(a + 1, b - a - 1);
-  *target = key.substr(b + 1);
-  return true;
-}
-
 std::string EncodeEventRecord(const EventRecord& r) {
   std::string v;
   v.reserve(16 + r.bus.size() + r.event_json.size());

@@ -32,7 +32,6 @@ inline constexpr char kCfArchive[] = "archive";
 inline constexpr char kCfQueues[] = "queues";
 inline constexpr char kCfQuarantine[] = "quarantine";
 inline constexpr char kCfHistory[] = "history";  // delivery history (embedded_history.h)
-inline constexpr char kTargetKeySep = '\x1f';
 
 void PutFixed64BE(std::string* out, uint64_t v);
 uint64_t GetFixed64BE(const char* p);
@@ -43,8 +42,6 @@ std::string SeqKey(uint64_t seq);
 std::string DeliveryKey(std::string_view target_key, uint64_t seq);
 // Splits a deliveries key; false if malformed.
 bool ParseDeliveryKey(std::string_view key, std::string_view* target_key, uint64_t* seq);
-std::string MakeTargetKey(std::string_view bus, std::string_view rule, std::string_view target_id);
-bool SplitTargetKey(std::string_view key, std::string* bus, std::string* rule, std::string* target);
 
 std::string EncodeEventRecord(const EventRecord& r);
 std::optional<EventRecord> DecodeEventRecord(std::string_view v);
