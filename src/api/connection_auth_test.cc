@@ -121,5 +121,38 @@ TEST_F(ConnectionAuthTest, AnAuthorizationARestartInterruptedIsTriedAgain) {
   EXPECT_EQ(StateAfter("AUTHORIZING"), "AUTHORIZED");
 }
 
+// Issue 16: with ApiOptions::check_endpoint (the server's: https unless private targets are
+// allowed), a plain-http InvocationEndpoint or OAuth AuthorizationEndpoint is refused when saved.
+TEST(EndpointCheckTest, PlainHttpEndpointsAreRefusedWhenSaved) {
+  ApiOptions o = Fixture::DefaultOptions();
+  o.check_endpoint = [](const std::string& url, std::string_view what) {
+    return url.starts_with("https://") ? Status::Ok()
+                                       : Status::InvalidArgument(std::string(what) + " must be https");
+  };
+  Fixture f{o};
+  std::string http_oauth = kOAuth;
+  http_oauth.replace(http_oauth.find("https://"), 8, "http://");
+  http::Response r = Call(*f.api, "CreateConnection", http_oauth);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("ValidationException"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("AuthorizationEndpoint must be https"), std::string::npos) << r.body;
+  json::Value c = BodyOf(Call(*f.api, "CreateConnection", kOAuth));
+  const std::string conn = c.Find("ConnectionArn")->as_string();
+  r = Call(*f.api, "UpdateConnection",
+           R"({"Name":"crm","AuthParameters":{"OAuthParameters":{"AuthorizationEndpoint":"http://a/t"}}})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Call(*f.api, "CreateApiDestination",
+           R"({"Name":"d","ConnectionArn":")" + conn +
+               R"(","InvocationEndpoint":"http://crm.example.com/x","HttpMethod":"POST"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("InvocationEndpoint must be https"), std::string::npos) << r.body;
+  r = Call(*f.api, "CreateApiDestination",
+           R"({"Name":"d","ConnectionArn":")" + conn +
+               R"(","InvocationEndpoint":"https://crm.example.com/x","HttpMethod":"POST"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Call(*f.api, "UpdateApiDestination", R"({"Name":"d","InvocationEndpoint":"http://crm.example.com/y"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
 }  // namespace
 }  // namespace cxbridge::api

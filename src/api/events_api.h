@@ -45,6 +45,11 @@ struct ApiOptions {
   // Checks a target when PutTargets saves it (deliver's TargetRegistry::Validate: e.g. an AWS
   // target without AWS credentials); an error refuses the call with ValidationException.
   std::function<Status(const bus::TargetDef&)> check_target;
+  // Checks an API destination's InvocationEndpoint (`what` "InvocationEndpoint") or an OAuth
+  // connection's AuthorizationEndpoint when Create/Update saves it (deliver::CheckEndpointScheme:
+  // https unless private targets are allowed); an error refuses the call with
+  // ValidationException. Unset: anything is saved.
+  std::function<Status(const std::string& url, std::string_view what)> check_endpoint;
   // Authorizes an OAUTH_CLIENT_CREDENTIALS connection (fetches a token with its credentials) and
   // calls `done` once, from any thread, with OK or why it failed. When set, such connections are
   // AUTHORIZING after Create/UpdateConnection (and at Start, if a restart interrupted that) and

@@ -145,6 +145,19 @@ void StartAuthorization(ApiContext& ctx, const json::Value& rec) {
   });
 }
 
+// ApiOptions::check_endpoint on `url`; the refusal, if any.
+static std::optional<Reply> CheckEndpoint(const ApiContext& ctx, const std::string& url, std::string_view what) {
+  if (!ctx.options.check_endpoint) return std::nullopt;
+  if (Status st = ctx.options.check_endpoint(url, what); !st.ok()) return Reply::Validation(st.message());
+  return std::nullopt;
+}
+
+// The OAuth AuthorizationEndpoint of stored or requested AuthParameters ("" when none).
+static std::string AuthorizationEndpointOf(const json::Value* auth) {
+  const json::Value* oauth = auth && auth->is_object() ? auth->Find("OAuthParameters") : nullptr;
+  return oauth && oauth->is_object() ? Str(*oauth, "AuthorizationEndpoint") : "";
+}
+
 void ResumeAuthorizations(ApiContext& ctx) {
   for (const auto& [name, rec] : ctx.reg.connections) StartAuthorization(ctx, rec);
 }
@@ -154,6 +167,12 @@ Reply CreateConnection(ApiContext& ctx, const json::Value& req) {
   if (ctx.reg.connections.count(name))
     return Reply::Err("ResourceAlreadyExistsException", "Connection " + name + " already exists.");
   if (auto err = CheckAuth(type, req.Find("AuthParameters"))) return *err;
+  if (type == "OAUTH_CLIENT_CREDENTIALS") {
+    if (auto err = CheckEndpoint(ctx, AuthorizationEndpointOf(req.Find("AuthParameters")),
+                                 "AuthorizationEndpoint")) {
+      return *err;
+    }
+  }
   int64_t now = ctx.NowMs();
   json::Value rec = json::Value::Object();
   rec.Set("Name", json::Value::String(name));
@@ -229,6 +248,12 @@ Reply UpdateConnection(ApiContext& ctx, const json::Value& req) {
     rec.Set("AuthParameters", std::move(merged));
   }
   if (auto err = CheckAuth(type, rec.Find("AuthParameters"))) return *err;
+  if (type == "OAUTH_CLIENT_CREDENTIALS") {
+    if (auto err = CheckEndpoint(ctx, AuthorizationEndpointOf(rec.Find("AuthParameters")),
+                                 "AuthorizationEndpoint")) {
+      return *err;
+    }
+  }
   CopyStoredOnly(req, &rec);
   rec.Set("AuthorizationType", json::Value::String(type));
   int64_t now = ctx.NowMs();
@@ -266,6 +291,7 @@ Reply CreateApiDestination(ApiContext& ctx, const json::Value& req) {
     return Reply::Err("ResourceAlreadyExistsException", "An api-destination " + name + " already exists.");
   if (!FindConnectionByArn(ctx, conn))
     return Reply::NotFound("Connection '" + ArnResource(conn, "connection/") + "' does not exist.");
+  if (auto err = CheckEndpoint(ctx, Str(req, "InvocationEndpoint"), "InvocationEndpoint")) return *err;
   int64_t now = ctx.NowMs();
   json::Value rec = json::Value::Object();
   rec.Set("Name", json::Value::String(name));
@@ -314,6 +340,9 @@ Reply UpdateApiDestination(ApiContext& ctx, const json::Value& req) {
     if (!FindConnectionByArn(ctx, conn))
       return Reply::NotFound("Connection '" + ArnResource(conn, "connection/") + "' does not exist.");
     rec.Set("ConnectionArn", json::Value::String(conn));
+  }
+  if (Has(req, "InvocationEndpoint")) {
+    if (auto err = CheckEndpoint(ctx, Str(req, "InvocationEndpoint"), "InvocationEndpoint")) return *err;
   }
   for (const char* k : {"Description", "InvocationEndpoint", "HttpMethod"})
     if (Has(req, k)) rec.Set(k, json::Value::String(Str(req, k)));

@@ -511,6 +511,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
   auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
   if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
   api_opts->check_target = check_target;
+  api_opts->check_endpoint = [env](const std::string& url, std::string_view what) {
+    return deliver::CheckEndpointScheme(url, what, env);
+  };
   api_opts->authorize_connection = [env](const json::Value& connection,
                                          std::function<void(Status)> done) {
     deliver::AuthorizeConnection(connection, env, std::move(done));

@@ -63,6 +63,12 @@ class OAuthTokenCaches {
 void AuthorizeConnection(const json::Value& connection, const TargetEnv& env,
                          std::function<void(Status)> done);
 
+// OK for an https:// URL, or any URL when env.allow_private_targets; else InvalidArgument naming
+// `what` (EventBridge takes https only; over http the connection's credentials and the events
+// would cross the network in clear). Checked by the API when an InvocationEndpoint or an OAuth
+// AuthorizationEndpoint is saved (api::ApiOptions::check_endpoint) and by every delivery.
+Status CheckEndpointScheme(const std::string& url, std::string_view what, const TargetEnv& env);
+
 class ApiDestinationDirectory {
  public:
   virtual ~ApiDestinationDirectory() = default;

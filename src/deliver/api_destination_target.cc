@@ -75,19 +75,6 @@ SendResult Fail(SendResult::Kind kind, std::string code, std::string message) {
   return r;
 }
 
-// EventBridge requires https for an API destination's InvocationEndpoint and a connection's
-// AuthorizationEndpoint; cxbridge lets plain http through only where private targets are allowed
-// (a local test peer), since over http the credentials and events cross the network in clear.
-Status CheckHttps(const std::string& url, std::string_view what, const TargetEnv& env) {
-  if (env.allow_private_targets) return Status::Ok();
-  std::string scheme = url.substr(0, 8);
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme == "https://") return Status::Ok();
-  return Status::InvalidArgument(std::string(what) + " " + url +
-                                 " must be an https:// URL (plain http only with "
-                                 "server.allow_private_targets: true)");
-}
-
 std::string ArnPrefix(const TargetEnv& env) {
   return "arn:aws:events:" + env.region + ":" + env.account + ":api-destination/";
 }
@@ -211,14 +198,14 @@ class ApiDestinationTarget : public Target {
                        "connection " + Str(conn, "Name") + " is " + Str(conn, "State") +
                            " (UpdateConnection authorizes it again)"));
     }
-    if (Status st = CheckHttps(Str(dest, "InvocationEndpoint"), "InvocationEndpoint", env_);
+    if (Status st = CheckEndpointScheme(Str(dest, "InvocationEndpoint"), "InvocationEndpoint", env_);
         !st.ok()) {
       return done(Fail(SendResult::kPermanent, "INSECURE_ENDPOINT",
                        "API destination " + Str(dest, "Name") + ": " + st.message()));
     }
     if (Str(conn, "AuthorizationType") == "OAUTH_CLIENT_CREDENTIALS") {
       const json::Value* oauth = Obj(Obj(&conn, "AuthParameters"), "OAuthParameters");
-      Status st = CheckHttps(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
+      Status st = CheckEndpointScheme(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
                              "AuthorizationEndpoint", env_);
       if (!st.ok()) {
         return done(Fail(SendResult::kPermanent, "INSECURE_ENDPOINT",
@@ -347,7 +334,7 @@ class ApiDestinationTargetKind : public TargetKind {
       auto found = env.api_destinations->Find(def.arn);
       if (found.ok()) {
         CXB_RETURN_IF_ERROR(
-            CheckHttps(Str(*found->destination, "InvocationEndpoint"), "InvocationEndpoint", env));
+            CheckEndpointScheme(Str(*found->destination, "InvocationEndpoint"), "InvocationEndpoint", env));
       }
     }
     if (env.api_destinations != nullptr && parsed->params.has_path_values()) {
@@ -417,6 +404,16 @@ std::unique_ptr<TargetKind> NewApiDestinationTargetKind() {
   return std::make_unique<ApiDestinationTargetKind>();
 }
 
+Status CheckEndpointScheme(const std::string& url, std::string_view what, const TargetEnv& env) {
+  if (env.allow_private_targets) return Status::Ok();
+  std::string scheme = url.substr(0, 8);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "https://") return Status::Ok();
+  return Status::InvalidArgument(std::string(what) + " " + url +
+                                 " must be an https:// URL (plain http only with "
+                                 "server.allow_private_targets: true)");
+}
+
 std::shared_ptr<OAuthTokens> OAuthTokenCaches::For(const json::Value& connection,
                                                    const TargetEnv& env) {
   const json::Value* oauth = Obj(Obj(&connection, "AuthParameters"), "OAuthParameters");
@@ -448,7 +445,7 @@ void AuthorizeConnection(const json::Value& connection, const TargetEnv& env,
                          std::function<void(Status)> done) {
   if (Str(connection, "AuthorizationType") != "OAUTH_CLIENT_CREDENTIALS") return done(Status::Ok());
   const json::Value* oauth = Obj(Obj(&connection, "AuthParameters"), "OAuthParameters");
-  if (Status st = CheckHttps(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
+  if (Status st = CheckEndpointScheme(oauth ? Str(*oauth, "AuthorizationEndpoint") : "",
                              "AuthorizationEndpoint", env);
       !st.ok()) {
     return done(st);

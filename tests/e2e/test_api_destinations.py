@@ -5,7 +5,7 @@ connection's auth reaches the destination (API key, OAuth bearer), HttpParameter
 headers and query, InvocationRateLimitPerSecond holds, an OAuth token is fetched once and
 refreshed on a 401, and a deauthorized connection, a deleted destination or a loopback
 destination without --allow-private-targets dead-letter with their reason; without that flag an
-http (not https) destination is refused at PutTargets and dead-lettered if it turns http later.
+http (not https) destination or OAuth token endpoint is refused when saved.
 """
 import http.server
 import json
@@ -275,24 +275,27 @@ class PrivateAddressTest(ApiDestinationTest):
     def test_plain_http_destination_is_refused_without_the_flag(self):
         # Issue 16: over http the connection's credentials and the events would cross the network
         # in clear; EventBridge takes https only, and so does cxbridge unless private targets are
-        # allowed.
+        # allowed (deliveries check it again: INSECURE_ENDPOINT).
         conn = self.api_key_connection()
-        dest = self.events.create_api_destination(
-            Name="clear", ConnectionArn=conn, InvocationEndpoint=self.peer.url + "/clear",
-            HttpMethod="POST")["ApiDestinationArn"]
-        self.events.put_rule(Name="cc.clear", EventPattern=json.dumps({"source": ["cc.clear"]}))
         with self.assertRaises(ClientError) as refused:
-            self.events.put_targets(Rule="cc.clear", Targets=[{"Id": "t", "Arn": dest}])
+            self.events.create_api_destination(
+                Name="clear", ConnectionArn=conn, InvocationEndpoint=self.peer.url + "/clear",
+                HttpMethod="POST")
         self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException")
         self.assertIn("must be an https:// URL", str(refused.exception))
-        # A target saved before the destination turned to http is dead-lettered, unsent.
-        self.events.update_api_destination(
-            Name="clear", InvocationEndpoint=self.peer.url.replace("http://", "https://", 1) + "/x")
-        self.route("cc.clear", dest)
-        self.events.update_api_destination(Name="clear", InvocationEndpoint=self.peer.url + "/clear")
-        self.put("cc.clear", [{"n": 1}])
-        entries = wait_for(lambda: self.dlq(), what="dead letter (insecure endpoint)")
-        self.assertEqual(entries[0]["errorCode"], "INSECURE_ENDPOINT", entries)
+        self.events.create_api_destination(
+            Name="clear", ConnectionArn=conn,
+            InvocationEndpoint=self.peer.url.replace("http://", "https://", 1) + "/x", HttpMethod="POST")
+        with self.assertRaises(ClientError) as refused:
+            self.events.update_api_destination(Name="clear", InvocationEndpoint=self.peer.url + "/clear")
+        self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException")
+        with self.assertRaises(ClientError) as refused:
+            self.events.create_connection(
+                Name="oauth-clear", AuthorizationType="OAUTH_CLIENT_CREDENTIALS",
+                AuthParameters={"OAuthParameters": {
+                    "ClientParameters": {"ClientID": "id", "ClientSecret": "s"},
+                    "AuthorizationEndpoint": self.peer.url + "/token", "HttpMethod": "POST"}})
+        self.assertEqual(refused.exception.response["Error"]["Code"], "ValidationException")
         self.assertEqual(self.peer.received("/clear"), [])
 
 
