@@ -26,6 +26,24 @@ json::Value EntryError(const char* code, const char* message) {
   return e;
 }
 
+// The PutEvents source kind's one mapping of an accept outcome to its result entry.
+json::Value EntryResult(const bus::AcceptResult& r, const std::string& id) {
+  switch (r.outcome) {
+    case bus::AcceptOutcome::kStored:
+    case bus::AcceptOutcome::kQuarantined:
+    case bus::AcceptOutcome::kDuplicate:
+      return json::Value::Object({{"EventId", json::Value::String(id)}});
+    case bus::AcceptOutcome::kRejected: {
+      json::Value slot = EntryError("InvalidArgument", "");
+      slot.Set("ErrorMessage", json::Value::String(r.reason));
+      return slot;
+    }
+    case bus::AcceptOutcome::kUnavailable:
+      break;
+  }
+  return EntryError("InternalFailure", "The event could not be stored; retry.");
+}
+
 }  // namespace
 
 void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply)> done) {
@@ -71,6 +89,7 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
       time_ms = *ms;
     }
     bus::IncomingEvent ev;
+    ev.kind = bus::SourceKind::kPutEvents;
     ev.bus = BusNameFromNameOrArn(Str(e, "EventBusName"));
     ev.id = NewUuid4();
     ev.source = source;
@@ -89,7 +108,7 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
     event.Set("region", json::Value::String(ctx.options.region));
     event.Set("resources", std::move(resources));
     event.Set("detail", std::move(*detail));
-    ev.event_json = json::Serialize(event);
+    ev.event_json = json::Serialize(event);  // the one serialization; the pipeline parses it only if a stage must
     submitted_index.push_back(i);
     events.push_back(std::move(ev));
   }
@@ -113,24 +132,8 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
   ctx.events.Submit(std::move(events), [results, submitted_index, ids = std::move(ids),
                                         finish = std::move(finish)](std::vector<bus::AcceptResult> accepted) {
     for (size_t k = 0; k < submitted_index.size(); ++k) {
-      json::Value& slot = (*results)[submitted_index[k]];
-      bus::AcceptOutcome outcome = k < accepted.size() ? accepted[k].outcome : bus::AcceptOutcome::kUnavailable;
-      switch (outcome) {
-        case bus::AcceptOutcome::kStored:
-        case bus::AcceptOutcome::kQuarantined:
-        case bus::AcceptOutcome::kDuplicate: {
-          slot = json::Value::Object();
-          slot.Set("EventId", json::Value::String(ids[k]));
-          break;
-        }
-        case bus::AcceptOutcome::kRejected:
-          slot = EntryError("InvalidArgument", "");
-          slot.Set("ErrorMessage", json::Value::String(accepted[k].reason));
-          break;
-        case bus::AcceptOutcome::kUnavailable:
-          slot = EntryError("InternalFailure", "The event could not be stored; retry.");
-          break;
-      }
+      (*results)[submitted_index[k]] =
+          EntryResult(k < accepted.size() ? accepted[k] : bus::AcceptResult{}, ids[k]);
     }
     finish();
   });

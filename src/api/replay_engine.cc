@@ -99,6 +99,7 @@ bool ReplayEngine::Step(Active& a, ReplayProgress* report) {
   events.reserve(batch.size());
   for (const auto& [t, text] : batch) {
     bus::IncomingEvent ev;
+    ev.kind = bus::SourceKind::kArchiveReplay;
     ev.bus = a.job.bus;
     ev.only_rules = a.job.only_rules;
     if (TagWithReplayName(text, a.job.name, &ev).empty()) continue;  // unreadable record: skip

@@ -31,6 +31,7 @@
 #include "blob/blob_store_registry.h"
 #include "blob/sweeper.h"
 #include "bus/pipeline.h"
+#include "bus/replays.h"
 #include "bus/router.h"
 #include "bus/scheduled_rules.h"
 #include "common/clock.h"
@@ -51,7 +52,6 @@
 #include "store/db.h"
 #include "store/embedded.h"
 #include "store/event_log.h"
-#include "transform/normalizer.h"
 
 namespace cxbridge::app {
 
@@ -158,83 +158,6 @@ struct ServerApp::Impl {
   FrontHandler front;
   std::unique_ptr<http::Server> server;
   std::mutex reload_mu;
-
-  // Schema normalization: the compiled `schemas:` rule sets, swapped whole on reload.
-  std::atomic<std::shared_ptr<const transform::Normalizer>> normalizer;
-
-  static Result<std::shared_ptr<const transform::Normalizer>> CompileSchemas(const json::Value& schemas) {
-    if (schemas.is_null()) return std::shared_ptr<const transform::Normalizer>();
-    auto n = transform::CompileNormalizer(schemas);
-    if (!n.ok()) return Status::InvalidArgument("schemas: " + n.status().message());
-    return *n;
-  }
-
-  // The pipeline's normalize stage. False (with the reason) quarantines the event.
-  bool Normalize(bus::IncomingEvent* e, std::string* reason) {
-    auto n = normalizer.load();
-    if (!n) return true;
-    auto doc = json::Parse(e->event_json);
-    if (!doc.ok()) return true;  // built by our own envelope; cannot happen, route it as it is
-    transform::NormalizeResult r = transform::Normalize(*n, &*doc);
-    if (r.outcome == transform::NormalizeOutcome::kQuarantine) {
-      *reason = r.reason;
-      return false;
-    }
-    if (r.outcome == transform::NormalizeOutcome::kNormalized) e->event_json = json::Serialize(*doc);
-    return true;
-  }
-
-  // Replays quarantined events: each is normalized again with the current rules; those that now
-  // pass are accepted (durably, then delivered) and leave the quarantine.
-  std::pair<std::vector<std::string>, std::vector<std::pair<std::string, std::string>>> ReplayQuarantine(
-      const std::vector<std::string>& ids, bool all) {
-    std::vector<std::string> todo = ids, ok;
-    std::vector<std::pair<std::string, std::string>> failed;
-    if (all) {
-      todo.clear();
-      std::string after;
-      for (;;) {
-        auto page = deliveries->ListQuarantine(after, 1000);
-        if (!page.ok() || page->empty()) break;
-        for (auto& e : *page) todo.push_back(e.id);
-        after = page->back().id;
-      }
-    }
-    for (const auto& id : todo) {
-      auto entry = deliveries->GetQuarantine(id);
-      auto doc = entry.ok() ? json::Parse(entry->json) : Result<json::Value>(entry.status());
-      const json::Value* ev = doc.ok() ? doc->Find("event") : nullptr;
-      if (!ev || !ev->is_object()) {
-        failed.emplace_back(id, doc.ok() ? "entry has no event" : doc.status().message());
-        continue;
-      }
-      bus::IncomingEvent e;
-      const json::Value* b = doc->Find("bus");
-      e.bus = b && b->is_string() ? b->as_string() : "default";
-      e.event_json = json::Serialize(*ev);
-      std::string reason;
-      bus::IncomingEvent probe = e;
-      if (!Normalize(&probe, &reason)) {
-        failed.emplace_back(id, "still fails normalization: " + reason);
-        continue;
-      }
-      std::promise<bus::AcceptResult> p;
-      pipeline->Submit({std::move(e)}, [&p](std::vector<bus::AcceptResult> r) { p.set_value(r.at(0)); });
-      bus::AcceptResult r = p.get_future().get();
-      if (r.outcome != bus::AcceptOutcome::kStored) {
-        failed.emplace_back(id, r.reason.empty() ? "not stored" : r.reason);
-        continue;
-      }
-      Status st = deliveries->DeleteQuarantine(id);
-      if (!st.ok()) {
-        // Accepted but still listed: a second replay would deliver it twice; say so.
-        failed.emplace_back(id, "replayed, but not removed from the quarantine: " + st.message());
-        continue;
-      }
-      ok.push_back(id);
-    }
-    return {ok, failed};
-  }
 
   // --- genesys-notifications sources (src/genesys/factory.h); started after the accept path,
   // stopped before it. Not reloaded: a change to them needs a restart. ---
@@ -500,10 +423,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
     s->Enqueue(std::move(e));
   });
   {
-    auto n = Impl::CompileSchemas(m.cfg.schemas);
-    if (!n.ok()) return n.status();
-    m.normalizer.store(*n);
-    m.pipeline->SetNormalizer([&m](bus::IncomingEvent* e, std::string* reason) { return m.Normalize(e, reason); });
+    auto schemas = bus::Pipeline::CompileSchemas(m.cfg.schemas);
+    if (!schemas.ok()) return schemas.status();
+    m.pipeline->SetSchemas(*schemas);
   }
 
   // The EventBridge API: its rules join the router before pending deliveries are recovered (so
@@ -547,7 +469,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
   deps.scheduler = m.scheduler.get();
   deps.store = m.deliveries.get();
   deps.quarantine_replay = [&m](const std::vector<std::string>& ids, bool all) {
-    return m.ReplayQuarantine(ids, all);
+    bus::QuarantineReplayResult r = bus::ReplayQuarantine(*m.deliveries, *m.pipeline, ids, all);
+    return std::make_pair(std::move(r.replayed), std::move(r.failed));
   };
   deps.token = token;
   deps.blobs = m.blob_handler.get();
@@ -572,15 +495,8 @@ Status ServerApp::Start(const ServeOverrides& o) {
                         const std::string& event_json) {
       return m.dead_letters->Redeliver(bus, rule, target, event_json);
     };
-    cd.replay = [&m](const std::string& bus, const std::string& event_json) -> Status {
-      bus::IncomingEvent e;
-      e.bus = bus;
-      e.event_json = event_json;  // no idempotency key: never taken for a duplicate
-      std::promise<bus::AcceptResult> p;
-      m.pipeline->Submit({std::move(e)}, [&p](std::vector<bus::AcceptResult> r) { p.set_value(r.at(0)); });
-      bus::AcceptResult r = p.get_future().get();
-      if (r.outcome == bus::AcceptOutcome::kStored) return Status::Ok();
-      return Status::Unavailable(r.reason.empty() ? "not stored" : r.reason);
+    cd.replay = [&m](const std::string& bus, const std::string& event_json) {
+      return bus::ReplayStoredEvent(*m.pipeline, bus, event_json);
     };
     cd.api = [&m](std::string op, std::string body, http::Respond respond) {
       m.api->Invoke(op, std::move(body), std::move(respond));
@@ -626,10 +542,10 @@ Status ServerApp::Reload() {
   if (m.overrides.config_path.empty()) return Status::FailedPrecondition("started without a config file");
   auto c = LoadCheckedConfig(m.overrides.config_path);
   if (!c.ok()) return c.status();
-  auto schemas = Impl::CompileSchemas(c->schemas);
+  auto schemas = bus::Pipeline::CompileSchemas(c->schemas);
   if (!schemas.ok()) return schemas.status();  // validated before anything changes
   CXB_RETURN_IF_ERROR(m.router->SetConfigDefinitions(c->buses, c->rules));
-  m.normalizer.store(*schemas);
+  m.pipeline->SetSchemas(*schemas);
   CXB_RETURN_IF_ERROR(m.webhooks->Configure(Impl::WebhookSources(c->sources), m.cfg.account, m.cfg.region,
                                             m.BusNames(), m.blobs));
   spdlog::info("config reloaded: {} sources, {} rules", c->sources.size(), c->rules.size());

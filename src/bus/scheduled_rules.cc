@@ -81,6 +81,7 @@ size_t ScheduledRules::RunDue() {
     for (const auto& [key, e] : entries_) {
       if (e.next_ms < 0 || e.next_ms > now) continue;
       IncomingEvent ev;
+      ev.kind = SourceKind::kScheduledRule;
       ev.bus = e.bus;
       ev.id = NewUuid4();
       ev.event_json = EventJson(ev.id, e, e.next_ms);

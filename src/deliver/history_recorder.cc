@@ -1,6 +1,5 @@
 #include "deliver/history_recorder.h"
 
-#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,54 +10,6 @@
 
 namespace cxbridge::deliver {
 namespace {
-
-// The string value of top-level `key` in an envelope cxbridge built: its fields come in AWS's
-// order, id, detail-type and source before detail, so a scan of the part before "detail"
-// finds them without parsing the whole event. False when it cannot be sure.
-bool ScanField(std::string_view head, std::string_view key, std::string* out) {
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  size_t p = head.find(needle);
-  if (p == std::string_view::npos) return false;
-  size_t start = p + needle.size(), end = start;
-  bool escaped = false;
-  for (; end < head.size() && head[end] != '"'; ++end) escaped = escaped || head[end] == '\\';
-  if (end >= head.size()) return false;
-  if (escaped) {  // rare: decode the JSON string properly
-    auto v = json::Parse(head.substr(start - 1, end - start + 2));
-    if (!v.ok() || !v->is_string()) return false;
-    *out = v->as_string();
-    return true;
-  }
-  out->assign(head.substr(start, end - start));
-  return true;
-}
-
-// id, source, detail-type of an envelope (top-level string fields).
-void EnvelopeFields(const std::string& json, store::HistoryEvent* out) {
-  const size_t detail = json.find("\"detail\":");
-  if (detail != std::string::npos) {
-    std::string_view head(json.data(), detail);
-    if (ScanField(head, "id", &out->id) && ScanField(head, "source", &out->source) &&
-        ScanField(head, "detail-type", &out->detail_type)) {
-      return;
-    }
-  }
-  static thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(json);
-  auto doc = parser.iterate(padded);
-  if (doc.error()) return;
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj)) return;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return;
-    std::string* dst = key == "id" ? &out->id : key == "source" ? &out->source
-                     : key == "detail-type" ? &out->detail_type : nullptr;
-    if (dst == nullptr) continue;
-    std::string_view v;
-    if (!field.value().get_string().get(v)) *dst = std::string(v);
-  }
-}
 
 double Percentile(std::vector<int64_t> v, double p) {
   if (v.empty()) return 0;
@@ -108,7 +59,7 @@ void HistoryRecorder::Accepted(const std::vector<bus::StoredEvent>& events) {
       if (dropped_) dropped_->Increment();
       continue;
     }
-    events_.push_back(PendingEvent{e.seq, e.ingest_ms, e.event_json, e.targets});
+    events_.push_back(PendingEvent{e.seq, e.ingest_ms, e.event_json, e.targets, e.id, e.source, e.detail_type});
     ++enqueued_;
   }
 }
@@ -198,7 +149,9 @@ void HistoryRecorder::WriteBatch(std::vector<PendingEvent> events,
     store::HistoryEvent h;
     h.seq = e.seq;
     h.time_ms = e.time_ms;
-    if (e.json) EnvelopeFields(*e.json, &h);
+    h.id = std::move(e.id);
+    h.source = std::move(e.source);
+    h.detail_type = std::move(e.detail_type);
     for (const auto& t : e.targets) {
       if (!t) continue;
       if (h.bus.empty()) h.bus = t->bus;

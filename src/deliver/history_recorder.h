@@ -63,6 +63,7 @@ class HistoryRecorder : public DeliveryObserver {
     int64_t time_ms;
     std::shared_ptr<const std::string> json;
     std::vector<std::shared_ptr<const bus::RouteTarget>> targets;
+    std::string id, source, detail_type;  // carried from the accept path
   };
   void Loop();
   void WriteBatch(std::vector<PendingEvent> events,

@@ -445,14 +445,7 @@ void Scheduler::Dispatch(Queue& q, int64_t now) {
     req.rule_arn = route.rule_arn;
     req.event = item.json;
     req.attempt = item.attempts + 1;
-    if (renderer_) {
-      auto payload = renderer_(route, *item.json, item.first_ms);
-      if (!payload.ok()) {
-        DeadLetter(q, std::move(item), "TRANSFORM_FAILED", payload.status().message(), "", now);
-        continue;
-      }
-      req.payload = std::move(*payload);
-    } else if (route.input && route.input->mode() != transform::InputMode::kWholeEvent) {
+    if (route.input && route.input->mode() != transform::InputMode::kWholeEvent) {
       // Input / InputPath / InputTransformer. A render that fails (a path that names nothing,
       // output that is not valid JSON) is a delivery failure with its reason, never a drop.
       auto event = json::Parse(*item.json);

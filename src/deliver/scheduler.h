@@ -59,11 +59,6 @@ struct SchedulerOptions {
   int64_t event_retention_ms = 3600'000;  // keep delivered events in the log this long
 };
 
-// Renders the payload for a target (InputPath/InputTransformer); the whole event when unset.
-// An error dead-letters the delivery with TRANSFORM_FAILED.
-using Renderer = std::function<Result<std::string>(const bus::RouteTarget& target,
-                                                   const std::string& event_json, int64_t ingest_ms)>;
-
 // What one delivery attempt came to, for the delivery history (history_recorder.h). The
 // references live only during the call.
 struct AttemptReport {
@@ -116,7 +111,6 @@ class Scheduler {
   // Thread-safe inboxes.
   void OnTable(std::shared_ptr<const bus::RouteTable> table);
   void Enqueue(std::vector<bus::StoredEvent> events);
-  void SetRenderer(Renderer r) { renderer_ = std::move(r); }
   // Told every attempt's outcome (the delivery history); set before Start. May be null.
   void SetObserver(DeliveryObserver* observer) { observer_ = observer; }
   // Wakes the thread (tests with a FakeClock call this after advancing time).
@@ -229,7 +223,6 @@ class Scheduler {
   TargetEnv env_;
   Clock& clock_;
   SchedulerOptions options_;
-  Renderer renderer_;
   DeliveryObserver* observer_ = nullptr;
 
   mutable std::mutex mu_;

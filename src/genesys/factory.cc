@@ -12,10 +12,11 @@ class IngestEnveloper : public FrameEnveloper {
   Result<bus::IncomingEvent> Envelope(json::Value frame, int64_t now_ms) const override {
     ingest::RequestView view;  // a frame has no method, path or headers
     view.method = "WS";
+    bus::IncomingEvent e;
+    e.kind = bus::SourceKind::kGenesysWebSocket;
     auto env = ingest::BuildEnvelopeFromValue(std::move(frame), view, opts_, now_ms);
     if (!env.ok()) return env.status();
-    bus::IncomingEvent e;
-    e.event_json = std::move(env->event_json);
+    e.event_json = std::move(env->event_json);  // serialized once, here
     e.id = std::move(env->id);
     e.source = std::move(env->source);
     e.detail_type = std::move(env->detail_type);

@@ -48,6 +48,7 @@ bus::IncomingEvent MakeGapEvent(const NotificationsSettings& s, const std::strin
       {"backfill", Value::Object({{"interval", Value::String(interval)}, {"queries", std::move(queries)}})},
   });
   bus::IncomingEvent e;
+  e.kind = bus::SourceKind::kGenesysWebSocket;
   e.bus = s.bus;
   e.id = NewUuid4();
   e.source = "cxbridge";

@@ -170,9 +170,12 @@ Result<Envelope> FromGenesysFrame(json::Value body, const EnvelopeOptions& opts,
                                   json::Value* event) {
   // A frame relayed by a data action carries its body as a string and maybe its topic as the
   // trigger's pattern (genesys_relay.h).
+  const json::Value* relayed_body = body.Find("eventBody");
+  const bool relayed = relayed_body != nullptr && relayed_body->is_string();
   CXB_RETURN_IF_ERROR(RebuildRelayedFrame(&body));
   Envelope env;
   env.kind = Envelope::Kind::kGenesysNotification;
+  env.relayed = relayed;
   env.id = NewUuid4();
   env.detail_type = TopicPattern(body.Find("topicName")->as_string());
   env.source = opts.event_source.empty() ? std::string(kDefaultGenesysSource) : opts.event_source;
@@ -336,7 +339,7 @@ Result<EnvelopeOptions> ParseEnvelopeOptions(const json::Value& config, std::str
 }
 
 Result<Envelope> BuildEnvelopeFromValue(json::Value body, const RequestView& req,
-                                        const EnvelopeOptions& opts, int64_t now_ms) {
+                                        const EnvelopeOptions& opts, int64_t now_ms, json::Value* event_out) {
   if (!body.is_object()) return Bad("body is not a JSON object");
   json::Value event;
   Result<Envelope> env = Status::Internal("unclassified body");
@@ -350,17 +353,22 @@ Result<Envelope> BuildEnvelopeFromValue(json::Value body, const RequestView& req
   if (!env.ok()) return env;
   const json::Value* detail = event.Find("detail");
   env->idempotency_key = KeyFor(opts, req, *detail, env->kind, env->id);
-  env->event_json = json::Serialize(event);
+  if (event_out != nullptr) {
+    *event_out = std::move(event);
+  } else {
+    env->event_json = json::Serialize(event);
+  }
   return env;
 }
 
-Result<Envelope> BuildEnvelope(const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms) {
+Result<Envelope> BuildEnvelope(const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms,
+                               json::Value* event_out) {
   auto body = json::Parse(req.body);
   if (!body.ok()) {
     const std::string& m = body.status().message();
     return Bad(m.rfind("invalid JSON", 0) == 0 ? m : "invalid JSON: " + m);
   }
-  return BuildEnvelopeFromValue(std::move(*body), req, opts, now_ms);
+  return BuildEnvelopeFromValue(std::move(*body), req, opts, now_ms, event_out);
 }
 
 }  // namespace cxbridge::ingest

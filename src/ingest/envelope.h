@@ -77,6 +77,7 @@ struct Envelope {
   int64_t time_ms = 0;
   std::string idempotency_key;  // empty = no dedup for this event
   Kind kind = Kind::kPlain;
+  bool relayed = false;  // a Genesys frame relayed by a data action (genesys_relay.h)
 };
 
 std::string_view EnvelopeKindName(Envelope::Kind kind);  // "eventbridge", "genesys", "plain"
@@ -84,12 +85,16 @@ std::string_view EnvelopeKindName(Envelope::Kind kind);  // "eventbridge", "gene
 // Builds the event for one authenticated request. The body must be a JSON object; errors are
 // kInvalidArgument with a reason fit for a 400 answer ("body is not a JSON object",
 // "invalid JSON: ..."). `now_ms` fills `time` (and a frame's detail.timestamp) when absent; the
-// id is a new UUIDv4 unless the body is already an EventBridge event with an id.
-Result<Envelope> BuildEnvelope(const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms);
+// id is a new UUIDv4 unless the body is already an EventBridge event with an id. With `event`,
+// the event is left there as a document (for the accept pipeline to carry) and `event_json` is
+// empty; without, it is serialized into `event_json`.
+Result<Envelope> BuildEnvelope(const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms,
+                               json::Value* event = nullptr);
 
 // The same from an already parsed body (e.g. a WebSocket frame parsed by its reader); `req`
 // supplies headers for header-based idempotency keys and may have no header function.
 Result<Envelope> BuildEnvelopeFromValue(json::Value body, const RequestView& req,
-                                        const EnvelopeOptions& opts, int64_t now_ms);
+                                        const EnvelopeOptions& opts, int64_t now_ms,
+                                        json::Value* event = nullptr);
 
 }  // namespace cxbridge::ingest

@@ -6,8 +6,33 @@
 
 #include "common/json.h"
 #include "ingest/config_util.h"
+#include "ingest/envelope_fast.h"
 
 namespace cxbridge::ingest {
+namespace {
+
+// The envelope's fields, carried with the event (never scraped from its text again).
+void FillFromEnvelope(Envelope env, bus::IncomingEvent* e) {
+  e->kind = env.relayed ? bus::SourceKind::kDataActionRelay : bus::SourceKind::kWebhook;
+  e->id = std::move(env.id);
+  e->source = std::move(env.source);
+  e->detail_type = std::move(env.detail_type);
+  e->time_ms = env.time_ms;
+  e->idempotency_key = std::move(env.idempotency_key);
+}
+
+const char* AcceptLabel(bus::AcceptOutcome outcome) {
+  switch (outcome) {
+    case bus::AcceptOutcome::kStored: return "stored";
+    case bus::AcceptOutcome::kQuarantined: return "quarantined";
+    case bus::AcceptOutcome::kDuplicate: return "duplicate";
+    case bus::AcceptOutcome::kRejected: return "rejected";
+    case bus::AcceptOutcome::kUnavailable: break;
+  }
+  return "unavailable";
+}
+
+}  // namespace
 
 http::Response AcceptResponse(const bus::AcceptResult& result, const std::string& event_id) {
   std::string body;
@@ -164,45 +189,34 @@ void WebhookHandler::Handle(http::Request req, http::Respond respond) {
                                                             : "auth_invalid";
     return Reject(why, 401, "Unauthorized", auth.reason, respond);
   }
-  auto env = BuildEnvelope(view, src->envelope, now);
-  if (!env.ok()) return Reject("malformed", 400, "BadRequest", env.status().message(), respond);
-
-  if (src->claim_check && env->event_json.size() > src->claim_check->policy().threshold_bytes) {
-    // Large payloads go to the blob store (durably) before the event is appended; a blob that
-    // cannot be stored is our failure (503), a forged reference the sender's (400).
-    auto doc = json::Parse(env->event_json);
-    auto out = doc.ok() ? src->claim_check->Apply(&*doc) : Result<blob::ClaimCheck::Outcome>(doc.status());
-    if (!out.ok()) {
-      if (out.status().code() == StatusCode::kInvalidArgument) {
-        return Reject("malformed", 400, "BadRequest", out.status().message(), respond);
-      }
-      requests_->Add({{"result", "unavailable"}}).Increment();
-      http::Response r = http::Response::Error(503, "Unavailable", "claim check: " + out.status().message());
-      r.headers.emplace_back("Retry-After", "1");
-      return respond(std::move(r));
-    }
-    if (!out->refs.empty()) env->event_json = json::Serialize(*doc);
-  }
+  // Envelope: straight from the body's bytes where that gives the same event, else through a
+  // document, which then travels on parsed.
   bus::IncomingEvent e;
+  if (std::optional<Envelope> direct = TryBuildEnvelopeDirect(view, src->envelope, now)) {
+    e.event_json = std::move(direct->event_json);
+    FillFromEnvelope(std::move(*direct), &e);
+  } else {
+    json::Value doc;
+    auto env = BuildEnvelope(view, src->envelope, now, &doc);
+    if (!env.ok()) return Reject("malformed", 400, "BadRequest", env.status().message(), respond);
+    e.doc = std::move(doc);
+    FillFromEnvelope(std::move(*env), &e);
+  }
   e.bus = src->bus;
-  e.event_json = std::move(env->event_json);
-  e.id = env->id;
-  e.source = env->source;
-  e.detail_type = env->detail_type;
-  e.time_ms = env->time_ms;
-  e.idempotency_key = std::move(env->idempotency_key);
+  e.claim_check = src->claim_check;  // the ClaimCheck stage applies it (bus/pipeline.h)
   std::string id = e.id;
   std::vector<bus::IncomingEvent> batch;
   batch.push_back(std::move(e));
   sink_.Submit(std::move(batch), [this, id = std::move(id), respond = std::move(respond),
                                   start](std::vector<bus::AcceptResult> results) {
     const bus::AcceptResult& r = results.at(0);
-    const char* label = r.outcome == bus::AcceptOutcome::kStored        ? "stored"
-                        : r.outcome == bus::AcceptOutcome::kQuarantined ? "quarantined"
-                        : r.outcome == bus::AcceptOutcome::kDuplicate   ? "duplicate"
-                        : r.outcome == bus::AcceptOutcome::kRejected  ? "rejected"
-                                                                       : "unavailable";
-    requests_->Add({{"result", label}}).Increment();
+    std::atomic<prometheus::Counter*>& counter = outcome_requests_[static_cast<size_t>(r.outcome)];
+    prometheus::Counter* c = counter.load(std::memory_order_acquire);
+    if (c == nullptr) {
+      c = &requests_->Add({{"result", AcceptLabel(r.outcome)}});
+      counter.store(c, std::memory_order_release);
+    }
+    c->Increment();
     ack_latency_->Observe((clock_.SteadyMs() - start) / 1000.0);
     respond(AcceptResponse(r, id));
   });

@@ -1,7 +1,8 @@
-// WebhookHandler: `POST /webhooks/{source}`. Runs the accept stage for one request:
-//   find source (404) → verify auth (401) → envelope (400) → claim check (503 when the blob
-//   cannot be stored) → Pipeline (normalize, route, dedup,
-//   durable log) → answer.
+// WebhookHandler: `POST /webhooks/{source}`, the webhook source kind (bus/source_kind.h; a body
+// relayed by a Genesys data action is the data-action-relay kind). It adapts one request:
+//   find source (404) → Verify auth (401) → Envelope (400) → the accept pipeline (claim check
+//   with the source's `claim_check:`, normalize, route, dedup, durable log; bus/pipeline.h) →
+//   Acknowledge.
 // Outcomes map to HTTP statuses in exactly one place, AcceptResponse().
 // Thread-safety: Handle runs on any I/O thread; sources are immutable after Configure and
 // swapped as a whole on reload.
@@ -11,6 +12,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +73,8 @@ class WebhookHandler : public http::Handler {
   mutable std::mutex mu_;
   std::shared_ptr<const SourceMap> sources_;  // guarded by mu_
   prometheus::Family<prometheus::Counter>* requests_;
+  // requests_'s series per accept outcome, found on first use (Family::Add hashes and locks).
+  std::array<std::atomic<prometheus::Counter*>, 5> outcome_requests_{};
   prometheus::Histogram* ack_latency_;
 };
 

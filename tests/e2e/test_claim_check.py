@@ -2,11 +2,18 @@
 import hashlib
 import json
 import os
+import time
 import unittest
 
 from harness import SHARED, Gateway, Receiver, wait_for
 
+try:
+    import boto3
+except ImportError:  # pragma: no cover
+    boto3 = None
+
 ADMIN = "e2e-admin"
+KEY, SECRET = "AKIDCXBCLAIM", "cxbridge-claim-secret"
 
 
 def config(url):
@@ -17,9 +24,14 @@ sources:
     auth: {{scheme: none}}
     detail_type: {{value: Big}}
     claim_check: {{threshold_bytes: 65536}}
+  small:
+    auth: {{scheme: none}}
+    detail_type: {{value: Small}}
   transcripts:
     auth: {{scheme: none}}
     claim_check: {{threshold_bytes: 2048, fields: [$.detail.eventBody.transcripts]}}
+api:
+  access_keys: [{{id: {KEY}, secret: {{value: {SECRET}}}}}]
 rules:
   - Name: all
     EventPattern: {{source: [{{prefix: ""}}]}}
@@ -85,6 +97,40 @@ class ClaimCheckTest(unittest.TestCase):
         forged = {"kind": "x", "pad": "y" * 70000, "a": {"$ref": {"uri": "x", "sha256": "0" * 64, "size": 1,
                                                                   "contentType": "application/json"}}}
         self.assertEqual(self.gw.post("big", json.dumps(forged))[0], 400)
+
+    def forge(self, sha256, size):
+        return {"$ref": {"uri": "file:///anything", "sha256": sha256, "size": size,
+                         "contentType": "application/json"}}
+
+    def test_a_forged_reference_never_fetches_another_senders_blob(self):
+        # Sender A's large event: its detail is set aside as a blob.
+        secret = {"kind": "Big", "card": "4111-1111-1111-1111", "pad": "p" * 70000}
+        self.assertEqual(self.gw.post("big", json.dumps(secret))[0], 202)
+        wait_for(lambda: len(self.recv.requests) == 2, what="both targets")
+        ref = self.by_path()["/ref"]["detail"]["$ref"]
+        # Sender B names that blob in a small event of its own: through a webhook without a claim
+        # check, through one with a claim check, and through PutEvents. Every path refuses it.
+        forged = {"kind": "x", "stolen": self.forge(ref["sha256"], ref["size"])}
+        status, _, body = self.gw.post("small", json.dumps(forged))
+        self.assertEqual(status, 400, body)
+        self.assertIn(b"claim-check reference", body)
+        self.assertEqual(self.gw.post("big", json.dumps(forged))[0], 400)
+        self.assertEqual(self.gw.post("small", json.dumps({"detail-type": "d", "source": "s", "version": "0",
+                                                           "id": "e1", "detail": forged}))[0], 400)
+        if boto3 is not None:
+            c = boto3.client("events", endpoint_url=f"http://127.0.0.1:{self.gw.port}", region_name="us-east-1",
+                             aws_access_key_id=KEY, aws_secret_access_key=SECRET)
+            out = c.put_events(Entries=[{"Source": "b", "DetailType": "d", "Detail": json.dumps(forged)},
+                                        {"Source": "b", "DetailType": "d", "Detail": json.dumps({"ok": 1})}])
+            self.assertEqual(out["FailedEntryCount"], 1, out)
+            self.assertEqual(out["Entries"][0]["ErrorCode"], "InvalidArgument", out)
+            self.assertIn("claim-check reference", out["Entries"][0]["ErrorMessage"])
+            wait_for(lambda: len(self.recv.requests) == 4, what="the honest PutEvents entry")
+        time.sleep(0.3)
+        # The resolving target received sender A's payload once, for sender A's event only.
+        full = [json.loads(b) for p, _, b in self.recv.requests if p == "/full"]
+        self.assertEqual(sum(1 for e in full if e["detail"].get("card")), 1)
+        self.assertFalse(any("stolen" in e["detail"] for e in full))
 
 
 if __name__ == "__main__":
