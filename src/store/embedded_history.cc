@@ -44,21 +44,42 @@ std::string AttemptKey(const HistoryAttempt& a, uint32_t number) {
   return k;
 }
 
+// The records are written straight as JSON text (one per stored event and attempt, on the
+// history thread: no document to build and free); DecodeEvent/DecodeAttempt read them back.
+void AppendField(std::string* out, std::string_view key, std::string_view value) {
+  if (out->back() != '{') out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+  json::AppendQuoted(out, value);
+}
+void AppendField(std::string* out, std::string_view key, int64_t value) {
+  if (out->back() != '{') out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+  out->append(std::to_string(value));
+}
+
 std::string EncodeEvent(const HistoryEvent& e) {
-  json::Value routes = json::Value::Array();
-  for (const auto& r : e.routes) {
-    routes.Push(json::Value::Object({{"rule", json::Value::String(r.rule)},
-                                     {"target", json::Value::String(r.target)},
-                                     {"arn", json::Value::String(r.arn)}}));
+  std::string out = "{";
+  out.reserve(128 + e.id.size() + e.source.size() + e.detail_type.size() + e.bus.size() + 96 * e.routes.size());
+  AppendField(&out, "id", e.id);
+  AppendField(&out, "time", e.time_ms);
+  AppendField(&out, "source", e.source);
+  AppendField(&out, "detailType", e.detail_type);
+  AppendField(&out, "bus", e.bus);
+  out.append(",\"routes\":[");
+  for (size_t i = 0; i < e.routes.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('{');
+    AppendField(&out, "rule", e.routes[i].rule);
+    AppendField(&out, "target", e.routes[i].target);
+    AppendField(&out, "arn", e.routes[i].arn);
+    out.push_back('}');
   }
-  return json::Serialize(json::Value::Object({
-      {"id", json::Value::String(e.id)},
-      {"time", json::Value::Int(e.time_ms)},
-      {"source", json::Value::String(e.source)},
-      {"detailType", json::Value::String(e.detail_type)},
-      {"bus", json::Value::String(e.bus)},
-      {"routes", std::move(routes)},
-  }));
+  out.append("]}");
+  return out;
 }
 
 std::string Str(const json::Value& o, std::string_view k) {
@@ -89,21 +110,21 @@ Result<HistoryEvent> DecodeEvent(uint64_t seq, std::string_view text) {
 }
 
 std::string EncodeAttempt(const HistoryAttempt& a) {
-  json::Value o = json::Value::Object({
-      {"n", json::Value::Int(a.number)},
-      {"time", json::Value::Int(a.time_ms)},
-      {"outcome", json::Value::String(a.outcome)},
-  });
-  if (a.http_status) o.Set("status", json::Value::Int(a.http_status));
-  if (!a.code.empty()) o.Set("code", json::Value::String(a.code));
+  std::string out = "{";
+  out.reserve(96 + a.outcome.size() + a.code.size() + std::min(a.message.size(), kMaxMessageBytes + 3));
+  AppendField(&out, "n", static_cast<int64_t>(a.number));
+  AppendField(&out, "time", a.time_ms);
+  AppendField(&out, "outcome", a.outcome);
+  if (a.http_status) AppendField(&out, "status", static_cast<int64_t>(a.http_status));
+  if (!a.code.empty()) AppendField(&out, "code", a.code);
   if (!a.message.empty()) {
-    o.Set("message", json::Value::String(a.message.size() > kMaxMessageBytes
-                                             ? a.message.substr(0, kMaxMessageBytes) + "…"
-                                             : a.message));
+    AppendField(&out, "message", a.message.size() > kMaxMessageBytes ? a.message.substr(0, kMaxMessageBytes) + "…"
+                                                                      : a.message);
   }
-  if (a.latency_ms >= 0) o.Set("latency", json::Value::Int(a.latency_ms));
-  if (a.next_retry_ms) o.Set("next", json::Value::Int(a.next_retry_ms));
-  return json::Serialize(o);
+  if (a.latency_ms >= 0) AppendField(&out, "latency", a.latency_ms);
+  if (a.next_retry_ms) AppendField(&out, "next", a.next_retry_ms);
+  out.push_back('}');
+  return out;
 }
 
 HistoryAttempt DecodeAttempt(uint64_t seq, std::string rule, std::string target, std::string_view text) {
