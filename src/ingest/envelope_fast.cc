@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/encoding.h"
 #include "common/ids.h"
 #include "ingest/topic_pattern.h"
 
@@ -308,7 +309,10 @@ std::optional<std::string> DirectKey(const EnvelopeOptions& opts, const RequestV
     }
     case IdempotencySpec::Mode::kDefault: {
       if (kind != Envelope::Kind::kPlain) return std::nullopt;  // Genesys families: the document's
-      if (auto wid = req.Header("webhook-id"); wid.has_value() && !wid->empty()) {
+      if (opts.key_on_body_digest) {
+        parts.push_back(json::Value::String("body-sha256"));
+        parts.push_back(json::Value::String(Sha256Hex(req.body)));
+      } else if (auto wid = req.Header("webhook-id"); wid.has_value() && !wid->empty()) {
         parts.push_back(json::Value::String("webhook-id"));
         parts.push_back(json::Value::String(std::string(*wid)));
       } else {

@@ -52,6 +52,7 @@ void ExpectSame(const std::string& body, const EnvelopeOptions& opts, const std:
 std::vector<EnvelopeOptions> Configurations() {
   return {
       Options(R"({"name":"s"})"),
+      Options(R"({"name":"s","auth":{"scheme":"hmac"}})"),
       Options(R"({"name":"s","event_source":"acme","detail_type":{"value":"T"},"idempotency_key":{"paths":["$.eventId"]}})"),
       Options(R"({"name":"s","detail_type":{"path":"$.kind","default":"Other"},"idempotency_key":{"paths":["$.a.b","$.eventBody.id"],"headers":["X-Trace"]}})"),
       Options(R"({"name":"s","detail_type":{"path":"$.n"},"idempotency_key":"none"})"),
