@@ -198,7 +198,7 @@ struct ServerApp::Impl {
     const auto buses = BusNames();
     for (const auto& sc : cfg.sources) {
       if (!genesys::IsNotificationsSource(sc.raw)) continue;
-      auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, *pipeline, clock, &metrics);
+      auto src = genesys::MakeNotificationSource(sc, cfg.account, cfg.region, *pipeline, clock, &metrics, blobs);
       if (!src.ok()) return src.status();
       const json::Value* bus = sc.raw.Find("bus");
       const std::string bus_name = bus != nullptr && bus->is_string() ? bus->as_string() : "default";

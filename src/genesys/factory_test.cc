@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include "blob/local_blob_store.h"
+
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -79,6 +84,37 @@ TEST(FactoryTest, ConfigErrorsNameSourceAndLine) {
   EXPECT_NE(src.status().message().find("client_secret"), std::string::npos);
   auto ok = MakeNotificationSource(Source(), "123456789012", "us-east-1", sink, SystemClock());
   EXPECT_TRUE(ok.ok());
+}
+
+// A source's `claim_check:` travels with its events into the accept pipeline's ClaimCheck stage,
+// as a webhook source's does (bus/pipeline_test.cc shows the stage apply it for every kind).
+TEST(FactoryTest, ClaimCheckPolicyTravelsWithTheEvents) {
+  const std::string with = R"(,"claim_check":{"threshold_bytes":1000})";
+  auto settings = ParseNotificationsSettings("genesys-live", Source(with).raw, "123456789012", "us-east-1");
+  ASSERT_TRUE(settings.ok()) << settings.status().ToString();
+  const auto root = std::filesystem::temp_directory_path() / ("cxb-factory-blobs-" + std::to_string(::getpid()));
+  auto store = blob::LocalBlobStore::Open(root);
+  ASSERT_TRUE(store.ok());
+  auto env = MakeIngestEnveloper(*settings, std::shared_ptr<blob::BlobStore>(std::move(*store)));
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  auto e = (*env)->Envelope(*json::Parse(Sample("ws-v2.users.presence.json")), 1773842600000);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->kind, bus::SourceKind::kGenesysWebSocket);
+  ASSERT_NE(e->claim_check, nullptr);
+  EXPECT_EQ(e->claim_check->policy().threshold_bytes, 1000u);
+  std::filesystem::remove_all(root);
+
+  NullSink sink;
+  auto no_store = MakeNotificationSource(Source(with), "123456789012", "us-east-1", sink, SystemClock());
+  ASSERT_FALSE(no_store.ok());
+  EXPECT_NE(no_store.status().message().find("claim_check needs a blob store"), std::string::npos);
+  auto bad = ParseNotificationsSettings("genesys-live", Source(R"(,"claim_check":{"threshold_bytes":0})").raw,
+                                        "123456789012", "us-east-1");
+  ASSERT_TRUE(bad.ok());
+  auto refused = MakeIngestEnveloper(*bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("claim_check.threshold_bytes"), std::string::npos)
+      << refused.status().message();
 }
 
 }  // namespace

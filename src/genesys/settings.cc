@@ -78,7 +78,7 @@ Result<NotificationsSettings> ParseNotificationsSettings(const std::string& name
         "ids", "topics", "combine_topics", "max_topics_per_channel", "max_channels",
         "ping_after_seconds", "pong_timeout_seconds", "channel_lifetime_seconds",
         "resubscribe_before_seconds", "backoff_initial_ms", "backoff_max_ms", "request_timeout_ms",
-        "eventbridge"};
+        "eventbridge", "claim_check"};
     keys.insert(keys.end(), ingest::EnvelopeKeys().begin(), ingest::EnvelopeKeys().end());
     CXB_RETURN_IF_ERROR(CheckKeys(raw, "", keys));
     if (const json::Value* eb = raw.Find("eventbridge"); eb != nullptr) {
