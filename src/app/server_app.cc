@@ -310,11 +310,12 @@ Status ServerApp::Start(const ServeOverrides& o) {
   // Storage. The data folder is the owner's alone (0700): it holds every event and the API's
   // connection secrets. An existing folder that others could read is tightened, with a warning.
   CXB_RETURN_IF_ERROR(PrepareDataDir(m.cfg.data_dir));
-  auto db = store::Db::Open(m.cfg.data_dir, m.clock);
+  store::Db::Options dbo;
+  dbo.min_free_bytes = m.cfg.min_free_disk_bytes;
+  auto db = store::Db::Open(m.cfg.data_dir, m.clock, dbo);
   if (!db.ok()) return db.status();
   m.db = std::move(*db);
   store::EmbeddedEventLog::Options lo;
-  lo.min_free_bytes = m.cfg.min_free_disk_bytes;
   m.log = std::make_unique<store::EmbeddedEventLog>(*m.db, m.clock, lo);
   CXB_RETURN_IF_ERROR(m.log->Start());
   m.resources = std::make_unique<store::EmbeddedResourceStore>(*m.db);

@@ -182,7 +182,8 @@ void HistoryRecorder::WriteBatch(std::vector<PendingEvent> events,
   Status st = store_.Write(out_events, out_attempts);
   if (!st.ok()) {
     if (write_failures_) write_failures_->Increment(static_cast<double>(out_events.size() + out_attempts.size()));
-    spdlog::warn("delivery history not written: {}", st.ToString());
+    // Low disk space is logged once, where it is measured (store/disk_space.cc).
+    if (st.code() != StatusCode::kResourceExhausted) spdlog::warn("delivery history not written: {}", st.ToString());
   }
 }
 

@@ -618,7 +618,10 @@ void Scheduler::Complete(Completion& c, int64_t now) {
   item.due_ms = now + delay;
   Status st = store_.RetryAt(q.id, c.seq,
                                 store::DeliveryRecord{item.attempts, item.first_ms, item.due_ms, item.last_error});
-  if (!st.ok()) spdlog::warn("retry state of delivery {} not persisted: {}", c.seq, st.ToString());
+  // Kept in memory and retried from there; the stored record (older state) still exists.
+  if (!st.ok() && st.code() != StatusCode::kResourceExhausted) {
+    spdlog::warn("retry state of delivery {} not persisted: {}", c.seq, st.ToString());
+  }
   retried_->Increment();
   Report(q, item, item.attempts, "retry", &r, r.error_code, r.message, latency, item.due_ms, now);
   Park(q, std::move(item));  // still its group's head: later events of the group keep waiting

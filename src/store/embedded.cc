@@ -75,7 +75,7 @@ Result<uint64_t> EmbeddedResourceStore::Put(std::string_view kind, std::string_v
   rocksdb::WriteBatch wb;
   wb.Put(db_.resources(), ResourceKey(kind, name), EncodeResource(revision, value));
   wb.Put(db_.meta(), kResourceRevisionKey, counter);
-  CXB_RETURN_IF_ERROR(db_.WriteSynced(&wb));
+  CXB_RETURN_IF_ERROR(db_.WriteSynced(&wb, WriteUse::kAccept));  // API writes: new data from outside
   last_revision_ = revision;
   return revision;
 }

@@ -205,7 +205,8 @@ Status EmbeddedHistoryStore::Write(const std::vector<HistoryEvent>& events,
   // shutdown; a crash loses the history of the time since the last flush, never an event.
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
-  return FromRocks(db_.raw()->Write(wo, &wb), "history write");
+  // Diagnostic data goes no further than new data from outside: it stops with ingest.
+  return db_.WriteWith(wo, &wb, WriteUse::kAccept);
 }
 
 Result<EventHistory> EmbeddedHistoryStore::Load(uint64_t seq, std::string_view event_value) {

@@ -1,7 +1,5 @@
 #include "store/event_log.h"
 
-#include <sys/statvfs.h>
-
 #include <future>
 #include <unordered_set>
 
@@ -46,7 +44,6 @@ Status EmbeddedEventLog::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = false;
   started_ = true;
-  CheckDisk();
   thread_ = std::thread([this] {
     SetThreadName("cxb-commit");
     Loop();
@@ -74,8 +71,8 @@ void EmbeddedEventLog::Append(std::vector<AppendItem> items, AppendDone done) {
     failures_ += items.size();
     done(std::move(out));
   };
-  if (failed_.load()) return fail_all("storage is failing; not accepting until it recovers");
-  if (low_disk_.load()) return fail_all("storage is nearly full; not accepting until space is freed");
+  if (failed_.load() || !db_.healthy()) return fail_all("storage is failing; not accepting until it recovers");
+  if (!db_.space().accepting()) return fail_all("storage is nearly full; not accepting until space is freed");
   if (pending_bytes_.load() + bytes > options_.max_pending_bytes) {
     return fail_all("overloaded: too many events waiting to be stored");
   }
@@ -163,26 +160,15 @@ EventLogStats EmbeddedEventLog::stats() const {
   return s;
 }
 
-void EmbeddedEventLog::CheckDisk() {
-  int64_t now = clock_.SteadyMs();
-  if (now - last_disk_check_ms_ < 1000) return;
-  last_disk_check_ms_ = now;
-  struct statvfs sv {};
-  if (statvfs(db_.dir().c_str(), &sv) != 0) return;
-  uint64_t free_bytes = static_cast<uint64_t>(sv.f_bavail) * sv.f_frsize;
-  low_disk_ = free_bytes < options_.min_free_bytes;
-}
-
 void EmbeddedEventLog::Loop() {
   std::vector<Pending> batch;
   for (;;) {
-    CheckDisk();
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::seconds(2), [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) {
         if (stopping_) return;
-        if (failed_.load()) {
+        if (failed_.load() || !db_.healthy()) {
           lock.unlock();
           CommitBatch(batch);  // empty batch: only tries to resume
         }
@@ -200,11 +186,13 @@ void EmbeddedEventLog::Loop() {
 }
 
 void EmbeddedEventLog::CommitBatch(std::vector<Pending>& batch) {
-  if (failed_.load()) {
+  if (failed_.load() || !db_.healthy()) {
+    // RocksDB resumes by itself after a lack of space (its SstFileManager polls); this covers
+    // the other errors and our own failed flag.
     int64_t now = clock_.SteadyMs();
     if (now - last_resume_try_ms_ >= 2000) {
       last_resume_try_ms_ = now;
-      if (db_.raw()->Resume().ok()) failed_ = false;
+      if (db_.Resume()) failed_ = false;
     }
   }
   if (batch.empty()) return;
@@ -292,9 +280,9 @@ void EmbeddedEventLog::CommitBatch(std::vector<Pending>& batch) {
     std::string ns;
     PutFixed64BE(&ns, seq);
     wb.Put(db_.meta(), kNextSeqKey, ns);
-    st = db_.WriteSynced(&wb);
+    st = db_.WriteSynced(&wb, WriteUse::kAccept);
     ++batches_;
-    if (!st.ok()) {
+    if (!st.ok() && st.code() != StatusCode::kResourceExhausted && db_.healthy()) {
       // The synced write failed: whether any of it reached the disk is unknowable. Fail safe:
       // answer 503 for all of it and stop acknowledging until the database resumes.
       failed_ = true;

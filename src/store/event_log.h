@@ -57,9 +57,8 @@ class EmbeddedEventLog : public EventLog {
  public:
   struct Options {
     size_t max_pending_bytes = 256 << 20;  // beyond this, appends fail fast (overload → 503)
-    // Below this much free space on the data folder's file system, appends fail fast (503)
-    // before the disk is full; checked about once a second.
-    uint64_t min_free_bytes = 64ull << 20;
+    // The free-space floor is the Db's (Db::Options::min_free_bytes, disk_space.h): appends are
+    // its kAccept writes and fail fast (503) while it refuses them.
   };
   EmbeddedEventLog(Db& db, Clock& clock, Options options);
   ~EmbeddedEventLog() override;
@@ -78,8 +77,10 @@ class EmbeddedEventLog : public EventLog {
   Status ReadFrom(uint64_t from, const std::function<bool(uint64_t, const EventRecord&)>& fn) override;
   Result<uint64_t> Trim(uint64_t below_seq, int64_t cutoff_ms) override;
 
-  bool healthy() const override { return !failed_.load() && !low_disk_.load(); }
-  bool low_disk() const override { return low_disk_.load(); }
+  // False while appends would fail: a failed write not yet resumed, RocksDB in its error state,
+  // or too little free space (readiness).
+  bool healthy() const override { return !failed_.load() && db_.healthy() && db_.space().accepting(); }
+  bool low_disk() const override { return !db_.space().accepting(); }
   EventLogStats stats() const override;
   size_t pending_bytes() const override { return pending_bytes_.load(); }
 
@@ -106,9 +107,6 @@ class EmbeddedEventLog : public EventLog {
   std::atomic<bool> failed_{false};
   std::atomic<size_t> pending_bytes_{0};
   int64_t last_resume_try_ms_ = 0;
-  void CheckDisk();
-  std::atomic<bool> low_disk_{false};
-  int64_t last_disk_check_ms_ = -1000000;
   std::atomic<uint64_t> batches_{0}, stored_{0}, duplicates_{0}, failures_{0};
 };
 

@@ -142,15 +142,27 @@ TEST_F(EventLogTest, AppendAfterStopFailsWithoutLoss) {
 }
 
 TEST_F(EventLogTest, LowDiskRefusesAppendsBeforeTheDiskIsFull) {
-  log_->Stop();
-  EmbeddedEventLog::Options o;
-  o.min_free_bytes = UINT64_MAX;  // no file system has this much free
-  log_ = std::make_unique<EmbeddedEventLog>(*db_, clock_, o);
+  log_.reset();
+  db_.reset();
+  Db::Options dbo;
+  dbo.min_free_bytes = UINT64_MAX;  // no file system has this much free
+  auto db = Db::Open(dir_, clock_, dbo);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  log_ = std::make_unique<EmbeddedEventLog>(*db_, clock_, EmbeddedEventLog::Options{});
   ASSERT_TRUE(log_->Start().ok());
   auto out = AppendSync({Item("k")});
   EXPECT_EQ(out[0].kind, AppendOutcome::kFailed);
   EXPECT_NE(out[0].error.find("nearly full"), std::string::npos);
   EXPECT_FALSE(log_->healthy());
+  EXPECT_TRUE(log_->low_disk());
+  // Work on accepted data needs half the floor; deletes only the database's own reserve.
+  rocksdb::WriteBatch put;
+  put.Put(db_->deliveries(), "k", "v");
+  EXPECT_EQ(db_->Write(&put).code(), StatusCode::kResourceExhausted);
+  rocksdb::WriteBatch del;
+  del.Delete(db_->deliveries(), "k");
+  EXPECT_TRUE(db_->Write(&del).ok());
 }
 
 }  // namespace
