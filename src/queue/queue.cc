@@ -312,6 +312,15 @@ void Queue::Remove(uint64_t seq, store::QueueWrite* wb) {
   messages_.erase(it);
 }
 
+void Queue::Forget(uint64_t seq, const std::string& dedup_id) {
+  store::QueueWrite unused;
+  Remove(seq, &unused);
+  if (!dedup_id.empty()) {
+    auto it = dedup_.find(dedup_id);
+    if (it != dedup_.end() && it->second.seq == seq) dedup_.erase(it);  // its expiry entry goes stale
+  }
+}
+
 void Queue::Purge(store::QueueWrite* wb) {
   std::string m = QueuePrefix(kMessageKey, name_), v = QueuePrefix(kStateKey, name_);
   wb->DeleteRange(m, m + std::string(9, '\xff'));

@@ -90,6 +90,9 @@ class Queue {
                               store::QueueWrite* wb);
   // Removes a message whatever its state (DLQ moves, retention).
   void Remove(uint64_t seq, store::QueueWrite* wb);
+  // Undoes an Add whose batch was not written: the message and its dedup entry leave the index,
+  // nothing is written (the store never had them).
+  void Forget(uint64_t seq, const std::string& dedup_id);
   void Purge(store::QueueWrite* wb);
   // Drops messages past the retention period and expired dedup entries.
   size_t Expire(int64_t now_ms, store::QueueWrite* wb);

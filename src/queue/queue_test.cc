@@ -198,6 +198,59 @@ TEST_F(QueueTest, FifoDeduplicatesWithinFiveMinutes) {
   EXPECT_EQ(Attr("d.fifo", "ApproximateNumberOfMessages"), "3");
 }
 
+TEST_F(QueueTest, ForgetUndoesAnAddThatWasNotWritten) {
+  // What Send does when its write fails: the index must not keep a message the store lacks
+  // (a receive would find it unreadable) nor its dedup id (a retry would be a "duplicate").
+  QueueConfig cfg;
+  cfg.fifo = true;
+  Queue q("f.fifo", cfg, clock_.NowMs());
+  MessageRecord rec;
+  rec.message_id = "m1";
+  rec.body = "b";
+  rec.group_id = "g";
+  rec.dedup_id = "d";
+  store::QueueWrite wb;
+  q.Add(7, rec, 0, clock_.NowMs(), &wb);
+  ASSERT_NE(q.FindDuplicate("d", clock_.NowMs()), nullptr);
+  q.Forget(7, "d");
+  EXPECT_EQ(q.size(), 0u);
+  EXPECT_EQ(q.FindDuplicate("d", clock_.NowMs()), nullptr);
+  EXPECT_FALSE(q.HasVisible(clock_.NowMs()));
+  std::vector<uint64_t> to_dlq;
+  EXPECT_TRUE(q.Receive(10, 1000, clock_.NowMs(), 0, [] { return uint64_t{1}; }, &wb, &to_dlq).empty());
+  q.Add(8, rec, 0, clock_.NowMs(), &wb);  // the retry is a new message of its group
+  auto got = q.Receive(10, 1000, clock_.NowMs(), 0, [] { return uint64_t{1}; }, &wb, &to_dlq);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].seq, 8u);
+}
+
+TEST_F(QueueTest, NearlyFullDiskRefusesSendsAndLeavesNothingUnreadable) {
+  ASSERT_TRUE(svc_->CreateQueue("s", {}).ok());
+  Send("s", "before");
+  Close();
+  store::Db::Options o;
+  o.min_free_bytes = UINT64_MAX;  // no file system has this much free
+  auto db = store::Db::Open(dir_.string(), clock_, o);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  db_ = std::move(*db);
+  qs_ = std::make_unique<store::EmbeddedQueueStore>(*db_);
+  svc_ = std::make_unique<QueueService>(*qs_, clock_, "123456789012", "us-east-1");
+  ASSERT_TRUE(svc_->Open().ok());
+  for (bool durable : {true, false}) {  // SendMessage and a rule target's delivery
+    std::vector<SendInput> v(1);
+    v[0].body = "refused";
+    auto r = svc_->Send("s", std::move(v), durable);
+    EXPECT_EQ(r[0].first.code, Errc::kUnavailable);
+    EXPECT_NE(r[0].first.message.find("nearly full"), std::string::npos) << r[0].first.message;
+  }
+  // Consumers still drain: receive and delete only need the database's own reserve.
+  auto got = Receive("s");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].body, "before");
+  EXPECT_TRUE(svc_->DeleteMessages("s", {got[0].receipt_handle})[0].ok());
+  EXPECT_TRUE(Receive("s").empty());
+}
+
 TEST_F(QueueTest, FifoSendNeedsGroupAndDedup) {
   ASSERT_TRUE(svc_->CreateQueue("f.fifo", {{"FifoQueue", "true"}}).ok());
   std::vector<SendInput> v(2);

@@ -426,6 +426,9 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
                                                                   std::vector<SendInput> entries, bool durable) {
   std::vector<std::pair<QueueError, SendOutput>> results(entries.size());
   bool wrote = false, wake = false;
+  // SendMessage brings new data (kAccept: refused first when space runs low); a rule target's
+  // delivery moves an accepted event on (kInternal: refused later, so deliveries drain a while).
+  const auto purpose = durable ? store::QueueWrite::Purpose::kNewData : store::QueueWrite::Purpose::kInternal;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Queue* q = Find(name);
@@ -436,6 +439,8 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
     const QueueConfig& cfg = q->config();
     int64_t now = clock_.NowMs();
     store::QueueWrite wb;
+    wb.set_purpose(purpose);
+    std::vector<std::pair<uint64_t, std::string>> added;  // (seq, dedup id) indexed for this batch
     for (size_t i = 0; i < entries.size(); ++i) {
       SendInput& e = entries[i];
       auto& [err, out] = results[i];
@@ -510,6 +515,7 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
       rec.md5_attributes = out.md5_attributes;
       int64_t delay_ms = static_cast<int64_t>(e.delay_seconds >= 0 ? e.delay_seconds : cfg.delay_seconds) * 1000;
       q->Add(seq, rec, delay_ms, now, &wb);
+      added.emplace_back(seq, rec.dedup_id);
       out.message_id = rec.message_id;
       if (cfg.fifo) out.sequence_number = SequenceNumber(seq);
     }
@@ -521,8 +527,11 @@ std::vector<std::pair<QueueError, SendOutput>> QueueService::Send(const std::str
       // these messages can only follow them in the log).
       Status st = Write(wb);
       if (!st.ok()) {
-        // The index already holds them; the state on disk is unknown. Fail safe: report the
-        // failure so the sender retries (a duplicate at worst).
+        // Not readable from the store (a failed write leaves nothing in the memtable): take them
+        // out of the index again, or a receive would hand out a message it cannot read and a
+        // FIFO retry would be answered as a duplicate of a message that does not exist. The
+        // sender retries; if the WAL kept the record after all, a restart shows a duplicate.
+        for (const auto& [seq, dedup_id] : added) q->Forget(seq, dedup_id);
         for (auto& r : results) {
           if (r.first.ok()) r.first = {Errc::kUnavailable, st.message()};
         }
@@ -596,6 +605,9 @@ QueueError QueueService::ReceiveLocked(Queue& q, const ReceiveInput& in, std::ve
     m.receive_count = h.state.receive_count;
     out->push_back(std::move(m));
   }
+  // Receive state is small and overwrites itself: it stays writable until the engine's own
+  // reserve (consumers are how a full queue drains); a move to the DLQ copies a body.
+  wb.set_purpose(to_dlq.empty() ? store::QueueWrite::Purpose::kRelease : store::QueueWrite::Purpose::kInternal);
   Status s = Write(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   return {};
@@ -663,6 +675,7 @@ std::vector<QueueError> QueueService::DeleteMessages(
       results[i] = q->Delete(seq, nonce, &wb);
     }
     // One write for the batch (not synced: a delete lost in a crash only repeats a message).
+    wb.set_purpose(store::QueueWrite::Purpose::kRelease);
     Status s = Write(wb);
     if (!s.ok()) {
       for (auto& r : results) {
@@ -699,6 +712,7 @@ QueueError QueueService::ChangeVisibility(const std::string& name, const std::st
   store::QueueWrite wb;
   QueueError e = q->ChangeVisibility(seq, nonce, visibility_seconds * 1000LL, clock_.NowMs(), &wb);
   if (!e.ok()) return e;
+  wb.set_purpose(store::QueueWrite::Purpose::kRelease);
   Status s = Write(wb);
   if (!s.ok()) return {Errc::kUnavailable, s.message()};
   if (WakeForWaitersLocked()) cv_.notify_all();  // a message may be visible now

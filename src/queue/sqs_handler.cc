@@ -45,6 +45,7 @@ http::Response Error(const QueueError& e) {
   r.content_type = "application/x-amz-json-1.0";
   r.headers.emplace_back("x-amzn-RequestId", NewUuid4());
   r.headers.emplace_back("x-amzn-query-error", std::string(s.query_code) + ";" + s.fault);
+  if (s.http_status == 503) r.headers.emplace_back("Retry-After", "1");  // e.g. storage nearly full
   return r;
 }
 

@@ -197,6 +197,13 @@ Status Db::WriteWith(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* 
   return FromRocks(db_->Write(options, batch), options.sync ? "synced write" : "write");
 }
 
+Status Db::SyncWal() {
+  if (bg_error_.load()) {
+    return Status::Unavailable("storage is failing (" + last_error() + "); not writing until it recovers");
+  }
+  return FromRocks(db_->SyncWAL(), "WAL sync");
+}
+
 std::string Db::last_error() const {
   std::lock_guard<std::mutex> lock(error_mu_);
   return last_error_;

@@ -52,6 +52,10 @@ class Db {
   // Unsynced write: survives a process crash (the OS has the bytes), not power loss.
   Status Write(rocksdb::WriteBatch* batch);
   Status Write(rocksdb::WriteBatch* batch, WriteUse use);
+  // Syncs the WAL (after unsynced writes that must become durable). Refused while RocksDB holds
+  // a background error: a WAL file whose append failed must not be synced again (Debian's
+  // librocksdb asserts in WritableFileWriter and aborts).
+  Status SyncWal();
   // Writes with `options` (e.g. without the WAL) after the same check.
   Status WriteWith(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch, WriteUse use);
 

@@ -182,20 +182,31 @@ void EmbeddedQueueStore::Build(const QueueWrite& w, rocksdb::WriteBatch* wb) {
   }
 }
 
+namespace {
+WriteUse UseFor(QueueWrite::Purpose p) {
+  switch (p) {
+    case QueueWrite::Purpose::kNewData: return WriteUse::kAccept;
+    case QueueWrite::Purpose::kInternal: return WriteUse::kInternal;
+    case QueueWrite::Purpose::kRelease: return WriteUse::kRelease;
+  }
+  return WriteUse::kInternal;
+}
+}  // namespace
+
 Status EmbeddedQueueStore::Write(const QueueWrite& w) {
   if (w.empty()) return Status::Ok();
   rocksdb::WriteBatch wb;
   Build(w, &wb);
-  return db_.Write(&wb);
+  return db_.Write(&wb, UseFor(w.purpose()));
 }
 
 Status EmbeddedQueueStore::WriteSynced(const QueueWrite& w) {
   rocksdb::WriteBatch wb;
   Build(w, &wb);
-  return db_.WriteSynced(&wb);
+  return db_.WriteSynced(&wb, UseFor(w.purpose()));
 }
 
-Status EmbeddedQueueStore::Sync() { return FromRocks(db_.raw()->SyncWAL(), "queue sync"); }
+Status EmbeddedQueueStore::Sync() { return db_.SyncWal(); }
 
 Result<std::string> EmbeddedQueueStore::Get(std::string_view key) {
   std::string v;

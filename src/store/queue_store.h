@@ -31,12 +31,21 @@ class QueueWrite {
   void DeleteRange(std::string from, std::string to) {
     ops_.push_back({Op::kDeleteRange, std::move(from), std::move(to)});
   }
+  // What the write is for, so an engine short of space keeps room for what drains it
+  // (docs/storage.md "Full disk"): new data from outside (SendMessage) is refused first, work on
+  // accepted data (a rule target's delivery) later, and state that only overwrites itself or
+  // deletes (receives, deletes) last.
+  enum class Purpose { kNewData, kInternal, kRelease };
+  void set_purpose(Purpose p) { purpose_ = p; }
+  Purpose purpose() const { return purpose_; }
+
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
   const std::vector<Op>& ops() const { return ops_; }
 
  private:
   std::vector<Op> ops_;
+  Purpose purpose_ = Purpose::kInternal;
 };
 
 class QueueStore {
