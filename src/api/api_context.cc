@@ -29,6 +29,10 @@ std::string RuleNotFound(const std::string& rule, const std::string& bus) {
 }
 
 Reply StoreError(const Status& st) {
+  // Storage nearly full or failing: a retryable 503 (with Retry-After), not an internal error.
+  if (st.code() == StatusCode::kResourceExhausted || st.code() == StatusCode::kUnavailable) {
+    return Reply::Err("ServiceUnavailable", "The resource could not be stored now: " + st.message());
+  }
   return Reply::Err("InternalException", "The resource could not be stored: " + st.message());
 }
 

@@ -289,11 +289,18 @@ TEST_F(EventsApiTest, PutEventsLimitIsConfigurable) {
   EXPECT_EQ(r.status, 200) << r.body.substr(0, 200);
 }
 
-TEST_F(EventsApiTest, PutEventsStorageUnavailableIsInternalFailure) {
+TEST_F(EventsApiTest, PutEventsStorageUnavailableIsServiceUnavailable) {
   f.sink.next_outcome = bus::AcceptOutcome::kUnavailable;
-  json::Value r = Ok("PutEvents", R"({"Entries":[{"Source":"s","DetailType":"d","Detail":"{}"}]})");
-  EXPECT_EQ(r.Find("FailedEntryCount")->number_text(), "1");
-  EXPECT_EQ(Str(r.Find("Entries")->items()[0], "ErrorCode"), "InternalFailure");
+  http::Response r = Call(*f.api, "PutEvents", R"({"Entries":[{"Source":"s","DetailType":"d","Detail":"{}"}]})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("ServiceUnavailable"), std::string::npos) << r.body;
+  bool retry_after = false;
+  for (const auto& [k, v] : r.headers) retry_after |= k == "Retry-After";
+  EXPECT_TRUE(retry_after);
+  // With an invalid entry beside it, the request is answered entry by entry (as EventBridge).
+  json::Value mixed = Ok("PutEvents", R"({"Entries":[{"Source":"s","DetailType":"d","Detail":"{}"},{"Source":"s","DetailType":"d"}]})");
+  EXPECT_EQ(mixed.Find("FailedEntryCount")->number_text(), "2");
+  EXPECT_EQ(Str(mixed.Find("Entries")->items()[0], "ErrorCode"), "InternalFailure");
 }
 
 TEST_F(EventsApiTest, TestEventPattern) {

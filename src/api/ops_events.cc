@@ -1,5 +1,7 @@
 // PutEvents and TestEventPattern: the data-path operations. They read only the options, so they
 // run on the caller's thread without the registry lock.
+#include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "api/operations.h"
@@ -113,7 +115,8 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
     events.push_back(std::move(ev));
   }
 
-  auto finish = [results, done = std::move(done)]() {
+  auto shared_done = std::make_shared<std::function<void(Reply)>>(std::move(done));
+  auto finish = [results, done = shared_done]() {
     int failed = 0;
     json::Value list = json::Value::Array();
     for (auto& r : *results) {
@@ -123,14 +126,27 @@ void PutEvents(ApiContext& ctx, const json::Value& req, std::function<void(Reply
     json::Value body = json::Value::Object();
     body.Set("FailedEntryCount", json::Value::Int(failed));
     body.Set("Entries", std::move(list));
-    done(Reply::Ok(std::move(body)));
+    (*done)(Reply::Ok(std::move(body)));
   };
   if (events.empty()) return finish();
 
   std::vector<std::string> ids;
   for (const auto& ev : events) ids.push_back(ev.id);
-  ctx.events.Submit(std::move(events), [results, submitted_index, ids = std::move(ids),
+  ctx.events.Submit(std::move(events), [results, submitted_index, ids = std::move(ids), done = shared_done,
                                         finish = std::move(finish)](std::vector<bus::AcceptResult> accepted) {
+    // Nothing of the request could be stored (storage failing or nearly full) and nothing was
+    // invalid: the whole request is a 503 ServiceUnavailable (with Retry-After), which the AWS
+    // SDKs retry by themselves, rather than a 200 whose failed entries a client must notice.
+    const bool all_unavailable =
+        submitted_index.size() == results->size() && accepted.size() == submitted_index.size() &&
+        std::all_of(accepted.begin(), accepted.end(),
+                    [](const bus::AcceptResult& a) { return a.outcome == bus::AcceptOutcome::kUnavailable; });
+    if (all_unavailable) {
+      std::string why = accepted.empty() ? std::string() : accepted[0].reason;
+      return (*done)(Reply::Err("ServiceUnavailable",
+                                "The events could not be stored now" + (why.empty() ? "" : " (" + why + ")") +
+                                    "; retry."));
+    }
     for (size_t k = 0; k < submitted_index.size(); ++k) {
       (*results)[submitted_index[k]] =
           EntryResult(k < accepted.size() ? accepted[k] : bus::AcceptResult{}, ids[k]);

@@ -25,6 +25,7 @@ http::Response ToHttpResponse(const Reply& reply, const std::string& request_id)
   if (reply.error) {
     r.status = HttpStatusFor(reply.error->type);
     r.headers.emplace_back("x-amzn-ErrorType", reply.error->type);
+    if (r.status == 503) r.headers.emplace_back("Retry-After", "1");
     json::Value body = json::Value::Object();
     body.Set("__type", json::Value::String(reply.error->type));
     body.Set("message", json::Value::String(reply.error->message));
