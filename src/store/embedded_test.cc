@@ -44,6 +44,23 @@ TEST_F(EmbeddedTest, ResourcesPutGetListDelete) {
   EXPECT_EQ(rs.Get("rule", "a").status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(EmbeddedTest, ResourcesWrittenBeforeRevisionsReadAsRevisionOne) {
+  // As an older cxbridge left it: bare JSON under kind NUL name, no revision counter.
+  rocksdb::WriteBatch wb;
+  wb.Put(db_->resources(), std::string("rule\0old", 8), R"({"n":0})");
+  ASSERT_TRUE(db_->Write(&wb).ok());
+  EmbeddedResourceStore rs(*db_);
+  auto e = rs.Get("rule", "old");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->value, R"({"n":0})");
+  EXPECT_EQ(e->revision, 1u);
+  EXPECT_EQ(rs.List("rule")->at(0).revision, 1u);
+  auto next = rs.Put("rule", "old", R"({"n":1})", 1);
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(*next, 1u);
+  EXPECT_EQ(rs.Get("rule", "old")->value, R"({"n":1})");
+}
+
 TEST_F(EmbeddedTest, ArchiveScanWindowInTimeOrder) {
   EmbeddedArchiveStore as(*db_);
   ASSERT_TRUE(as.Append("a1", 3000, "{\"t\":3}").ok());
