@@ -9,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 
 #include "store/format.h"
@@ -39,7 +41,6 @@ constexpr uint64_t kMaxTotalWalSize = 32ull << 20;    // beyond: the oldest WAL'
 constexpr uint64_t kTargetFileSize = 8ull << 20;      // table files written by compactions
 constexpr uint64_t kMaxCompactionBytes = 32ull << 20;
 constexpr uint64_t kManifestPreallocation = 1ull << 20;
-constexpr uint64_t kInfoLogMax = 1ull << 20;
 constexpr int kBackgroundJobs = 2;
 
 // RocksDB preallocates 110% of a file's expected size (WAL: the write buffer; table files:
@@ -52,7 +53,7 @@ DiskReserveOptions ReserveFor() {
   r.table_preallocation = largest + largest / 10;
   r.background_jobs = kBackgroundJobs;
   r.compaction_room_floor = kMaxCompactionBytes;
-  r.fixed = kManifestPreallocation + kInfoLogMax;
+  r.fixed = kManifestPreallocation;
   return r;
 }
 
@@ -68,6 +69,26 @@ const char* ReasonName(rocksdb::BackgroundErrorReason r) {
   }
   return "background work";
 }
+
+// RocksDB's info log, into ours (warnings and errors only) instead of a LOG file in the data
+// folder: a file there would grow on its own, and its writer, once it met a full disk, aborted
+// the process when it was closed at shutdown (Debian's librocksdb keeps its assertions).
+class InfoLog : public rocksdb::Logger {
+ public:
+  InfoLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[1024];
+    std::vsnprintf(buf, sizeof buf, format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      spdlog::error("rocksdb: {}", buf);
+    } else {
+      spdlog::warn("rocksdb: {}", buf);
+    }
+  }
+};
 
 // Turns RocksDB's background errors into Db's health (readiness, 503s) and log lines.
 class ErrorListener : public rocksdb::EventListener {
@@ -121,8 +142,8 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& dir, Clock& clock, Optio
   dbo.create_if_missing = true;
   dbo.create_missing_column_families = true;
   dbo.max_background_jobs = kBackgroundJobs;
-  dbo.keep_log_file_num = 3;
-  dbo.max_log_file_size = kInfoLogMax;
+  dbo.info_log = std::make_shared<InfoLog>();
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   dbo.manifest_preallocation_size = kManifestPreallocation;
   dbo.max_total_wal_size = kMaxTotalWalSize;
   dbo.db_write_buffer_size = kDbWriteBufferSize;

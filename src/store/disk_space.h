@@ -9,7 +9,7 @@
 //           + one table file's preallocation per background job (flush and compaction outputs)
 //           + compaction room: what the pending compactions may write before deleting their inputs
 //             (RocksDB's estimate, at least kCompactionRoomFloor, never more than all table files)
-//           + the MANIFEST's preallocation and the info log's size limit
+//           + the MANIFEST's preallocation
 // and, between two measurements, twice the bytes admitted since (a WAL record, later a table file).
 //
 // Three classes of write, three floors above the reserve:
@@ -40,7 +40,7 @@ struct DiskReserveOptions {
   uint64_t table_preallocation = 0;  // per background job
   int background_jobs = 2;
   uint64_t compaction_room_floor = 0;
-  uint64_t fixed = 0;  // MANIFEST preallocation, info logs
+  uint64_t fixed = 0;  // MANIFEST preallocation
 };
 
 struct DiskSpaceSnapshot {

@@ -200,6 +200,46 @@ class DiskFullTest(unittest.TestCase):
         log = self.server_log()
         self.assertIn("storage nearly full", log)
         self.assertIn("ingest resumes", log)
+        self.assertEqual(self.gw.stop(), 0, "cxbridge did not exit cleanly:\n" + self.gw.logs())
+
+    def drain(self, want):
+        got = {}
+        deadline = time.time() + 45
+        while len(got) < want and time.time() < deadline:
+            msgs = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=1).get("Messages", [])
+            for m in msgs:
+                ev = json.loads(m["Body"])
+                got[ev["id"]] = ev["detail"]
+            if msgs:
+                self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        return got
+
+    def test_disk_filled_by_another_process(self):
+        """Another process takes every free byte at once (no margin left for the guard to see coming)."""
+        acked = {}
+        for i in range(20):
+            acked.update(self.put(5, f"before-{i}"))
+        filler = os.path.join(self.mnt, "filler")
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M"], capture_output=True)
+        self.assertLess(os.statvfs(self.mnt).f_bavail, 16)
+        for i in range(10):
+            self.assertIsNone(self.put(5, f"full-{i}"))
+        self.assertEqual(self.readyz(), 503)
+        self.assertIsNone(self.gw.proc.poll(), "cxbridge exited on a full disk:\n" + self.gw.logs())
+        os.remove(filler)
+        wait_for(lambda: self.readyz() == 200, timeout=15, what="/readyz once the filler is gone")
+        after = self.put(5, "after")
+        self.assertIsNotNone(after, "ingest did not resume once space returned")
+        acked.update(after)
+        got = self.drain(len(acked))
+        self.assertEqual(set(got), set(acked))
+        for eid, detail in acked.items():
+            self.assertEqual(got[eid], detail, eid)
+        self.assert_no_enospc()
+        # Closing the database after a full disk used to abort in RocksDB (its LOG file's writer).
+        self.assertEqual(self.gw.stop(), 0, "cxbridge did not exit cleanly:\n" + self.gw.logs())
 
 
 if __name__ == "__main__":
