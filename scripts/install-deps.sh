@@ -7,6 +7,7 @@ pkgs=(
   libboost-dev libboost-system-dev libcurl4-openssl-dev libssl-dev
   libsimdjson-dev librocksdb-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev
   prometheus-cpp-dev libnats-dev nats-server zlib1g-dev libgoogle-perftools-dev
+  libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl
   # Debian's botocore 1.29 still describes SQS with the query protocol: tests/e2e/test_sqs_query.py

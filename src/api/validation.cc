@@ -1,10 +1,10 @@
 #include "api/validation.h"
 
-#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
+
+#include <re2/re2.h>
 
 namespace cxbridge::api {
 namespace {
@@ -12,30 +12,42 @@ namespace {
 using model::Shape;
 using model::ShapeKind;
 
-// A compiled model pattern. Patterns that are one character class repeated (`[...]+`, `[...]*`,
-// the common case) run on a 256-entry byte table: linear and without std::regex's recursion,
-// which overflows the stack on long inputs. Everything else uses std::regex (ECMAScript).
+// The model's patterns are Java regexes (`String.matches`). They run on RE2: linear time in the
+// input and no recursion over it, so no value a client sends can stall or overflow an I/O thread
+// (std::regex backtracks exponentially on some of them and recurses per character).
+// Java's `.` excludes every line terminator, RE2's only '\n': dots outside classes are rewritten.
+// RE2 has no lookahead; the one model pattern with one is rewritten to an equivalent (see below).
 struct CompiledPattern {
-  bool always = false;     // ".*"
-  bool broken = false;     // did not compile with std::regex: not enforced
-  bool unicode_letters = false;  // \p{L}/\p{N}/\p{Z} rewritten: non-ASCII bytes count as letters
-  bool use_table = false;
-  bool allow_empty = false;
-  std::array<bool, 256> table{};
-  std::regex re;
+  bool always = false;  // ".*"
+  std::unique_ptr<RE2> re;  // null when RE2 refused the pattern (not enforced; a test checks none)
 };
 
-std::string RewriteUnicodeClasses(std::string p, bool* rewritten) {
-  // std::regex has no \p{…}; the only model use is inside a class. Letters/numbers/separators
-  // become \w and \s; non-ASCII input bytes are mapped to 'a' before matching.
-  for (const char* cls : {"\\p{L}", "\\p{N}", "\\p{Z}"}) {
-    size_t pos;
-    while ((pos = p.find(cls)) != std::string::npos) {
-      p.replace(pos, 5, cls[3] == 'Z' ? "\\s" : "\\w");
-      *rewritten = true;
+constexpr const char* kJavaDot = "[^\\n\\r\\x{85}\\x{2028}\\x{2029}]";
+
+std::string RewriteJavaDots(std::string_view p) {
+  std::string out;
+  bool in_class = false;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out += c;
+      out += p[++i];
+      continue;
     }
+    if (c == '[') in_class = true;
+    else if (c == ']') in_class = false;
+    if (c == '.' && !in_class) out += kJavaDot;
+    else out += c;
   }
-  return p;
+  return out;
+}
+
+std::string ToRe2(std::string_view pattern) {
+  // "^(?!\s*$).+": not empty, no line terminator, not only whitespace. Java's \s is
+  // [ \t\n\x0B\f\r]; the line terminators are already excluded by `.`.
+  if (pattern == "^(?!\\s*$).+")
+    return "[ \\t\\x0B\\f]*[^ \\t\\x0B\\f\\n\\r\\x{85}\\x{2028}\\x{2029}]" + std::string(kJavaDot) + "*";
+  return RewriteJavaDots(pattern);
 }
 
 std::unique_ptr<CompiledPattern> Compile(std::string_view pattern) {
@@ -44,29 +56,11 @@ std::unique_ptr<CompiledPattern> Compile(std::string_view pattern) {
     c->always = true;
     return c;
   }
-  std::string p = RewriteUnicodeClasses(std::string(pattern), &c->unicode_letters);
-  // Exceptions are confined to this config-time compile of the model's own patterns.
-  try {
-    std::string body = p;
-    if (!body.empty() && body.front() == '^') body.erase(0, 1);
-    if (!body.empty() && body.back() == '$' && (body.size() < 2 || body[body.size() - 2] != '\\'))
-      body.pop_back();
-    if (body.size() >= 3 && body.front() == '[' && (body.back() == '+' || body.back() == '*') &&
-        body[body.size() - 2] == ']' && body.find('[', 1) == std::string::npos &&
-        body.find(']') == body.size() - 2) {
-      std::regex cls(body.substr(0, body.size() - 1));
-      for (int b = 0; b < 256; ++b) {
-        char ch = static_cast<char>(b);
-        c->table[b] = std::regex_match(&ch, &ch + 1, cls);
-      }
-      c->use_table = true;
-      c->allow_empty = body.back() == '*';
-      return c;
-    }
-    c->re = std::regex(p, std::regex::ECMAScript);
-  } catch (const std::regex_error&) {
-    c->broken = true;
-  }
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_encoding(RE2::Options::EncodingUTF8);
+  auto re = std::make_unique<RE2>(ToRe2(pattern), opts);
+  if (re->ok()) c->re = std::move(re);
   return c;
 }
 
@@ -158,6 +152,9 @@ struct Walker {
       case ShapeKind::kString: {
         if (!v.is_string()) return TypeError(path, "string");
         const std::string& str = v.as_string();
+        // The length is counted first (one linear pass); the pattern then runs on RE2, linear too.
+        // Both violations are reported, pattern first, as AWS does.
+        const long long length = static_cast<long long>(Utf16Length(str));
         if (s.num_enums > 0) {
           bool found = false;
           for (int i = 0; i < s.num_enums && !found; ++i) found = str == s.enums[i];
@@ -169,7 +166,7 @@ struct Walker {
         }
         if (s.pattern && !MatchesModelPattern(s.pattern, str))
           Add(v, path, std::string("Member must satisfy regular expression pattern: ") + s.pattern);
-        CheckSize(s, static_cast<long long>(Utf16Length(str)), v, path);
+        CheckSize(s, length, v, path);
         return;
       }
       case ShapeKind::kInteger: {
@@ -213,24 +210,14 @@ size_t Utf16Length(std::string_view s) {
 
 bool MatchesModelPattern(std::string_view pattern, std::string_view text) {
   const CompiledPattern& c = GetCompiled(pattern);
-  if (c.always || c.broken) return true;
-  std::string mapped;
-  if (c.unicode_letters) {
-    mapped.assign(text);
-    for (char& ch : mapped)
-      if (static_cast<unsigned char>(ch) >= 0x80) ch = 'a';
-    text = mapped;
-  }
-  if (c.use_table) {
-    if (text.empty()) return c.allow_empty;
-    for (unsigned char ch : text)
-      if (!c.table[ch]) return false;
-    return true;
-  }
-  return std::regex_match(text.begin(), text.end(), c.re);
+  if (c.always || !c.re) return true;
+  return RE2::FullMatch(text, *c.re);
 }
 
-bool ModelPatternCompiles(std::string_view pattern) { return !GetCompiled(pattern).broken; }
+bool ModelPatternCompiles(std::string_view pattern) {
+  const CompiledPattern& c = GetCompiled(pattern);
+  return c.always || c.re != nullptr;
+}
 
 std::string Violation(std::string_view value, std::string_view path, std::string_view constraint) {
   std::string s = "Value '";

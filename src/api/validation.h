@@ -32,10 +32,11 @@ std::string FormatViolations(const std::vector<std::string>& violations);
 // One violation's text: "Value '<v>' at '<path>' failed to satisfy constraint: <constraint>".
 std::string Violation(std::string_view value, std::string_view path, std::string_view constraint);
 
-// Full match of `text` against a botocore pattern (Java `matches()` semantics).
+// Full match of `text` against a botocore pattern (Java `matches()` semantics), in time linear in
+// the text (RE2).
 bool MatchesModelPattern(std::string_view pattern, std::string_view text);
 
-// False when std::regex cannot compile the model pattern (it is then not enforced). For tests.
+// False when RE2 cannot compile the model pattern (it is then not enforced). For tests.
 bool ModelPatternCompiles(std::string_view pattern);
 
 // String length as AWS counts it (UTF-16 code units).

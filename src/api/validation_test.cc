@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "api/shapes.h"
 
 namespace cxbridge::api {
@@ -139,6 +141,69 @@ TEST(ValidationTest, LongValuesDoNotOverflowTheRegexEngine) {
   EXPECT_TRUE(MatchesModelPattern("[^\\x00-\\x1F\\x7F]+", detail));
   EXPECT_TRUE(MatchesModelPattern("^(?!\\s*$).+", "abc"));
   EXPECT_FALSE(MatchesModelPattern("^(?!\\s*$).+", "   "));
+}
+
+// Issue 16: these two requests crashed (stack overflow) and hung (exponential backtracking) the
+// I/O thread under std::regex. RE2 answers both in linear time.
+double MsToValidate(std::string_view op, const std::string& body, ValidationFailure* f) {
+  auto parsed = json::Parse(body);
+  EXPECT_TRUE(parsed.ok());
+  auto t0 = std::chrono::steady_clock::now();
+  *f = ValidateRequest(op, *parsed);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TEST(ValidationTest, HugeEventBusNameIsRefusedQuickly) {
+  std::string bus(50000, 'b');
+  ValidationFailure f;
+  double ms = MsToValidate(
+      "PutEvents",
+      R"({"Entries":[{"Source":"s","DetailType":"d","Detail":"{}","EventBusName":")" + bus + R"("}]})", &f);
+  EXPECT_EQ(f.error_type, "ValidationException");
+  EXPECT_NE(f.message.find("at 'entries.1.member.eventBusName' failed to satisfy constraint: Member must have "
+                           "length less than or equal to 1600"),
+            std::string::npos)
+      << f.message.substr(f.message.size() - 200);
+  EXPECT_LT(ms, 200.0);
+}
+
+TEST(ValidationTest, BacktrackingHeaderValueIsRefusedQuickly) {
+  const std::string value = "a" + std::string(40, ' ') + "\\u0001";
+  ValidationFailure f;
+  double ms = MsToValidate("PutTargets",
+                           R"({"Rule":"r","Targets":[{"Id":"t","Arn":"https://example.com/",)"
+                           R"("HttpParameters":{"HeaderParameters":{"x-h":")" + value + R"("}}}]})",
+                           &f);
+  EXPECT_EQ(f.error_type, "ValidationException");
+  EXPECT_NE(f.message.find("at 'targets.1.member.httpParameters.headerParameters.x-h' failed to satisfy "
+                           "constraint: Member must satisfy regular expression pattern"),
+            std::string::npos)
+      << f.message;
+  EXPECT_LT(ms, 200.0);
+  ms = MsToValidate("CreateConnection",
+                    R"({"Name":"c","AuthorizationType":"API_KEY","AuthParameters":{)"
+                    R"("ApiKeyAuthParameters":{"ApiKeyName":"k","ApiKeyValue":"v"},)"
+                    R"("InvocationHttpParameters":{"HeaderParameters":[{"Key":"x-h","Value":")" + value +
+                        R"("}]}}})",
+                    &f);
+  EXPECT_EQ(f.error_type, "ValidationException");
+  EXPECT_NE(f.message.find("Member must satisfy regular expression pattern"), std::string::npos) << f.message;
+  EXPECT_LT(ms, 200.0);
+}
+
+TEST(ValidationTest, JavaSemanticsOnRe2) {
+  // `.` excludes line terminators, as in Java.
+  EXPECT_TRUE(MatchesModelPattern("^(?!\\s*$).+", " a "));
+  EXPECT_FALSE(MatchesModelPattern("^(?!\\s*$).+", "a\nb"));
+  EXPECT_FALSE(MatchesModelPattern("^(?!\\s*$).+", ""));
+  EXPECT_FALSE(MatchesModelPattern("^(?!\\s*$).+", "\t \f"));
+  // \p{L}: Unicode letters, not just any non-ASCII byte.
+  EXPECT_TRUE(MatchesModelPattern("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", "équipe 42"));
+  EXPECT_FALSE(MatchesModelPattern("^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$", "a\xE2\x82\xAC"));  // €
+  // A header value: printable ASCII with spaces inside.
+  const char* header = "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$";
+  EXPECT_TRUE(MatchesModelPattern(header, "Bearer abc"));
+  EXPECT_FALSE(MatchesModelPattern(header, "a" + std::string(40, ' ') + "\x01"));
 }
 
 }  // namespace

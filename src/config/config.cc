@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -110,6 +109,44 @@ void CollectPositions(const YAML::Node& n, const std::string& path, Positions* o
   }
 }
 
+// A JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, checked by hand (one pass; no
+// std::regex anywhere in cxbridge).
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (i >= s.size() || s[i] < '1' || s[i] > '9' || digits() == 0) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == s.size();
+}
+
+// 1-64 characters of [.-_A-Za-z0-9] (EventBridge's rule and bus name characters).
+bool IsRuleName(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+          c == '_'))
+      return false;
+  }
+  return true;
+}
+
 // Plain YAML scalars become JSON null/bool/number where they look like one; quoted ones stay strings.
 json::Value ToJson(const YAML::Node& n) {
   switch (n.Type()) {
@@ -122,8 +159,7 @@ json::Value ToJson(const YAML::Node& n) {
       if (s == "null" || s == "~" || s.empty()) return json::Value::Null();
       if (s == "true" || s == "True") return json::Value::Bool(true);
       if (s == "false" || s == "False") return json::Value::Bool(false);
-      static const std::regex kNumber(R"(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
-      if (std::regex_match(s, kNumber)) return json::Value::NumberText(s);
+      if (IsJsonNumber(s)) return json::Value::NumberText(s);
       return json::Value::String(s);
     }
     case YAML::NodeType::Sequence: {
@@ -313,6 +349,7 @@ class Parser {
         continue;
       }
       bus::BusDef bd;
+      bd.origin = bus::Origin::kConfig;
       String(b, "Name", &bd.name);
       String(b, "Description", &bd.description);
       if (bd.name.empty()) {
@@ -357,10 +394,9 @@ class Parser {
     Keys(n, "rule", {"Name", "EventBusName", "EventPattern", "ScheduleExpression", "State", "Description",
                      "Targets"});
     String(n, "Name", &rule->name);
-    static const std::regex kName(R"([\.\-_A-Za-z0-9]{1,64})");
     if (rule->name.empty()) {
       Error(n, "rule needs a Name");
-    } else if (!std::regex_match(rule->name, kName)) {
+    } else if (!IsRuleName(rule->name)) {
       Error(n["Name"], "rule Name '" + rule->name + "' must be 1-64 characters of [.-_A-Za-z0-9]");
     }
     String(n, "EventBusName", &rule->bus);
@@ -385,6 +421,7 @@ class Parser {
       for (const auto& t : targets) {
         const std::string target_path = path + "/Targets/" + std::to_string(index++);
         bus::TargetDef td;
+        td.origin = bus::Origin::kConfig;  // the operator's own: trusted
         td.raw = ToJson(t);
         if (!td.raw.is_object()) {
           Error(t, "a target must be a mapping");

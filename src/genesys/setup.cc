@@ -4,10 +4,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <future>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "common/secret.h"
@@ -260,11 +260,16 @@ Result<EventBridgeSpec> ResolveSpec(const GenesysCommandArgs& a, const Session& 
     for (const auto& t : s.settings.topics)
       if (seen.insert(t.pattern).second) spec.topics.push_back(t.pattern);
   }
-  // Config-time checks of operator input (not a request path).
-  if (!std::regex_match(spec.account, std::regex("[0-9]{12}"))) {
+  // Config-time checks of operator input (not a request path), by hand: no std::regex in cxbridge.
+  auto all_of = [](const std::string& v, auto pred) { return std::all_of(v.begin(), v.end(), pred); };
+  if (spec.account.size() != 12 || !all_of(spec.account, [](char c) { return c >= '0' && c <= '9'; })) {
     return Status::InvalidArgument("an AWS account id (12 digits) is required (--aws-account or eventbridge.aws_account_id)");
   }
-  if (!std::regex_match(spec.suffix, std::regex("[A-Za-z0-9._-]{1,64}"))) {
+  if (spec.suffix.empty() || spec.suffix.size() > 64 ||
+      !all_of(spec.suffix, [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == '-';
+      })) {
     return Status::InvalidArgument("an event source suffix of 1-64 characters [A-Za-z0-9._-] is required (--suffix or eventbridge.suffix)");
   }
   return spec;
