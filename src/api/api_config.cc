@@ -15,6 +15,7 @@ Result<ApiOptions> ParseApiConfig(const json::Value& section, const std::string&
   for (const auto& [key, v] : section.members()) {
     if (key == "enabled") {
       if (!v.is_bool()) return Status::InvalidArgument("api.enabled: must be true or false");
+      o.enabled = v.as_bool();
     } else if (key == "max_put_events_bytes") {
       int64_t n;
       if (!v.is_number() || !v.as_int64(&n) || n < 1 || n > 1024 * 1024)
@@ -32,6 +33,8 @@ Result<ApiOptions> ParseApiConfig(const json::Value& section, const std::string&
           return Status::InvalidArgument(where + ": needs `id` and `secret`");
         auto resolved = ResolveSecret(*secret);
         if (!resolved.ok()) return Status::InvalidArgument(where + ".secret: " + resolved.status().message());
+        // An empty secret would let anyone who knows the key id sign requests.
+        if (resolved->empty()) return Status::InvalidArgument(where + ".secret: must not be empty");
         o.access_keys[id->as_string()] = *resolved;
       }
     }

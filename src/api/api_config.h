@@ -1,9 +1,9 @@
 // The `api:` section of the config file → ApiOptions. Validated once at startup.
 //
 //   api:
-//     enabled: true                # default true when the section is present
+//     enabled: true                # false: neither the EventBridge nor the SQS API is served
 //     max_put_events_bytes: 262144 # 1..1048576 (EventBridge classic 256 KiB; up to 1 MiB)
-//     access_keys:                 # none: no authentication
+//     access_keys:                 # none: no authentication (loopback only)
 //       - id: AKIDEXAMPLE
 //         secret: {env: CXB_AWS_SECRET}   # any secret spec (common/secret.h)
 //

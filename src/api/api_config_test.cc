@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace cxbridge::api {
 namespace {
 
@@ -27,6 +29,26 @@ TEST(ApiConfigTest, Errors) {
   EXPECT_FALSE(ParseApiConfig(J(R"({"max_put_events_bytes":2000000})"), "a", "r").ok());
   EXPECT_FALSE(ParseApiConfig(J(R"({"access_keys":[{"id":"AK"}]})"), "a", "r").ok());
   EXPECT_FALSE(ParseApiConfig(J(R"({"bogus":1})"), "a", "r").ok());
+}
+
+// Issue 16: an empty secret (or key id) would let anyone sign requests; refused at load.
+TEST(ApiConfigTest, EmptySecretOrKeyIdIsRefused) {
+  auto o = ParseApiConfig(J(R"({"access_keys":[{"id":"AK","secret":{"value":""}}]})"), "a", "r");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().message(), "api.access_keys[0].secret: must not be empty");
+  setenv("CXB_API_CONFIG_TEST_EMPTY", "", 1);
+  o = ParseApiConfig(J(R"({"access_keys":[{"id":"AK","secret":{"env":"CXB_API_CONFIG_TEST_EMPTY"}}]})"), "a", "r");
+  EXPECT_FALSE(o.ok());
+  unsetenv("CXB_API_CONFIG_TEST_EMPTY");
+  EXPECT_FALSE(ParseApiConfig(J(R"({"access_keys":[{"id":"","secret":{"value":"s"}}]})"), "a", "r").ok());
+}
+
+TEST(ApiConfigTest, EnabledIsRead) {
+  auto o = ParseApiConfig(J(R"({"enabled":false})"), "a", "r");
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o->enabled);
+  EXPECT_TRUE(ParseApiConfig(J(R"({"enabled":true})"), "a", "r")->enabled);
+  EXPECT_TRUE(ParseApiConfig(json::Value(), "a", "r")->enabled);
 }
 
 }  // namespace

@@ -32,8 +32,12 @@ struct ApiContext;
 struct ApiOptions {
   std::string account = "123456789012";
   std::string region = "us-east-1";
-  // Access key id → secret access key. Empty: no authentication (every request is accepted).
+  // Access key id → secret access key. Empty: no authentication (every request is accepted); the
+  // server refuses to start that way beyond loopback (app/server_app.cc).
   std::map<std::string, std::string> access_keys;
+  // `api.enabled`. False: the server mounts neither this API nor the built-in queues' SQS API
+  // (the EventsApi still runs for the console and the rules it stores).
+  bool enabled = true;
   // PutEvents total entry size limit (EventBridge: 256 KiB classic; up to 1 MiB).
   size_t max_put_events_bytes = 256 * 1024;
   int max_rules_per_bus = 300;

@@ -83,8 +83,10 @@ class FrontHandler : public http::Handler {
               " is not a name of this server (loopback names, or server.allowed_hosts; an admin "
               "token lifts this check)"));
     }
-    if (!webhook && sqs && queue::SqsHandler::Serves(req) && !admin::AdminHandler::Serves(req.path))
-      return sqs->Handle(std::move(req), std::move(respond));
+    if (!webhook && queue::SqsHandler::Serves(req) && !admin::AdminHandler::Serves(req.path)) {
+      if (sqs) return sqs->Handle(std::move(req), std::move(respond));
+      return respond(ApiDisabled());
+    }
     if (req.body.size() > max_body_bytes) {
       return respond(http::Response::Error(
           413, "PayloadTooLarge", "request body exceeds the limit of " + std::to_string(max_body_bytes) + " bytes"));
@@ -92,11 +94,16 @@ class FrontHandler : public http::Handler {
     if (webhook) return webhooks->Handle(std::move(req), std::move(respond));
     if (req.Header("X-Amz-Target")) {
       if (api) return api->Handle(std::move(req), std::move(respond));
-      return respond(http::Response::Error(404, "NotFound", "the EventBridge API is not enabled"));
+      return respond(ApiDisabled());
     }
     if (admin::AdminHandler::Serves(req.path)) return admin->Handle(std::move(req), std::move(respond));
     if (console && console::ConsoleHandler::Serves(req.path)) return console->Handle(std::move(req), std::move(respond));
     respond(http::Response::Error(404, "NotFound", "no route for " + req.method + " " + req.path));
+  }
+
+  static http::Response ApiDisabled() {
+    return http::Response::Error(404, "NotFound",
+                                 "the EventBridge and SQS APIs are disabled on this server (api.enabled: false)");
   }
 };
 
@@ -278,6 +285,25 @@ Status PrepareDataDir(const std::string& dir) {
   return Status::Ok();
 }
 
+Status CheckExposure(const std::string& address, bool has_admin_token, const api::ApiOptions& api) {
+  if (http::IsLoopbackAddress(address)) return Status::Ok();
+  std::vector<std::string> missing;
+  if (!has_admin_token) {
+    missing.push_back("server.admin_token is required when listening on " + address +
+                      " (beyond loopback): without it anyone who can reach the port can use /admin");
+  }
+  if (api.enabled && api.access_keys.empty()) {
+    missing.push_back("api.access_keys is required when listening on " + address +
+                      " (beyond loopback): without it anyone who can reach the port can call the EventBridge "
+                      "and SQS APIs (put rules and targets, send events, read queues); set api.access_keys, or "
+                      "api.enabled: false to serve without those APIs (see docs/security.md)");
+  }
+  if (missing.empty()) return Status::Ok();
+  std::string text = missing[0];
+  for (size_t i = 1; i < missing.size(); ++i) text += "\n" + missing[i];
+  return Status::InvalidArgument(text);
+}
+
 ServerApp::ServerApp() : impl_(std::make_unique<Impl>()) {}
 ServerApp::~ServerApp() { Stop(); }
 
@@ -302,10 +328,9 @@ Status ServerApp::Start(const ServeOverrides& o) {
     if (!t.ok()) return Status::InvalidArgument("server.admin_token: " + t.status().message());
     token = *t;
   }
-  if (!http::IsLoopbackAddress(m.cfg.address) && token.empty()) {
-    return Status::InvalidArgument("server.admin_token is required when listening on " + m.cfg.address +
-                                   " (beyond loopback)");
-  }
+  auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
+  if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
+  CXB_RETURN_IF_ERROR(CheckExposure(m.cfg.address, !token.empty(), *api_opts));
 
   // Storage. The data folder is the owner's alone (0700): it holds every event and the API's
   // connection secrets. An existing folder that others could read is tightened, with a warning.
@@ -431,8 +456,6 @@ Status ServerApp::Start(const ServeOverrides& o) {
 
   // The EventBridge API: its rules join the router before pending deliveries are recovered (so
   // they find their targets) and before the first event is accepted.
-  auto api_opts = api::ParseApiConfig(m.cfg.api, m.cfg.account, m.cfg.region);
-  if (!api_opts.ok()) return Status::InvalidArgument("api: " + api_opts.status().message());
   api_opts->check_target = check_target;
   api_opts->check_endpoint = [env](const std::string& url, std::string_view what) {
     return deliver::CheckEndpointScheme(url, what, env);
@@ -512,8 +535,10 @@ Status ServerApp::Start(const ServeOverrides& o) {
 
   m.front.webhooks = m.webhooks.get();
   m.front.admin = m.admin.get();
-  m.front.api = m.api.get();
-  m.front.sqs = m.sqs.get();
+  // `api.enabled: false`: neither API is reachable over HTTP (404); the EventsApi still keeps the
+  // rules it stored routing, and the console (behind the admin token) still edits them.
+  m.front.api = api_opts->enabled ? m.api.get() : nullptr;
+  m.front.sqs = api_opts->enabled ? m.sqs.get() : nullptr;
   m.front.console = m.console_handler.get();
 
   http::ServerOptions ho;

@@ -11,6 +11,10 @@
 #include "common/status.h"
 #include "config/config.h"
 
+namespace cxbridge::api {
+struct ApiOptions;
+}
+
 namespace cxbridge::app {
 
 struct ServeOverrides {
@@ -41,6 +45,11 @@ class ServerApp {
 // Creates the data folder 0700 (each missing level), or sets an existing one the process owns to
 // 0700 when group or others had any access. Called by ServerApp::Start before storage opens.
 Status PrepareDataDir(const std::string& dir);
+
+// Refuses to listen beyond loopback (server.address not 127.0.0.0/8, ::1 or localhost) without the
+// admin token, or with the EventBridge/SQS APIs enabled and no api.access_keys: the message names
+// every missing setting, one per line.
+Status CheckExposure(const std::string& address, bool has_admin_token, const api::ApiOptions& api);
 
 // Runs the server until SIGTERM/SIGINT; SIGHUP reloads. Returns the process exit code.
 int RunServe(const ServeOverrides& o);

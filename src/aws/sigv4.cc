@@ -409,6 +409,14 @@ AuthResult SigV4Verifier::Verify(const http::Request& req, int64_t now_ms) const
     r.message = "'Host' must be a 'SignedHeader' in the AWS Authorization.";
     return r;
   }
+  // X-Amz-Target names the operation (AWS JSON protocols) and routes the request: it must be signed,
+  // or a captured request could be replayed as another operation. The AWS SDKs and the aws CLI
+  // sign it (src/aws/testdata/sigv4_cli_captures.jsonl).
+  if (req.Header("X-Amz-Target") && (";" + sh + ";").find(";x-amz-target;") == std::string::npos) {
+    r.outcome = AuthOutcome::kBadSignature;
+    r.message = "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.";
+    return r;
+  }
   std::string expected = Sign(req, it->second, amz_date, parsed->scope, parsed->signed_headers);
   if (!ConstantTimeEquals(expected, Lower(parsed->signature))) {
     r.outcome = AuthOutcome::kBadSignature;

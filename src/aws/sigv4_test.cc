@@ -178,6 +178,26 @@ TEST(SigV4Test, OwnSignerAgreesWithVerifier) {
   EXPECT_EQ(v.Verify(r, SignedAtMs(r)).outcome, AuthOutcome::kOk);
 }
 
+// Issue 16: a request whose X-Amz-Target is not signed could be replayed as another operation.
+TEST(SigV4Test, UnsignedXAmzTargetIsRefused) {
+  http::Request r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"Host", "localhost:1"}, {"X-Amz-Date", "20240101T000000Z"}, {"X-Amz-Target", "AWSEvents.DeleteRule"}};
+  r.body = "{}";
+  std::string scope = "20240101/us-east-1/events/aws4_request";
+  std::string sig = SigV4Verifier::Sign(r, "s3cr3t", "20240101T000000Z", scope, "host;x-amz-date");
+  r.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=K/" + scope +
+                                              ", SignedHeaders=host;x-amz-date, Signature=" + sig);
+  SigV4Verifier v(Keys{{"K", "s3cr3t"}});
+  AuthResult res = v.Verify(r, SignedAtMs(r));
+  EXPECT_EQ(res.outcome, AuthOutcome::kBadSignature);
+  EXPECT_EQ(res.message, "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+  // The same signature without the header (the query protocol has none) verifies.
+  r.headers.erase(r.headers.begin() + 2);
+  EXPECT_EQ(v.Verify(r, SignedAtMs(r)).outcome, AuthOutcome::kOk);
+}
+
 // --- the signer ---
 
 const AwsCredentials kExampleCreds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
