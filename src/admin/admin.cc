@@ -88,6 +88,9 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
                  : http::Response::Error(503, "NotReady", "storage is not accepting writes");
   }
   if (req.path == "/metrics") {
+    // With a token configured the metrics need it too (targets, rules and sources are named in
+    // their labels); Prometheus scrapes with `authorization: {credentials_file: …}`.
+    if (auto denied = Deny(req)) return std::move(*denied);
     http::Response r;
     r.content_type = "text/plain; version=0.0.4";
     r.body = prometheus::TextSerializer().Serialize(deps_.metrics->Collect());

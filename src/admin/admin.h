@@ -1,7 +1,7 @@
 // AdminHandler: operations endpoints.
 //   GET  /healthz                 liveness (always 200 while the process serves)
 //   GET  /readyz                  200 when storage accepts writes, else 503
-//   GET  /metrics                 Prometheus text format
+//   GET  /metrics                 Prometheus text format (needs the token when one is set)
 //   GET  /admin/dlq?after=&limit= dead-letter entries, oldest first
 //   GET  /admin/dlq/{id}          one entry
 //   POST /admin/dlq/redrive       {"ids":[…]} or {"all":true}
@@ -15,7 +15,7 @@
 //   POST /admin/quarantine/replay {"ids":[…]} or {"all":true}: normalize again with the current
 //                                 rules and accept; entries that still fail stay
 // Plus the console's endpoints (console_api.h).
-// Everything under /admin/ requires `Authorization: Bearer <token>` (or a console session) when a token is configured,
+// /metrics, /blobs/ and everything under /admin/ require `Authorization: Bearer <token>` (or a console session) when a token is configured,
 // and a token must be configured when the server listens beyond loopback. Every POST under /admin/
 // needs `Content-Type: application/json` (else 415): the CSRF guard when no token is set. (The
 // Host check against DNS rebinding sits in front of every handler: app/server_app.cc.)

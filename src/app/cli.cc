@@ -72,11 +72,30 @@ bool Resolve(const Connection& c, Resolved* out) {
   std::string host = out->cfg.address == "0.0.0.0" ? "127.0.0.1" : out->cfg.address;
   out->server = c.server.empty() ? "http://" + host + ":" + std::to_string(out->cfg.port) : c.server;
   while (!out->server.empty() && out->server.back() == '/') out->server.pop_back();
+  // The admin token, first found: --token (visible in `ps` to every local user), --token-file,
+  // --token-env, $CXBRIDGE_ADMIN_TOKEN, the config's server.admin_token.
+  const char* env_token = std::getenv(kAdminTokenEnv);
   if (!c.token.empty()) {
     out->token = c.token;
+  } else if (!c.token_file.empty()) {
+    std::ifstream in(c.token_file, std::ios::binary);
+    if (!in) {
+      std::cerr << "cannot read the token file " << c.token_file << "\n";
+      return false;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out->token = ss.str();
+    while (!out->token.empty() && (out->token.back() == '\n' || out->token.back() == '\r')) out->token.pop_back();
+    if (out->token.empty()) {
+      std::cerr << "the token file " << c.token_file << " is empty\n";
+      return false;
+    }
   } else if (!c.token_env.empty()) {
     const char* v = std::getenv(c.token_env.c_str());
     if (v) out->token = v;
+  } else if (env_token != nullptr && *env_token != '\0') {
+    out->token = env_token;
   } else if (!out->cfg.admin_token.is_null()) {
     auto t = ResolveSecret(out->cfg.admin_token);
     if (t.ok()) out->token = *t;

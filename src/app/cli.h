@@ -17,10 +17,13 @@ struct PatternArgs {
 // Prints true/false (exit 0/1) or the AWS error (exit 2).
 int RunTestPattern(const PatternArgs& a);
 
-// How a client command reaches a server or its data folder.
+// How a client command reaches a server or its data folder. The admin token comes from the first
+// of: `token` (--token: visible in `ps`), `token_file` (--token-file: its content, trailing newline
+// dropped), `token_env` (--token-env NAME), $CXBRIDGE_ADMIN_TOKEN, the config's server.admin_token.
 struct Connection {
-  std::string config_path, data_dir, server, token, token_env;
+  std::string config_path, data_dir, server, token, token_file, token_env;
 };
+inline constexpr const char* kAdminTokenEnv = "CXBRIDGE_ADMIN_TOKEN";
 
 struct DlqArgs {
   Connection conn;
@@ -50,7 +53,7 @@ struct SendArgs {
 int RunSend(const SendArgs& a);
 // `send` signs the body as the source's `auth:` section requires: ingest::SignBody (ingest/sign.h).
 
-// One call to the running server's admin API (Authorization from --token/--token-env/the config);
+// One call to the running server's admin API (Authorization: see Connection);
 // prints what went wrong and gives nullopt unless it answered 200.
 std::optional<std::string> AdminCall(const Connection& c, const std::string& method, const std::string& path,
                                      const std::string& body);

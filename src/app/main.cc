@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
       c->add_option("--config", dlq.conn.config_path, "Config file (server address, data folder, token)");
       c->add_option("--data-dir", dlq.conn.data_dir, "Data folder (used directly when the server is stopped)");
       c->add_option("--server", dlq.conn.server, "Server URL (default from the config)");
-      c->add_option("--token", dlq.conn.token, "Admin bearer token");
+      c->add_option("--token", dlq.conn.token,
+                    "Admin bearer token (visible to local users in `ps`: prefer --token-file or $CXBRIDGE_ADMIN_TOKEN)");
+      c->add_option("--token-file", dlq.conn.token_file, "File holding the admin token");
       c->add_option("--token-env", dlq.conn.token_env, "Environment variable holding the admin token");
       c->add_flag("--json", dlq.json, "Print raw JSON");
       c->callback([&dlq, quarantine] { dlq.quarantine = quarantine; });
@@ -83,7 +85,9 @@ int main(int argc, char** argv) {
   auto add_target_common = [&](CLI::App* c) {
     c->add_option("--config", targets.conn.config_path, "Config file (server address, token)");
     c->add_option("--server", targets.conn.server, "Server URL");
-    c->add_option("--token", targets.conn.token, "Admin bearer token");
+    c->add_option("--token", targets.conn.token,
+                  "Admin bearer token (visible to local users in `ps`: prefer --token-file or $CXBRIDGE_ADMIN_TOKEN)");
+    c->add_option("--token-file", targets.conn.token_file, "File holding the admin token");
     c->add_option("--token-env", targets.conn.token_env, "Environment variable holding the admin token");
   };
   auto* tl = tg->add_subcommand("list", "Queue depth and circuit state per target");
@@ -104,7 +108,9 @@ int main(int argc, char** argv) {
   auto add_events_common = [&](CLI::App* c) {
     c->add_option("--config", events.conn.config_path, "Config file (server address, token)");
     c->add_option("--server", events.conn.server, "Server URL");
-    c->add_option("--token", events.conn.token, "Admin bearer token");
+    c->add_option("--token", events.conn.token,
+                  "Admin bearer token (visible to local users in `ps`: prefer --token-file or $CXBRIDGE_ADMIN_TOKEN)");
+    c->add_option("--token-file", events.conn.token_file, "File holding the admin token");
     c->add_option("--token-env", events.conn.token_env, "Environment variable holding the admin token");
     c->add_flag("--json", events.json, "Print raw JSON");
   };

@@ -104,7 +104,7 @@ class Gateway:
     """Runs `cxbridge serve` with a config written from `config_yaml` (a format string that may
     use {data_dir}). Restartable on the same data folder."""
 
-    def __init__(self, config_yaml, env=None):
+    def __init__(self, config_yaml, env=None, admin_token=None):
         self.dir = tempfile.mkdtemp(prefix="cxb-e2e-")
         self.data_dir = os.path.join(self.dir, "data")
         self.config_path = os.path.join(self.dir, "cxbridge.yaml")
@@ -115,6 +115,7 @@ class Gateway:
         self.proc = None
         self.port = None
         self.log_path = os.path.join(self.dir, "server.log")
+        self.admin_token = admin_token  # sent with metrics() (a configured token guards /metrics)
 
     def start(self):
         port_file = os.path.join(self.dir, "port")
@@ -170,7 +171,10 @@ class Gateway:
                             dict({"Content-Type": "application/json"}, **(headers or {})))
 
     def metrics(self):
-        _, _, data = self.request("GET", "/metrics")
+        headers = {"Authorization": "Bearer " + self.admin_token} if self.admin_token else {}
+        status, _, data = self.request("GET", "/metrics", headers=headers)
+        if status != 200:
+            raise AssertionError(f"GET /metrics → {status}: {data[:200]!r}")
         out = {}
         for line in data.decode().splitlines():
             if line and not line.startswith("#"):

@@ -84,7 +84,7 @@ def event(kind="Order", **kw):
 class PipelineTest(unittest.TestCase):
     def setUp(self):
         self.recv = Receiver()
-        self.gw = Gateway(config(self.recv.url + "/hook"), env=ENV).start()
+        self.gw = Gateway(config(self.recv.url + "/hook"), env=ENV, admin_token=ADMIN).start()
 
     def tearDown(self):
         self.gw.close()
@@ -179,7 +179,11 @@ class PipelineTest(unittest.TestCase):
     def test_health_ready_metrics_and_admin_token(self):
         self.assertEqual(self.gw.request("GET", "/healthz")[0], 200)
         self.assertEqual(self.gw.request("GET", "/readyz")[0], 200)
-        self.assertIn("cxbridge_target_queue_depth", self.gw.request("GET", "/metrics")[2].decode())
+        # A configured token guards /metrics too (issue 16); health and readiness stay open.
+        self.assertEqual(self.gw.request("GET", "/metrics")[0], 401)
+        metrics = self.gw.request("GET", "/metrics", headers={"Authorization": "Bearer " + ADMIN})
+        self.assertEqual(metrics[0], 200)
+        self.assertIn("cxbridge_target_queue_depth", metrics[2].decode())
         self.assertEqual(self.gw.request("GET", "/admin/dlq")[0], 401)
         ok = self.gw.request("GET", "/admin/dlq", headers={"Authorization": "Bearer " + ADMIN})
         self.assertEqual(ok[0], 200)
@@ -196,7 +200,7 @@ class DeliveryTest(unittest.TestCase):
         self.recv.close()
 
     def start(self, **kw):
-        self.gw = Gateway(config(self.recv.url + "/hook", **kw), env=ENV).start()
+        self.gw = Gateway(config(self.recv.url + "/hook", **kw), env=ENV, admin_token=ADMIN).start()
         return self.gw
 
     def admin(self, method, path, body=b""):
@@ -279,7 +283,7 @@ class CrashTest(unittest.TestCase):
 
     def test_kill_9_under_load_loses_nothing_acknowledged(self):
         recv = Receiver()
-        gw = Gateway(config(recv.url + "/hook"), env=ENV).start()
+        gw = Gateway(config(recv.url + "/hook"), env=ENV, admin_token=ADMIN).start()
         acked, lock, stop = set(), threading.Lock(), threading.Event()
 
         def sender():
