@@ -154,6 +154,7 @@ int RunConsume(const ConsumeArgs& a) {
 
   // The command runs through the command target: same timeout, kill and exit-code rules.
   bus::TargetDef def;
+  def.origin = bus::Origin::kConfig;  // the operator's own command line
   def.id = "consume";
   def.arn = "command://" + exe;
   json::Value args = json::Value::Array();

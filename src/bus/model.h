@@ -13,7 +13,9 @@ namespace cxbridge::bus {
 
 // Where a definition came from. Config-file definitions are reloaded with the config; API
 // definitions are durable in the ResourceStore. On a name clash (same bus and rule name) the
-// config file wins and the API's copy is reported as shadowed.
+// config file wins and the API's copy is reported as shadowed. A definition is untrusted (kApi)
+// unless its maker says otherwise: the config loader and the Router's SetConfigDefinitions mark
+// the operator's own as kConfig (issue 16: a forgotten origin must not grant trust).
 enum class Origin { kConfig, kApi };
 
 struct BusDef {
@@ -21,7 +23,7 @@ struct BusDef {
   std::string description;
   std::string arn;
   int64_t creation_time_ms = 0;
-  Origin origin = Origin::kConfig;
+  Origin origin = Origin::kApi;
 };
 
 struct TargetDef {
@@ -33,7 +35,7 @@ struct TargetDef {
   json::Value raw = json::Value::Object();
   // Who defined it: a target saved through the API is held to the outbound address guard
   // (deliver/README.md) unless private targets are allowed; a config-file target is trusted.
-  Origin origin = Origin::kConfig;
+  Origin origin = Origin::kApi;
 };
 
 struct RuleDef {
@@ -46,7 +48,7 @@ struct RuleDef {
   std::string role_arn;
   std::string schedule_expression;
   std::vector<TargetDef> targets;
-  Origin origin = Origin::kConfig;
+  Origin origin = Origin::kApi;
 };
 
 }  // namespace cxbridge::bus

@@ -159,7 +159,19 @@ void Router::Publish(std::shared_ptr<RouteTable> t) {
   for (auto& fn : listeners) fn(t);
 }
 
+namespace {
+// The door a definition came through decides its origin, whatever its maker left in it.
+void MarkOrigin(std::vector<BusDef>* buses, std::vector<RuleDef>* rules, Origin origin) {
+  for (auto& b : *buses) b.origin = origin;
+  for (auto& r : *rules) {
+    r.origin = origin;
+    for (auto& t : r.targets) t.origin = origin;
+  }
+}
+}  // namespace
+
 Status Router::SetConfigDefinitions(std::vector<BusDef> buses, std::vector<RuleDef> rules) {
+  MarkOrigin(&buses, &rules, Origin::kConfig);
   std::vector<BusDef> abuses;
   std::vector<RuleDef> arules;
   {
@@ -179,6 +191,7 @@ Status Router::SetConfigDefinitions(std::vector<BusDef> buses, std::vector<RuleD
 }
 
 void Router::SetApiDefinitions(std::vector<BusDef> buses, std::vector<RuleDef> rules) {
+  MarkOrigin(&buses, &rules, Origin::kApi);
   std::vector<BusDef> cbuses;
   std::vector<RuleDef> crules;
   {

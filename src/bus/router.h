@@ -65,11 +65,12 @@ class Router : public DefinitionSink {
  public:
   Router(std::string account, std::string region);
 
-  // Replaces the config-file definitions. Fails (and changes nothing) when a pattern or target
-  // does not compile; the message names the rule.
+  // Replaces the config-file definitions (marked Origin::kConfig: trusted). Fails (and changes
+  // nothing) when a pattern or target does not compile; the message names the rule.
   Status SetConfigDefinitions(std::vector<BusDef> buses, std::vector<RuleDef> rules);
-  // Replaces the API definitions (DefinitionSink). Invalid API rules were validated on save;
-  // any that still fail are skipped and logged.
+  // Replaces the API definitions (DefinitionSink; marked Origin::kApi: held to the address guard
+  // and the local-target switch). Invalid API rules were validated on save; any that still fail
+  // are skipped and logged.
   void SetApiDefinitions(std::vector<BusDef> buses, std::vector<RuleDef> rules) override;
 
   // The targets an event goes to. Unknown bus → NotFound. Malformed event → InvalidArgument.

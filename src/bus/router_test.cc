@@ -65,6 +65,29 @@ TEST(RouterTest, OneApiTargetsBadTransformLeavesItsSiblingsRouted) {
   EXPECT_NE(st.message().find("target bad"), std::string::npos) << st.message();
 }
 
+// Issue 16: a definition is untrusted unless marked otherwise, and the door it comes through (the
+// config file or the API) decides its origin, whatever the definition says.
+TEST(RouterTest, OriginDefaultsToApiAndFollowsTheDoor) {
+  EXPECT_EQ(TargetDef{}.origin, Origin::kApi);
+  EXPECT_EQ(RuleDef{}.origin, Origin::kApi);
+  EXPECT_EQ(BusDef{}.origin, Origin::kApi);
+  Router r("123456789012", "us-east-1");
+  std::vector<std::pair<std::string, Origin>> seen;
+  r.SetTargetCheck([&seen](const TargetDef& t) {
+    seen.emplace_back(t.id, t.origin);
+    return Status::Ok();
+  });
+  r.SetApiDefinitions({}, {Rule("api", R"({"source":["a"]})", {"claims-config"}, Origin::kConfig)});
+  ASSERT_TRUE(r.SetConfigDefinitions({}, {Rule("cfg", R"({"source":["a"]})", {"file"}, Origin::kApi)}).ok());
+  ASSERT_FALSE(seen.empty());
+  for (const auto& [id, origin] : seen)
+    EXPECT_EQ(origin, id == "file" ? Origin::kConfig : Origin::kApi) << id;
+  std::vector<std::shared_ptr<const RouteTarget>> out;
+  ASSERT_TRUE(r.Route(Event(R"({"source":"a"})"), &out).ok());
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& t : out) EXPECT_EQ(t->def.origin, t->rule == "cfg" ? Origin::kConfig : Origin::kApi) << t->rule;
+}
+
 // Issue 13: EventBridge's third state is an enabled rule.
 TEST(RouterTest, EnabledWithAllCloudTrailManagementEventsMatches) {
   Router r("123456789012", "us-east-1");

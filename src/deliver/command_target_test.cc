@@ -35,6 +35,7 @@ class CommandTargetTest : public ::testing::Test {
 
   Result<std::shared_ptr<Target>> Make(const std::string& path, const std::string& command_json = "") {
     bus::TargetDef d;
+    d.origin = bus::Origin::kConfig;  // a config-file command target
     d.id = "t";
     d.arn = "command://" + path;
     std::string raw = "{\"Id\":\"t\",\"Arn\":" + json::Quote(d.arn);

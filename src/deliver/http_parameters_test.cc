@@ -159,7 +159,8 @@ TEST(HttpTargetTest, HttpParametersAppliedToAnHttpTarget) {
       "Http": {"Headers": {"X-Tenant": "config", "X-Keep": "k"}},
       "HttpParameters": {"PathParameterValues": ["$.detail.tenant"],
                          "HeaderParameters": {"x-tenant": "$.detail.tenant"},
-                         "QueryStringParameters": {"n": "$.detail.n"}}})")};
+                         "QueryStringParameters": {"n": "$.detail.n"}}})"),
+                     bus::Origin::kConfig};  // a config-file target: loopback allowed
   auto t = reg.Create(def, env);
   ASSERT_TRUE(t.ok()) << t.status().message();
   SendResult r = SendOnce(**t, json::Serialize(kEvent));

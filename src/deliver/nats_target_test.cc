@@ -137,6 +137,7 @@ class Client {
 
 Result<std::shared_ptr<Target>> Make(const std::string& arn, const std::string& nats_json = "") {
   bus::TargetDef d;
+  d.origin = bus::Origin::kConfig;  // a config-file target: a NATS server on loopback is fine
   d.id = "n";
   d.arn = arn;
   std::string raw = "{\"Id\":\"n\",\"Arn\":" + json::Quote(arn);

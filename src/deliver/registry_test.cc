@@ -19,7 +19,7 @@ TEST(FileTargetTest, CreatesItsFileOwnerOnly) {
   const std::string path = (dir / "out.jsonl").string();
   TargetRegistry reg;
   RegisterBuiltins(reg);
-  bus::TargetDef def{"t", "file://" + path, *json::Parse("{}")};
+  bus::TargetDef def{"t", "file://" + path, *json::Parse("{}"), bus::Origin::kConfig};
   auto t = reg.Create(def, TargetEnv{});
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   std::promise<SendResult> p;
@@ -80,6 +80,7 @@ TEST(TargetRegistryTest, BuiltinsResolveByArn) {
   RegisterBuiltins(reg);
   TargetEnv env;
   bus::TargetDef d;
+  d.origin = bus::Origin::kConfig;  // file targets from the API need allow_api_local_targets
   d.arn = "file:///tmp/cxb-registry-test.jsonl";
   EXPECT_TRUE(reg.Create(d, env).ok());
   d.arn = "file://";
@@ -97,6 +98,7 @@ TEST(TargetClaimCheckTest, ValidateRefusesABadPolicyForEveryKind) {
   RegisterBuiltins(registry);
   TargetEnv env;
   bus::TargetDef def;
+  def.origin = bus::Origin::kConfig;
   def.id = "t";
   def.arn = "file:///tmp/out.jsonl";
   def.raw = json::Value::Object();
