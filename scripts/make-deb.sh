@@ -25,7 +25,7 @@ install -m 0755 "$bin" "$root/usr/bin/cxbridge"
 strip --strip-unneeded "$root/usr/bin/cxbridge" 2>/dev/null || true
 install -m 0644 "$src/packaging/deb/cxbridge.service" "$root/lib/systemd/system/cxbridge.service"
 install -m 0644 "$src/packaging/deb/cxbridge.yaml" "$root/etc/cxbridge/cxbridge.yaml"
-install -m 0644 "$src/README.md" "$src/docs/configuration.md" "$root/usr/share/doc/cxbridge/"
+install -m 0644 "$src/README.md" "$src/docs/configuration.md" "$src/docs/security.md" "$root/usr/share/doc/cxbridge/"
 install -m 0644 "$src"/examples/*.yaml "$root/usr/share/doc/cxbridge/examples/"
 for s in postinst prerm postrm; do install -m 0755 "$src/packaging/deb/$s" "$root/DEBIAN/$s"; done
 echo /etc/cxbridge/cxbridge.yaml > "$root/DEBIAN/conffiles"
