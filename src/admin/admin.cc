@@ -102,7 +102,7 @@ http::Response AdminHandler::Dispatch(const http::Request& req) {
               "# HELP cxbridge_storage_pending_bytes Bytes of events waiting for the next synced write\n"
               "# TYPE cxbridge_storage_pending_bytes gauge\n"
               "cxbridge_storage_pending_bytes " + std::to_string(deps_.log->pending_bytes()) + "\n"
-              "# HELP cxbridge_storage_low_disk 1 while free disk space is below storage.min_free_disk_bytes\n"
+              "# HELP cxbridge_storage_low_disk 1 while ingest is refused for space: free disk space below what the database will still allocate itself plus storage.min_free_disk_bytes\n"
               "# TYPE cxbridge_storage_low_disk gauge\n"
               "cxbridge_storage_low_disk " + std::string(deps_.log->low_disk() ? "1" : "0") + "\n";
     return r;
