@@ -224,7 +224,8 @@ class StringWindow {
   // As FindQuoteOrBackslash<true, true> (special and dot are always reported).
   const char* Find(const char* p, const char* end, bool* special, bool* dot) {
     while (true) {
-      if (!(p >= base_ && p < base_ + 64)) {
+      // base_ is null after Reset: test it first (null + 64 is undefined behaviour).
+      if (base_ == nullptr || p < base_ || p >= base_ + 64) {
         if (p >= end) return nullptr;
         Load(p, end);
       }

@@ -4,6 +4,14 @@
 #include <cstring>
 
 namespace cxbridge::pattern::internal {
+
+JsonNode::JsonNode() = default;
+JsonNode::JsonNode(const JsonNode&) = default;
+JsonNode::JsonNode(JsonNode&&) noexcept = default;
+JsonNode& JsonNode::operator=(const JsonNode&) = default;
+JsonNode& JsonNode::operator=(JsonNode&&) noexcept = default;
+JsonNode::~JsonNode() = default;
+
 namespace {
 
 bool IsIdentPart(unsigned char c) {

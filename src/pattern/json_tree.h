@@ -28,6 +28,15 @@ struct JsonNode {
   std::vector<JsonNode> items;                          // kArray
   std::vector<std::pair<std::string, JsonNode>> members;  // kObject, document order, duplicates kept
 
+  // Special members defined out of line (json_tree.cc): clang 14 with libstdc++ 12 cannot
+  // instantiate them here, where std::pair<std::string, JsonNode> is still incomplete.
+  JsonNode();
+  JsonNode(const JsonNode&);
+  JsonNode(JsonNode&&) noexcept;
+  JsonNode& operator=(const JsonNode&);
+  JsonNode& operator=(JsonNode&&) noexcept;
+  ~JsonNode();
+
   bool is_object() const { return type == Type::kObject; }
   bool is_array() const { return type == Type::kArray; }
   bool is_string() const { return type == Type::kString; }
