@@ -13,6 +13,7 @@
 
 #include "http/client.h"
 #include "http/host_check.h"
+#include "http/request_parse.h"
 #include "http/server.h"
 #include "http/testing/endless_server.h"
 
@@ -240,6 +241,31 @@ TEST(HostAllowlistTest, LoopbackNamesAndConfiguredOnes) {
   }
   EXPECT_TRUE(hosts.Allows(std::nullopt));  // HTTP/1.0 without Host: not a browser
   EXPECT_FALSE(HostAllowlist().Allows(std::string_view("gateway.internal")));
+}
+
+TEST(HttpTest, RequestsReadFromBytesAsTheServerReadsThem) {
+  // The fuzzer's entry (fuzz/http_fuzz.cc): pipelined requests, one at a time.
+  std::string bytes =
+      "POST /webhooks/s?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}"
+      "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+  ParsedRequest a = ParseRequestBytes(bytes, 1024);
+  ASSERT_TRUE(a.request.has_value());
+  EXPECT_EQ(a.request->method, "POST");
+  EXPECT_EQ(a.request->path, "/webhooks/s");
+  EXPECT_EQ(a.request->query, "x=1");
+  EXPECT_EQ(a.request->body, "{}");
+  EXPECT_EQ(a.request->Header("host"), "h");
+  EXPECT_TRUE(a.keep_alive);
+  ParsedRequest b = ParseRequestBytes(std::string_view(bytes).substr(a.consumed), 1024);
+  ASSERT_TRUE(b.request.has_value());
+  EXPECT_EQ(b.request->method, "GET");
+  EXPECT_FALSE(b.keep_alive);
+  // Refusals: a body over the limit, a malformed and a truncated request; nothing for no bytes.
+  EXPECT_EQ(ParseRequestBytes("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde", 4).refusal->status, 413);
+  EXPECT_EQ(ParseRequestBytes("GARBAGE\r\n\r\n", 4).refusal->status, 400);
+  EXPECT_EQ(ParseRequestBytes("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", 1024).refusal->status, 400);
+  ParsedRequest none = ParseRequestBytes("", 1024);
+  EXPECT_FALSE(none.request || none.refusal);
 }
 
 TEST(HttpTest, LoopbackDetection) {

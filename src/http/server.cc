@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/thread_name.h"
+#include "http/request_parse.h"
 
 namespace cxbridge::http {
 
@@ -52,6 +53,38 @@ struct Server::Impl {
 
 namespace {
 
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+void SetLimits(RequestParser& parser, size_t max_body_bytes) {
+  parser.body_limit(max_body_bytes);
+  parser.header_limit(kMaxHeaderBytes);
+}
+
+// The answer to a read that failed with `ec` (not a closed or timed-out connection).
+Response Refusal(const beast::error_code& ec, size_t max_body_bytes) {
+  if (ec == bhttp::error::body_limit) {
+    return Response::Error(413, "PayloadTooLarge",
+                           "request body exceeds the limit of " + std::to_string(max_body_bytes) + " bytes");
+  }
+  // Anything else the parser refuses is a malformed request.
+  return Response::Error(400, "BadRequest", "malformed HTTP request: " + ec.message());
+}
+
+Request ToRequest(bhttp::request<bhttp::string_body>&& msg, const std::string& remote, bool loopback) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  size_t q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  req.headers.reserve(16);
+  for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  req.body = std::move(msg.body());
+  req.remote_addr = remote;
+  req.remote_is_loopback = loopback;
+  return req;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl* server)
@@ -73,8 +106,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(server_->options.max_body_bytes);
-    parser_->header_limit(64 * 1024);
+    SetLimits(*parser_, server_->options.max_body_bytes);
     stream_.expires_after(std::chrono::seconds(server_->options.idle_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -86,32 +118,11 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::eof) {
       return Close();
     }
-    if (ec == bhttp::error::body_limit) {
-      Response r = Response::Error(413, "PayloadTooLarge",
-                                   "request body exceeds the limit of " +
-                                       std::to_string(server_->options.max_body_bytes) + " bytes");
-      return Write(std::move(r), false, false);
-    }
-    if (ec) {
-      // Anything else the parser refuses is a malformed request.
-      return Write(Response::Error(400, "BadRequest", "malformed HTTP request: " + ec.message()),
-                   false, false);
-    }
+    if (ec) return Write(Refusal(ec, server_->options.max_body_bytes), false, false);
     auto msg = parser_->release();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    size_t q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    req.headers.reserve(16);
-    for (const auto& f : msg) req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-    req.body = std::move(msg.body());
-    req.remote_addr = remote_;
-    req.remote_is_loopback = loopback_;
     const bool keep_alive = msg.keep_alive();
-    const unsigned version = msg.version();
-    version_ = version;
+    version_ = msg.version();
+    Request req = ToRequest(std::move(msg), remote_, loopback_);
     server_->in_flight++;
     auto self = shared_from_this();
     server_->handler.Handle(std::move(req), [self, keep_alive](Response resp) {
@@ -147,7 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   Server::Impl* server_;
   std::string remote_;
   bool loopback_ = false;
@@ -155,6 +166,39 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+ParsedRequest ParseRequestBytes(std::string_view bytes, size_t max_body_bytes) {
+  ParsedRequest out;
+  if (bytes.empty()) return out;
+  RequestParser parser;
+  SetLimits(parser, max_body_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  size_t used = 0;
+  while (!parser.is_done()) {
+    if (used == bytes.size()) {
+      // The client closed its side: what the parser makes of the end of the stream.
+      parser.put_eof(ec);
+      if (!ec && !parser.is_done()) ec = bhttp::error::partial_message;
+      break;
+    }
+    size_t n = parser.put(asio::buffer(bytes.data() + used, bytes.size() - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more) ec = {};
+    if (ec) break;
+    if (n == 0) used = bytes.size();  // needs more than there is: the stream ends here
+  }
+  out.consumed = used;
+  if (ec == bhttp::error::end_of_stream) return out;  // nothing but whitespace: closed, no answer
+  if (ec) {
+    out.refusal = Refusal(ec, max_body_bytes);
+    return out;
+  }
+  auto msg = parser.release();
+  out.keep_alive = msg.keep_alive();
+  out.request = ToRequest(std::move(msg), "127.0.0.1", true);
+  return out;
+}
 
 void Server::Impl::DoAccept() {
   acceptor->async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
