@@ -456,6 +456,24 @@ TEST_F(QueueTest, DigestsAreKeptFromTheSendAndComputedForOlderRecords) {
   }
 }
 
+TEST_F(QueueTest, HandlerAnswersARequestWithoutTargetOrAction) {
+  // Found by fuzz/sqs_fuzz.cc: a request that is neither JSON protocol (no AmazonSQS. target)
+  // nor query protocol (no Action) threw std::out_of_range in Handle, ending the process.
+  SqsHandler handler(*svc_);
+  for (const char* target : {"", "Amazon", "AWSEvents.PutEvents"}) {
+    http::Request req;
+    req.method = "POST";
+    req.target = req.path = "/";
+    req.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    if (*target) req.headers.emplace_back("X-Amz-Target", target);
+    req.body = "{}";  // no Action: not the query protocol
+    http::Response answer;
+    handler.Handle(std::move(req), [&](http::Response r) { answer = std::move(r); });
+    EXPECT_EQ(answer.status, 400) << target;
+    EXPECT_NE(answer.body.find("\"__type\""), std::string::npos) << answer.body;
+  }
+}
+
 TEST(QueueFormatTest, QueueUrlsAndReceiptHandles) {
   EXPECT_EQ(QueueNameFromUrl("http://127.0.0.1:8088/123456789012/jobs", "123456789012"), "jobs");
   EXPECT_EQ(QueueNameFromUrl("https://h/123456789012/a.fifo", "123456789012"), "a.fifo");

@@ -275,7 +275,10 @@ void SqsHandler::Handle(http::Request req, http::Respond respond) {
     parsed = std::move(query->body);
     respond = [respond = std::move(respond), op](http::Response r) { respond(ToQueryResponse(op, r)); };
   } else {
-    op = std::string(req.Header("X-Amz-Target").value_or("").substr(kTargetPrefix.size()));
+    // Without the prefix (a caller that skipped Serves) op stays empty: an unsupported operation,
+    // not std::out_of_range from substr (found by fuzz/sqs_fuzz.cc).
+    std::string_view target = req.Header("X-Amz-Target").value_or("");
+    if (target.starts_with(kTargetPrefix)) op = std::string(target.substr(kTargetPrefix.size()));
     auto json_body = json::Parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
     if (!json_body.ok() || !json_body->is_object()) {
       return respond(Error({Errc::kSerialization, "The request body is not a JSON object."}));
