@@ -9,6 +9,9 @@ pkgs=(
   prometheus-cpp-dev libnats-dev nats-server zlib1g-dev libgoogle-perftools-dev
   libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The libFuzzer targets (make fuzz, and fuzz-smoke in make test): clang 14 and its runtimes
+  # (libFuzzer, ASan, UBSan).
+  clang-14 libclang-rt-14-dev
   python3 curl
   # Debian's botocore 1.29 still describes SQS with the query protocol: tests/e2e/test_sqs_query.py
   # drives the built-in queues with that model, as older SDKs do.
