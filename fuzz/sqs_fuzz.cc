@@ -19,6 +19,7 @@
 #include "queue/sqs_handler.h"
 #include "queue/sqs_query.h"
 #include "store/db.h"
+#include "store/embedded.h"
 
 namespace {
 using namespace cxbridge;
@@ -27,6 +28,7 @@ std::string* g_dir = nullptr;  // removed at exit (libFuzzer ends with exit())
 
 struct Queues {
   std::unique_ptr<store::Db> db;
+  std::unique_ptr<store::EmbeddedQueueStore> queue_store;
   std::unique_ptr<queue::QueueService> service;
   std::unique_ptr<queue::SqsHandler> handler;
   Queues() {
@@ -41,7 +43,8 @@ struct Queues {
     auto d = store::Db::Open(dir, SystemClock());
     if (!d.ok()) fuzz::Fail();
     db = std::move(*d);
-    service = std::make_unique<queue::QueueService>(*db, SystemClock(), "123456789012", "us-east-1");
+    queue_store = std::make_unique<store::EmbeddedQueueStore>(*db);
+    service = std::make_unique<queue::QueueService>(*queue_store, SystemClock(), "123456789012", "us-east-1");
     if (!service->Open().ok()) fuzz::Fail();
     service->Start();
     handler = std::make_unique<queue::SqsHandler>(*service);
