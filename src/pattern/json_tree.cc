@@ -1,5 +1,6 @@
 #include "pattern/json_tree.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -29,6 +30,38 @@ std::string CharDesc(unsigned char c) {
     s += "' (code " + std::to_string(c) + ")";
   }
   return s + ")";
+}
+
+void AppendUtf8(std::string* out, uint32_t cp);
+
+// CharDesc of the character starting at text[pos], as Jackson (which reads characters, not
+// bytes) describes it: a multi-byte UTF-8 character whole, with its code point ("'é' (code
+// 233)", "'ƣ' (code 419 / 0x1a3)"); a byte that starts no valid sequence as U+FFFD, as Java's
+// decoder reads it. Never cuts a character, so the message stays valid UTF-8 (found by
+// fuzz/eventbridge_fuzz: a lone lead byte made InvalidEventPatternException's JSON invalid).
+std::string CharDescAt(std::string_view text, size_t pos) {
+  const unsigned char c = static_cast<unsigned char>(text[pos]);
+  if (c < 0x80) return CharDesc(c);
+  size_t len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+  uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+  bool ok = len != 0 && pos + len <= text.size();
+  for (size_t i = 1; ok && i < len; ++i) {
+    const unsigned char b = static_cast<unsigned char>(text[pos + i]);
+    ok = (b & 0xC0) == 0x80;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  const uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+  if (!ok || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) cp = 0xFFFD;
+  if (cp <= 0x9F) return "(CTRL-CHAR, code " + std::to_string(cp) + ")";
+  std::string s = "('";
+  AppendUtf8(&s, cp);
+  s += "' (code " + std::to_string(cp);
+  if (cp > 255) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, " / 0x%x", static_cast<unsigned>(cp));
+    s += hex;
+  }
+  return s + "))";
 }
 
 void AppendUtf8(std::string* out, uint32_t cp) {
@@ -75,7 +108,7 @@ class Parser {
   }
   bool FailUnexpected(const char* expecting) {
     if (pos_ >= s_.size()) return FailEof();
-    return Fail("Unexpected character " + CharDesc(static_cast<unsigned char>(s_[pos_])) + ": " +
+    return Fail("Unexpected character " + CharDescAt(s_, pos_) + ": " +
                     expecting,
                 pos_);
   }
@@ -235,7 +268,7 @@ class Parser {
       } else if (c >= 'A' && c <= 'F') {
         r |= c - 'A' + 10;
       } else {
-        return Fail("Unexpected character " + CharDesc(static_cast<unsigned char>(c)) +
+        return Fail("Unexpected character " + CharDescAt(s_, pos_ + i) +
                         ": expected a hex-digit for character escape sequence",
                     pos_ + i);
       }
@@ -304,7 +337,7 @@ class Parser {
           break;
         }
         default:
-          return Fail("Unrecognized character escape " + CharDesc(static_cast<unsigned char>(e)),
+          return Fail("Unrecognized character escape " + CharDescAt(s_, pos_ - 1),
                       pos_ - 1);
       }
     }
@@ -315,7 +348,7 @@ class Parser {
     if (s_[pos_] == '-') ++pos_;
     if (pos_ >= s_.size() || s_[pos_] < '0' || s_[pos_] > '9') {
       return Fail("Unexpected character " +
-                      (pos_ < s_.size() ? CharDesc(static_cast<unsigned char>(s_[pos_]))
+                      (pos_ < s_.size() ? CharDescAt(s_, pos_)
                                         : std::string("(end-of-input)")) +
                       " in numeric value: expected digit (0-9) to follow minus sign, for valid "
                       "numeric value",

@@ -283,6 +283,20 @@ TEST(JsonErrorsTest, JacksonStyleMessages) {
             "(String)\"[\"not\", \"a\", \"dict\", \"but valid json\"]\"; line: 1, column: 2]");
 }
 
+TEST(JsonErrorsTest, UnexpectedCharacterIsAWholeCharacter) {
+  // Found by fuzz/eventbridge_fuzz: the description held the first byte of a multi-byte
+  // character alone, so PutRule's InvalidEventPatternException answer was not valid UTF-8 (nor
+  // JSON). Jackson reads characters and names the code point; a byte that is no character is
+  // U+FFFD, as Java decodes it.
+  EXPECT_EQ(Validate("{\"a\"\xc6\xa3}").message(),
+            "Event pattern is not valid. Reason: Unexpected character ('\xc6\xa3' (code 419 / 0x1a3)): "
+            "was expecting a colon to separate field name and value\n at [Source: (String)\"{\"a\"\xc6\xa3}\"; "
+            "line: 1, column: 5]");
+  EXPECT_NE(Validate("{\"a\"\xc3\xa9}").message().find("('\xc3\xa9' (code 233))"), std::string::npos);
+  EXPECT_NE(Validate("{\"a\"\xc6}").message().find("('\xef\xbf\xbd' (code 65533 / 0xfffd))"),
+            std::string::npos);
+}
+
 TEST(EventTest, MalformedOrNonObjectEventIsInvalidArgument) {
   auto r = TestEventPattern(R"({"a":["x"]})", R"(["a"])");
   ASSERT_FALSE(r.ok());
