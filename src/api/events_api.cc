@@ -213,6 +213,18 @@ void EventsApi::RunRetentionOnce() {
   SweepArchiveRetention(impl_->ctx);
 }
 
+namespace {
+// The operation's name is echoed only when it could be one (ASCII letters and digits, as every
+// EventBridge operation is): bytes from the X-Amz-Target header may be anything, invalid UTF-8
+// included, and an answer must stay valid JSON.
+std::string UnknownOperationMessage(std::string_view op) {
+  bool nameable = !op.empty() && op.size() <= 64;
+  for (char c : op) nameable = nameable && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+  if (!nameable) return "This operation is not supported by cxbridge.";
+  return "Operation " + std::string(op) + " is not supported by cxbridge.";
+}
+}  // namespace
+
 void EventsApi::Handle(http::Request req, http::Respond respond) {
   const std::string request_id = NewUuid4();
   auto answer = [&](const Reply& r) { respond(ToHttpResponse(r, request_id)); };
@@ -241,7 +253,7 @@ void EventsApi::Serve(const std::string& op, std::string request_body, http::Res
 
   const OpEntry* control = FindControlOp(op);
   if (!control && op != "PutEvents" && op != "PutPartnerEvents" && op != "TestEventPattern")
-    return answer(Reply::Err("UnknownOperationException", "Operation " + op + " is not supported by cxbridge."));
+    return answer(Reply::Err("UnknownOperationException", UnknownOperationMessage(op)));
 
   json::Value body = json::Value::Object();
   if (!request_body.empty()) {

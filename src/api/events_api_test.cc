@@ -41,6 +41,16 @@ TEST_F(EventsApiTest, UnknownOperation) {
   EXPECT_EQ(ErrorType(r), "UnknownOperationException");
 }
 
+TEST_F(EventsApiTest, UnknownOperationWithInvalidUtf8AnswersValidJson) {
+  // Found by eventbridge_fuzz: the name was echoed byte for byte into the message.
+  http::Response r = Do("Create\xff\xfeRule", "{}");
+  EXPECT_EQ(r.status, 400);
+  ASSERT_TRUE(json::Parse(r.body).ok()) << r.body;
+  EXPECT_EQ(ErrorType(r), "UnknownOperationException");
+  EXPECT_EQ(ErrorMessage(r), "This operation is not supported by cxbridge.");
+  EXPECT_EQ(ErrorMessage(Do("CreateEndpoint", "{}")), "Operation CreateEndpoint is not supported by cxbridge.");
+}
+
 TEST_F(EventsApiTest, MalformedBodyIsSerializationException) {
   EXPECT_EQ(ErrorType(Do("ListRules", "{nope")), "SerializationException");
 }
