@@ -199,6 +199,12 @@ TEST(HttpTest, ConnectionCapHoldsFurtherClientsInTheBacklog) {
 // spinning a core. Now it is retried every kAcceptRetryMs, and serving resumes once descriptors
 // are free again.
 TEST(HttpTest, AcceptErrorsBackOffInsteadOfSpinning) {
+#ifdef CXBRIDGE_SANITIZED
+  // UBSan's vptr check probes whether memory is readable through a pipe(2); with no descriptor left
+  // it finds none readable and reports every virtual call in the server as an "invalid vptr". The
+  // test runs in the Release build (make test runs every unit test there too).
+  GTEST_SKIP() << "needs the process without descriptors, which the sanitizer runtime cannot bear";
+#endif
   EchoHandler h;
   ServerOptions o;
   o.port = 0;
