@@ -211,18 +211,12 @@ Result<Envelope> FromGenesysFrame(json::Value body, const EnvelopeOptions& opts,
 
 Result<Envelope> FromPlain(json::Value body, const EnvelopeOptions& opts, int64_t now_ms,
                            json::Value* event) {
-  Envelope env;
-  env.kind = Envelope::Kind::kPlain;
+  Envelope env = StartPlainEnvelope(opts, now_ms);
   env.id = NewUuid4();
-  env.source = opts.event_source.empty() ? std::string(kDefaultPlainSource) : opts.event_source;
-  env.time_ms = now_ms;
   const DetailTypeRule& rule = opts.detail_type;
   switch (rule.kind) {
     case DetailTypeRule::Kind::kSourceName:
-      env.detail_type = opts.source_name.empty() ? std::string("webhook") : opts.source_name;
-      break;
     case DetailTypeRule::Kind::kConstant:
-      env.detail_type = rule.value;
       break;
     case DetailTypeRule::Kind::kPath: {
       const json::Value* v = rule.path->Find(body);
@@ -250,6 +244,24 @@ Result<Envelope> FromPlain(json::Value body, const EnvelopeOptions& opts, int64_
 }
 
 }  // namespace
+
+Envelope StartPlainEnvelope(const EnvelopeOptions& opts, int64_t now_ms) {
+  Envelope env;
+  env.kind = Envelope::Kind::kPlain;
+  env.source = opts.event_source.empty() ? std::string(kDefaultPlainSource) : opts.event_source;
+  env.time_ms = now_ms;
+  switch (opts.detail_type.kind) {
+    case DetailTypeRule::Kind::kSourceName:
+      env.detail_type = opts.source_name.empty() ? std::string("webhook") : opts.source_name;
+      break;
+    case DetailTypeRule::Kind::kConstant:
+      env.detail_type = opts.detail_type.value;
+      break;
+    case DetailTypeRule::Kind::kPath:
+      break;
+  }
+  return env;
+}
 
 std::string_view EnvelopeKindName(Envelope::Kind kind) {
   switch (kind) {

@@ -82,6 +82,11 @@ struct Envelope {
 
 std::string_view EnvelopeKindName(Envelope::Kind kind);  // "eventbridge", "genesys", "plain"
 
+// A plain body's envelope before its body is read, as both the document path and the direct path
+// (envelope_fast.h) start it: kind, source, time, and the detail-type when its rule needs no body
+// (the source's name or a constant); a path rule leaves detail_type for the caller to read.
+Envelope StartPlainEnvelope(const EnvelopeOptions& opts, int64_t now_ms);
+
 // Builds the event for one authenticated request. The body must be a JSON object; errors are
 // kInvalidArgument with a reason fit for a 400 answer ("body is not a JSON object",
 // "invalid JSON: ..."). `now_ms` fills `time` (and a frame's detail.timestamp) when absent; the

@@ -348,17 +348,11 @@ bool IsEventBridgeEvent(const std::vector<RawMember>& m) {
 
 std::optional<Envelope> Plain(std::string_view body, const std::vector<RawMember>& members,
                               const RequestView& req, const EnvelopeOptions& opts, int64_t now_ms) {
-  Envelope env;
-  env.kind = Envelope::Kind::kPlain;
-  env.source = opts.event_source.empty() ? std::string(kDefaultPlainSource) : opts.event_source;
-  env.time_ms = now_ms;
+  Envelope env = StartPlainEnvelope(opts, now_ms);
   const DetailTypeRule& rule = opts.detail_type;
   switch (rule.kind) {
     case DetailTypeRule::Kind::kSourceName:
-      env.detail_type = opts.source_name.empty() ? std::string("webhook") : opts.source_name;
-      break;
     case DetailTypeRule::Kind::kConstant:
-      env.detail_type = rule.value;
       break;
     case DetailTypeRule::Kind::kPath: {
       std::string_view raw;
